@@ -1,0 +1,67 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, extname, join, relative } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, type ConfigProblem } from './config-error';
+import { environmentSchema, type EnvironmentConfig } from './schema';
+
+/** Where the shipped environment files live. */
+export const ENVIRONMENTS_DIR = join(__dirname, '..', '..', 'environments');
+
+const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{0,11}$/;
+
+/** Parses and validates one environment's YAML text; `file` names it in error messages. */
+export function parseEnvironment(file: string, text: string): EnvironmentConfig {
+  const name = basename(file, extname(file));
+  const problems: ConfigProblem[] = [];
+  if (!ENVIRONMENT_NAME.test(name)) {
+    problems.push({ file, path: '', message: `environment name '${name}' (the file name) must be 1-12 lower-case letters or digits, starting with a letter` });
+  }
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError([...problems, ...document.errors.map((e) => ({ file, path: '', message: `invalid YAML: ${e.message}` }))]);
+  }
+  const result = environmentSchema.safeParse(document.toJS() ?? {}, { reportInput: true });
+  if (!result.success) problems.push(...result.error.issues.map((issue) => toProblem(file, issue)));
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return { ...result.data, name };
+}
+
+/** Reads and validates `file`; paths in messages are relative to the working directory. */
+export function loadEnvironmentFile(file: string): EnvironmentConfig {
+  return parseEnvironment(relative(process.cwd(), file) || file, readFileSync(file, 'utf8'));
+}
+
+/**
+ * Loads every `*.yaml` in `dir`, collecting the problems of all files before throwing,
+ * so one run reports everything that needs fixing.
+ */
+export function loadEnvironments(dir: string = ENVIRONMENTS_DIR): EnvironmentConfig[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  if (files.length === 0) throw new ConfigError([{ file: relative(process.cwd(), dir), path: '', message: 'no environment files (*.yaml) found' }]);
+  const environments: EnvironmentConfig[] = [];
+  const problems: ConfigProblem[] = [];
+  for (const file of files) {
+    try {
+      environments.push(loadEnvironmentFile(join(dir, file)));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return environments;
+}
+
+function toProblem(file: string, issue: z.core.$ZodIssue): ConfigProblem {
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
+    return { file, path: keys.join(', '), message: 'unknown key: check the spelling (unknown keys are rejected, not ignored)' };
+  }
+  if (issue.input === undefined && issue.code === 'invalid_type') {
+    return { file, path, message: `is required (${issue.message.replace(/, received undefined$/, '')})` };
+  }
+  const got = issue.input === undefined || typeof issue.input === 'object' ? '' : ` (got ${JSON.stringify(issue.input)})`;
+  return { file, path, message: `${issue.message}${got}` };
+}

@@ -1,0 +1,221 @@
+import { z } from 'zod';
+import { allocateSubnets, cidrsOverlap, parseCidr } from '../../constructs/network/cidr';
+
+/**
+ * The schema of one environment file (`environments/<name>.yaml`).
+ *
+ * Every object is strict: a misspelt key is an error, never a silent fallback to a default.
+ * Defaults live here, once, so the parsed config a stack receives is complete.
+ */
+
+const cidr = z.string().refine((value) => parseCidr(value) !== undefined, {
+  message: 'must be an IPv4 CIDR with zero host bits, e.g. 10.0.0.0/16',
+});
+
+const awsAccountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quote it in YAML)');
+const iamPrincipalArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, 'must be an IAM role or user ARN');
+const k8sLabelKey = z
+  .string()
+  .regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a Kubernetes label key');
+const k8sLabelValue = z
+  .string()
+  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, 'must be a Kubernetes label value')
+  .max(63);
+const tagMap = z.record(z.string().min(1).max(128), z.string().max(256));
+
+const awsSchema = z.strictObject({
+  accountId: awsAccountId,
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'),
+  /** Role the providers assume; omit to use the caller's credentials as they are. */
+  assumeRoleArn: iamPrincipalArn.optional(),
+});
+
+const backendSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('local') }),
+  z.strictObject({
+    type: z.literal('s3'),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+    /** @default the environment's region */
+    region: z.string().optional(),
+    /** State keys are `<keyPrefix>/<stack>.tfstate`. */
+    keyPrefix: z.string().regex(/^[\w.-]+(\/[\w.-]+)*$/, 'must be a path without leading or trailing slash').default('mlops'),
+    /** @default the bucket's default encryption (SSE-S3 or the bucket key) */
+    kmsKeyArn: z.string().startsWith('arn:').optional(),
+  }),
+]);
+
+const networkSchema = z.strictObject({
+  vpcCidr: cidr,
+  azCount: z.int().min(1).max(6),
+  /** Private subnets hold nodes, pods (VPC CNI gives pods VPC addresses) and data stores: size them generously. */
+  privateSubnetPrefixLength: z.int().min(16).max(28).default(19),
+  publicSubnetPrefixLength: z.int().min(16).max(28).default(24),
+  /** `perAz` survives the loss of a zone; `single` saves cost outside production. */
+  natGateways: z.enum(['perAz', 'single']).default('perAz'),
+  flowLogRetentionDays: z.int().positive().default(365),
+  /** Interface endpoints that keep AWS API traffic off the NAT gateways. The S3 gateway endpoint is always there. */
+  interfaceEndpoints: z
+    .array(z.enum(['ecr.api', 'ecr.dkr', 'sts', 'logs', 'secretsmanager', 'ec2', 'elasticloadbalancing']))
+    .default(['ecr.api', 'ecr.dkr', 'sts']),
+});
+
+const taintSchema = z.strictObject({
+  key: k8sLabelKey,
+  value: k8sLabelValue.optional(),
+  effect: z.enum(['NO_SCHEDULE', 'NO_EXECUTE', 'PREFER_NO_SCHEDULE']),
+});
+
+const nodePoolSchema = z.strictObject({
+  instanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'must be an EC2 instance type')).min(1),
+  capacityType: z.enum(['ON_DEMAND', 'SPOT']).default('ON_DEMAND'),
+  minSize: z.int().min(0),
+  desiredSize: z.int().min(0),
+  maxSize: z.int().min(1),
+  diskSizeGiB: z.int().min(20).max(16384).default(50),
+  /** Extra labels; every pool also carries `mlops-platform/node-pool: <name>`. */
+  labels: z.record(k8sLabelKey, k8sLabelValue).default({}),
+  /** Extra taints; dedicated pools also carry `mlops-platform/node-pool=<name>:NoSchedule`. */
+  taints: z.array(taintSchema).default([]),
+  /** Taint the pool so only pods that tolerate it land there. @default true for every pool but `general` */
+  dedicated: z.boolean().optional(),
+});
+
+const REQUIRED_POOLS = ['general', 'compute', 'storage'] as const;
+
+const clusterSchema = z.strictObject({
+  kubernetesVersion: z.string().regex(/^1\.\d{2}$/, 'must be a Kubernetes minor version such as "1.33" (quote it in YAML)'),
+  endpointPublicAccess: z.boolean().default(false),
+  /** CIDRs allowed to reach a public API endpoint; required when it is public. */
+  publicAccessCidrs: z.array(cidr).default([]),
+  /** IAM roles/users granted cluster-admin through EKS access entries. The deploying identity must be one. */
+  adminPrincipalArns: z.array(iamPrincipalArn).min(1),
+  logRetentionDays: z.int().positive().default(365),
+  /** Pin an add-on (`vpc-cni`, `coredns`, ...) to an exact version; @default the version EKS recommends for the cluster version */
+  addonVersions: z.record(z.string(), z.string()).default({}),
+  nodePools: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'pool names are lower-case words'), nodePoolSchema),
+});
+
+const databaseSchema = z.strictObject({
+  engineVersion: z.string().regex(/^\d{2}$/, 'must be a PostgreSQL major version such as "17" (minor upgrades are automatic)').default('17'),
+  instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class'),
+  allocatedStorageGiB: z.int().min(20).max(65536).default(50),
+  maxAllocatedStorageGiB: z.int().min(20).max(65536).default(200),
+  multiAz: z.boolean().default(false),
+  backupRetentionDays: z.int().min(1).max(35).default(7),
+  deletionProtection: z.boolean().default(true),
+});
+
+const cacheSchema = z.strictObject({
+  engine: z.enum(['valkey', 'redis']).default('valkey'),
+  engineVersion: z.string().regex(/^\d+\.\d+$/, 'must be a major.minor version such as "8.0"').default('8.0'),
+  nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an ElastiCache node type'),
+  /** Read replicas besides the primary; automatic failover needs at least one. */
+  replicas: z.int().min(0).max(5).default(0),
+  snapshotRetentionDays: z.int().min(0).max(35).default(1),
+});
+
+const storageSchema = z.strictObject({
+  /** Buckets are `<bucketPrefix>-<purpose>`. @default mlops-<environment>-<account>-<region> */
+  bucketPrefix: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{1,40}$/, 'must be lower-case letters, digits and hyphens, at most 41 characters')
+    .optional(),
+  noncurrentVersionRetentionDays: z.int().positive().default(90),
+  /** Let `terraform destroy` delete non-empty buckets. Never in production. */
+  forceDestroy: z.boolean().default(false),
+});
+
+/** The raw schema, before cross-field rules. */
+const environmentObject = z.strictObject({
+  /** Production turns on the rules below: multi-AZ everything, backups, deletion protection. */
+  production: z.boolean().default(false),
+  aws: awsSchema,
+  owner: z.string().min(1),
+  costCenter: z.string().min(1),
+  /** Extra tags on every resource, besides environment, owner and cost centre. */
+  tags: tagMap.default({}),
+  backend: backendSchema.default({ type: 'local' }),
+  network: networkSchema,
+  cluster: clusterSchema,
+  database: databaseSchema,
+  cache: cacheSchema,
+  storage: storageSchema.default({ noncurrentVersionRetentionDays: 90, forceDestroy: false }),
+});
+
+type RawEnvironment = z.infer<typeof environmentObject>;
+
+/** Adds one issue per broken cross-field rule, each at the path a reader should edit. */
+function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
+  const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+  for (const name of REQUIRED_POOLS) {
+    if (!env.cluster.nodePools[name]) fail(['cluster', 'nodePools', name], `the platform needs a '${name}' node pool`);
+  }
+  if (env.cluster.nodePools.general?.dedicated) {
+    fail(['cluster', 'nodePools', 'general', 'dedicated'], 'the general pool must stay untainted: control components run there');
+  }
+  for (const [name, pool] of Object.entries(env.cluster.nodePools)) {
+    const path = ['cluster', 'nodePools', name];
+    if (pool.minSize > pool.desiredSize) fail([...path, 'minSize'], `minSize (${pool.minSize}) must be ≤ desiredSize (${pool.desiredSize})`);
+    if (pool.desiredSize > pool.maxSize) fail([...path, 'desiredSize'], `desiredSize (${pool.desiredSize}) must be ≤ maxSize (${pool.maxSize})`);
+  }
+
+  const { endpointPublicAccess, publicAccessCidrs } = env.cluster;
+  if (endpointPublicAccess && publicAccessCidrs.length === 0) {
+    fail(['cluster', 'publicAccessCidrs'], 'a public API endpoint needs the CIDRs allowed to reach it');
+  }
+  if (!endpointPublicAccess && publicAccessCidrs.length > 0) {
+    fail(['cluster', 'publicAccessCidrs'], 'only meaningful with endpointPublicAccess: true');
+  }
+  publicAccessCidrs.forEach((value, index) => {
+    if (parseCidr(value)?.prefixLength === 0) fail(['cluster', 'publicAccessCidrs', index], 'must not open the API endpoint to the whole internet (0.0.0.0/0)');
+  });
+
+  checkSubnetLayout(env, fail);
+
+  if (env.database.maxAllocatedStorageGiB < env.database.allocatedStorageGiB) {
+    fail(['database', 'maxAllocatedStorageGiB'], `must be ≥ allocatedStorageGiB (${env.database.allocatedStorageGiB})`);
+  }
+
+  if (env.production) {
+    if (env.network.azCount < 2) fail(['network', 'azCount'], `production must span at least 2 availability zones (got ${env.network.azCount})`);
+    if (env.network.natGateways !== 'perAz') fail(['network', 'natGateways'], "production needs a NAT gateway per AZ ('perAz')");
+    if (!env.database.multiAz) fail(['database', 'multiAz'], 'production databases must be multi-AZ');
+    if (!env.database.deletionProtection) fail(['database', 'deletionProtection'], 'production databases must have deletion protection');
+    if (env.database.backupRetentionDays < 7) fail(['database', 'backupRetentionDays'], `production keeps backups at least 7 days (got ${env.database.backupRetentionDays})`);
+    if (env.cache.replicas < 1) fail(['cache', 'replicas'], 'production caches need at least one replica for automatic failover');
+    if (env.cache.snapshotRetentionDays < 1) fail(['cache', 'snapshotRetentionDays'], 'production caches keep at least one daily snapshot');
+    if (env.storage.forceDestroy) fail(['storage', 'forceDestroy'], 'production buckets must never be force-destroyed');
+  }
+}
+
+function checkSubnetLayout(env: RawEnvironment, fail: (path: (string | number)[], message: string) => void): void {
+  const vpc = parseCidr(env.network.vpcCidr);
+  if (!vpc) return; // already reported by the field rule
+  const { azCount, privateSubnetPrefixLength, publicSubnetPrefixLength } = env.network;
+  const layout = [...Array<number>(azCount).fill(privateSubnetPrefixLength), ...Array<number>(azCount).fill(publicSubnetPrefixLength)];
+  if (!allocateSubnets(vpc, layout)) {
+    fail(
+      ['network', 'vpcCidr'],
+      `${env.network.vpcCidr} cannot hold ${azCount} private /${privateSubnetPrefixLength} and ${azCount} public /${publicSubnetPrefixLength} subnets`,
+    );
+  }
+  const rfc1918 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map((c) => parseCidr(c)!);
+  if (!rfc1918.some((range) => range.prefixLength <= vpc.prefixLength && cidrsOverlap(range, vpc))) {
+    fail(['network', 'vpcCidr'], `${env.network.vpcCidr} must lie inside a private (RFC 1918) range`);
+  }
+}
+
+/** Validates one environment file's content, field rules first, then the rules across fields. */
+export const environmentSchema = environmentObject.superRefine(checkCrossFieldRules);
+
+/** A validated environment, with every default filled in. */
+export type EnvironmentConfig = z.infer<typeof environmentSchema> & {
+  /** The environment's name: the file name without its extension. */
+  readonly name: string;
+};
+
+export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
+export type BackendConfig = z.infer<typeof backendSchema>;

@@ -1,0 +1,67 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { S3Backend, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../src/config/schema';
+
+/** The layers of the platform, in deployment order; state is split along them. */
+export const LAYERS = ['network', 'data', 'cluster'] as const;
+export type Layer = (typeof LAYERS)[number];
+
+/** `mlops-<environment>-<layer>`: the environment is visible in every stack name and state key. */
+export function stackName(environment: string, layer: Layer): string {
+  return `mlops-${environment}-${layer}`;
+}
+
+/**
+ * What every stack repeats: the AWS provider pinned to the environment's account with default tags,
+ * the backend and its state key, and the `mlops-<environment>` naming prefix.
+ */
+export abstract class BaseStack extends TerraformStack {
+  readonly environment: EnvironmentConfig;
+  /** Prefix of resource names: `mlops-<environment>`. */
+  readonly prefix: string;
+
+  protected constructor(scope: Construct, layer: Layer, environment: EnvironmentConfig) {
+    const name = stackName(environment.name, layer);
+    super(scope, name);
+    this.environment = environment;
+    this.prefix = `mlops-${environment.name}`;
+
+    const { aws } = environment;
+    new AwsProvider(this, 'Aws', {
+      region: aws.region,
+      // A typo'd profile or the wrong credentials fail before anything is planned, not after.
+      allowedAccountIds: [aws.accountId],
+      assumeRole: aws.assumeRoleArn ? [{ roleArn: aws.assumeRoleArn, sessionName: name }] : undefined,
+      defaultTags: [
+        {
+          tags: {
+            ...environment.tags,
+            Environment: environment.name,
+            Owner: environment.owner,
+            CostCenter: environment.costCenter,
+            Project: 'mlops-platform',
+            ManagedBy: 'cdktf',
+            Stack: name,
+          },
+        },
+      ],
+    });
+    this.configureBackend(name);
+  }
+
+  private configureBackend(name: string): void {
+    const { backend, aws } = this.environment;
+    if (backend.type === 'local') return; // cdktf's default: terraform.<stack>.tfstate beside the stack
+    new S3Backend(this, {
+      bucket: backend.bucket,
+      key: `${backend.keyPrefix}/${name}.tfstate`,
+      region: backend.region ?? aws.region,
+      encrypt: true,
+      kmsKeyId: backend.kmsKeyArn,
+      assumeRole: aws.assumeRoleArn ? { roleArn: aws.assumeRoleArn, sessionName: name } : undefined,
+    });
+    // Native S3 locking (Terraform ≥ 1.10); cdktf 0.21's S3Backend has no prop for it.
+    this.addOverride('terraform.backend.s3.use_lockfile', true);
+  }
+}

@@ -1,0 +1,112 @@
+import type { Construct } from 'constructs';
+import { EksCluster } from '../constructs/cluster/eks-cluster';
+import { NodePool } from '../constructs/cluster/node-pool';
+import { NodeRole } from '../constructs/cluster/node-role';
+import { WorkloadIdentity } from '../constructs/cluster/workload-identity';
+import type { INetwork } from '../constructs/network/network';
+import { allowAutoScalingVolumes, allowCloudWatchLogs, KmsKey } from '../constructs/security/kms-key';
+import type { EnvironmentConfig } from '../src/config/schema';
+import { BaseStack } from './base-stack';
+
+/** What the cluster stack needs from the network stack. */
+export interface ClusterStackProps {
+  readonly network: INetwork;
+  readonly clusterName: string;
+  /** Every node wears it, so the data stores admit the cluster's pods. */
+  readonly workloadSecurityGroupId: string;
+}
+
+/**
+ * The EKS cluster, its node pools and the add-ons every node needs. The in-cluster layer (Helm releases)
+ * is a separate stack on top, so a chart change never plans against the control plane.
+ */
+export class ClusterStack extends BaseStack {
+  readonly cluster: EksCluster;
+  /** Node pools keyed by name: at least `general`, `compute` and `storage`. */
+  readonly nodePools: Record<string, NodePool>;
+  /** Encrypts node root volumes; persistent volumes of the in-cluster layer use it too. */
+  readonly volumeKey: KmsKey;
+
+  constructor(scope: Construct, environment: EnvironmentConfig, props: ClusterStackProps) {
+    super(scope, 'cluster', environment);
+    const { cluster: config } = environment;
+
+    const clusterKey = new KmsKey(this, 'ClusterKey', {
+      alias: `${this.prefix}-eks`,
+      description: `Encrypts Kubernetes Secrets and control-plane logs of ${props.clusterName}`,
+      additionalPolicyStatements: [allowCloudWatchLogs(this)],
+    });
+    this.volumeKey = new KmsKey(this, 'VolumeKey', {
+      alias: `${this.prefix}-volumes`,
+      description: `Encrypts the EBS volumes of ${props.clusterName}`,
+      additionalPolicyStatements: allowAutoScalingVolumes(this),
+    });
+
+    this.cluster = new EksCluster(this, 'Cluster', {
+      clusterName: props.clusterName,
+      kubernetesVersion: config.kubernetesVersion,
+      subnetIds: props.network.privateSubnetIds,
+      kmsKey: clusterKey,
+      endpointPublicAccess: config.endpointPublicAccess,
+      publicAccessCidrs: config.publicAccessCidrs,
+      adminPrincipalArns: config.adminPrincipalArns,
+      logRetentionDays: config.logRetentionDays,
+    });
+    const version = (addon: string) => config.addonVersions[addon];
+
+    // Nodes only become Ready once the CNI runs, so networking add-ons come before the node groups.
+    const cni = new WorkloadIdentity(this, 'VpcCniIdentity', {
+      cluster: this.cluster,
+      namespace: 'kube-system',
+      serviceAccount: 'aws-node',
+      managedPolicies: ['AmazonEKS_CNI_Policy'],
+    });
+    const networking = [
+      this.cluster.addAddon('vpc-cni', {
+        version: version('vpc-cni'),
+        serviceAccountRoleArn: cni.roleArn,
+        // Network policies are enforced by the CNI's agent; the in-cluster layer relies on them.
+        configuration: { enableNetworkPolicy: 'true' },
+      }),
+      this.cluster.addAddon('kube-proxy', { version: version('kube-proxy') }),
+    ];
+
+    const nodeRole = new NodeRole(this, 'NodeRole', { roleName: `${props.clusterName}-node` });
+    this.nodePools = Object.fromEntries(
+      Object.entries(config.nodePools).map(([name, pool]) => [
+        name,
+        new NodePool(this, `NodePool-${name}`, {
+          cluster: this.cluster,
+          poolName: name,
+          nodeRole,
+          subnetIds: props.network.privateSubnetIds,
+          instanceTypes: pool.instanceTypes,
+          capacityType: pool.capacityType,
+          minSize: pool.minSize,
+          desiredSize: pool.desiredSize,
+          maxSize: pool.maxSize,
+          diskSizeGiB: pool.diskSizeGiB,
+          dedicated: pool.dedicated ?? name !== 'general',
+          labels: pool.labels,
+          taints: pool.taints,
+          volumeKey: this.volumeKey,
+          extraSecurityGroupIds: [props.workloadSecurityGroupId],
+          instanceTags: { Environment: environment.name, Owner: environment.owner, CostCenter: environment.costCenter },
+          dependsOn: networking,
+        }),
+      ]),
+    );
+    const nodeGroups = Object.values(this.nodePools).map((pool) => pool.nodeGroup);
+
+    // These run pods, so they wait for nodes.
+    this.cluster.addAddon('coredns', { version: version('coredns'), dependsOn: nodeGroups });
+    const ebsCsi = new WorkloadIdentity(this, 'EbsCsiIdentity', {
+      cluster: this.cluster,
+      namespace: 'kube-system',
+      serviceAccount: 'ebs-csi-controller-sa',
+      managedPolicies: ['service-role/AmazonEBSCSIDriverPolicy'],
+    });
+    this.volumeKey.grantEncryptDecrypt(ebsCsi, 'VolumeKey');
+    this.cluster.addAddon('aws-ebs-csi-driver', { version: version('aws-ebs-csi-driver'), serviceAccountRoleArn: ebsCsi.roleArn, dependsOn: nodeGroups });
+  }
+}

@@ -1,0 +1,110 @@
+import type { Construct } from 'constructs';
+import { FeatureCache } from '../constructs/data/feature-cache';
+import { MetadataDatabase } from '../constructs/data/metadata-database';
+import type { INetwork } from '../constructs/network/network';
+import { allowCloudWatchLogs, KmsKey } from '../constructs/security/kms-key';
+import { Bucket } from '../constructs/storage/bucket';
+import { awsContext } from '../constructs/aws-context';
+import type { EnvironmentConfig } from '../src/config/schema';
+import { BaseStack } from './base-stack';
+
+/** What the data stack needs from the network stack. */
+export interface DataStackProps {
+  readonly network: INetwork;
+  /** Members of this group (the cluster's nodes) may reach the database and the cache. */
+  readonly workloadSecurityGroupId: string;
+}
+
+/** The platform's buckets, keyed by purpose. */
+export interface PlatformBuckets {
+  /** MLflow artifacts and registered models. */
+  readonly artifacts: Bucket;
+  /** Raw and feature data, Spark inputs and outputs, the offline feature store. */
+  readonly datasets: Bucket;
+  /** Airflow task logs and Spark event logs. */
+  readonly logs: Bucket;
+}
+
+/**
+ * The stateful stores: S3 buckets, the PostgreSQL metadata database and the online feature cache.
+ * Kept apart from the cluster so the cluster can be rebuilt without touching data, and destroyed last.
+ */
+export class DataStack extends BaseStack {
+  readonly buckets: PlatformBuckets;
+  readonly database: MetadataDatabase;
+  readonly cache: FeatureCache;
+
+  constructor(scope: Construct, environment: EnvironmentConfig, props: DataStackProps) {
+    super(scope, 'data', environment);
+    const { storage, database, cache, production, aws } = environment;
+    const bucketPrefix = storage.bucketPrefix ?? `${this.prefix}-${aws.accountId}-${aws.region}`;
+    const logRetentionDays = production ? 365 : 90;
+
+    const storageKey = new KmsKey(this, 'StorageKey', { alias: `${this.prefix}-storage`, description: `Encrypts the S3 buckets of ${this.prefix}` });
+    const accessLogs = this.accessLogBucket(`${bucketPrefix}-access-logs`, storage.forceDestroy);
+    const bucket = (purpose: keyof PlatformBuckets) =>
+      new Bucket(this, `${purpose.charAt(0).toUpperCase()}${purpose.slice(1)}Bucket`, {
+        bucketName: `${bucketPrefix}-${purpose}`,
+        encryptionKey: storageKey,
+        accessLogs: { bucketName: accessLogs.bucketName },
+        noncurrentVersionRetentionDays: storage.noncurrentVersionRetentionDays,
+        forceDestroy: storage.forceDestroy,
+      });
+    this.buckets = { artifacts: bucket('artifacts'), datasets: bucket('datasets'), logs: bucket('logs') };
+
+    const databaseKey = new KmsKey(this, 'DatabaseKey', {
+      alias: `${this.prefix}-metadata-db`,
+      description: `Encrypts the metadata database of ${this.prefix}, its secret, insights and logs`,
+      additionalPolicyStatements: [allowCloudWatchLogs(this)],
+    });
+    this.database = new MetadataDatabase(this, 'MetadataDatabase', {
+      identifier: `${this.prefix}-metadata`,
+      vpcId: props.network.vpcId,
+      subnetIds: props.network.privateSubnetIds,
+      kmsKey: databaseKey,
+      instanceClass: database.instanceClass,
+      engineVersion: database.engineVersion,
+      allocatedStorageGiB: database.allocatedStorageGiB,
+      maxAllocatedStorageGiB: database.maxAllocatedStorageGiB,
+      multiAz: database.multiAz,
+      backupRetentionDays: database.backupRetentionDays,
+      deletionProtection: database.deletionProtection,
+      logRetentionDays,
+    });
+    this.database.allowFrom(props.workloadSecurityGroupId, 'Platform workloads (cluster nodes and pods)');
+
+    const cacheKey = new KmsKey(this, 'CacheKey', { alias: `${this.prefix}-feature-cache`, description: `Encrypts the online feature cache of ${this.prefix} and its AUTH secret` });
+    this.cache = new FeatureCache(this, 'FeatureCache', {
+      replicationGroupId: `${this.prefix}-features`,
+      vpcId: props.network.vpcId,
+      subnetIds: props.network.privateSubnetIds,
+      kmsKey: cacheKey,
+      nodeType: cache.nodeType,
+      engine: cache.engine,
+      engineVersion: cache.engineVersion,
+      replicas: cache.replicas,
+      snapshotRetentionDays: cache.snapshotRetentionDays,
+      secretRecoveryDays: production ? 30 : 7,
+    });
+    this.cache.allowFrom(props.workloadSecurityGroupId, 'Platform workloads (cluster nodes and pods)');
+  }
+
+  /** S3 server access logs cannot be delivered to SSE-KMS buckets, so this one bucket uses SSE-S3. */
+  private accessLogBucket(bucketName: string, forceDestroy: boolean): Bucket {
+    const { accountId, partition } = awsContext(this);
+    return new Bucket(this, 'AccessLogsBucket', {
+      bucketName,
+      forceDestroy,
+      expirationDays: 365,
+      extraPolicyStatements: [
+        {
+          sid: 'S3ServerAccessLogDelivery',
+          actions: ['s3:PutObject'],
+          resources: [`arn:${partition}:s3:::${bucketName}/*`],
+          principals: [{ type: 'Service', identifiers: ['logging.s3.amazonaws.com'] }],
+          condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [accountId] }],
+        },
+      ],
+    });
+  }
+}
