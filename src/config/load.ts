@@ -5,8 +5,8 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config-error';
 import { environmentSchema, type EnvironmentConfig } from './schema';
 
-/** Where the shipped environment files live. */
-export const ENVIRONMENTS_DIR = join(__dirname, '..', '..', 'environments');
+/** Where the environment files live: `MLOPS_ENVIRONMENTS_DIR`, else the shipped `environments/`. */
+export const ENVIRONMENTS_DIR = process.env.MLOPS_ENVIRONMENTS_DIR ?? join(__dirname, '..', '..', 'environments');
 
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{0,11}$/;
 

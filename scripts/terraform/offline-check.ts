@@ -1,0 +1,187 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { MIRRORED_PROVIDERS, mirrorHas, runTerraform, type CommandResult, type Toolchain } from './toolchain';
+
+/**
+ * Offline proof for synthesized stacks: `terraform validate` of the stacks as synthesized, then
+ * `terraform test` that plans and applies them against mocked providers. Each step runs once over a
+ * harness root that calls every checkable stack as a module: the AWS provider's schema alone takes
+ * seconds to load, so one run for all stacks instead of one per stack keeps the suite fast.
+ */
+
+/** One synthesized stack, as the cdktf manifest lists it. */
+export interface SynthesizedStack {
+  readonly name: string;
+  /** Directory holding `cdk.tf.json`. */
+  readonly dir: string;
+  /** Provider source addresses, e.g. `hashicorp/aws`. */
+  readonly providers: string[];
+}
+
+export type CheckStatus = 'passed' | 'failed' | 'skipped';
+
+/** Outcome for one stack. */
+export interface StackCheck {
+  readonly stack: string;
+  readonly validate: CheckStatus;
+  readonly mockedApply: CheckStatus;
+  /** Why it was skipped, or the terraform output that failed. */
+  readonly detail?: string;
+}
+
+const MOCKS = join(__dirname, 'aws-mocks.tftest.hcl');
+
+/** Reads `manifest.json` of a cdktf output directory. */
+export function readStacks(outdir: string): SynthesizedStack[] {
+  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as {
+    stacks: Record<string, { workingDirectory: string }>;
+  };
+  return Object.entries(manifest.stacks).map(([name, stack]) => {
+    const dir = resolve(outdir, stack.workingDirectory);
+    const providers = Object.values(requiredProviders(readTerraformJson(dir))).map((p) => normalizeSource(p.source));
+    return { name, dir, providers };
+  });
+}
+
+/** Whether a skipped stack is acceptable: always, unless checks are required and it needs only mirrored providers. */
+export function skipIsAcceptable(toolchain: Toolchain, stack: SynthesizedStack): boolean {
+  if (!toolchain.required) return true;
+  if (!toolchain.terraform) return false;
+  return stack.providers.some((p) => !MIRRORED_PROVIDERS.includes(p));
+}
+
+/** Validates every stack, then applies them against mocks, working in `workdir` (the stacks are copied, not touched). */
+export async function checkStacks(toolchain: Toolchain, stacks: SynthesizedStack[], workdir: string): Promise<StackCheck[]> {
+  if (!toolchain.terraform) {
+    return stacks.map((s) => ({ stack: s.name, validate: 'skipped', mockedApply: 'skipped', detail: 'terraform is not on PATH' }));
+  }
+  const missing = new Map(stacks.map((s) => [s.name, missingProviders(toolchain, s)]));
+  const checkable = stacks.filter((s) => missing.get(s.name)!.length === 0);
+
+  // Independent, so both harnesses run at once (terraform is CPU-bound; the machines have two cores).
+  const [validation, apply] =
+    checkable.length > 0
+      ? await Promise.all([validateAll(toolchain, checkable, join(workdir, 'validate')), applyAllMocked(toolchain, checkable, join(workdir, 'mocked'))])
+      : [undefined, undefined];
+
+  return stacks.map((stack): StackCheck => {
+    const absent = missing.get(stack.name)!;
+    if (absent.length > 0) {
+      const where = toolchain.pluginDir ? `not in the provider mirror ${toolchain.pluginDir}` : 'no mirror and no registry access';
+      return { stack: stack.name, validate: 'skipped', mockedApply: 'skipped', detail: `needs ${absent.join(', ')}: ${where}` };
+    }
+    if (validation!.setup) return { stack: stack.name, validate: 'skipped', mockedApply: 'skipped', detail: `terraform init failed:\n${validation!.output}` };
+    if (blames(validation!, stack)) return { stack: stack.name, validate: 'failed', mockedApply: 'skipped', detail: errorsOnly(validation!.output) };
+    const failed = blames(apply!, stack);
+    return { stack: stack.name, validate: 'passed', mockedApply: failed ? 'failed' : 'passed', detail: failed ? errorsOnly(apply!.output) : undefined };
+  });
+}
+
+interface HarnessResult extends CommandResult {
+  /** True when the failure was `init` (providers could not be installed), not the check itself. */
+  readonly setup: boolean;
+}
+
+/** A failed run blames the stacks its errors name, or all of them when it names none. */
+function blames(result: HarnessResult, stack: SynthesizedStack): boolean {
+  if (result.ok) return false;
+  if (result.setup) return true;
+  const named = /stacks\/([\w-]+)\/|module\.([\w-]+)\./g;
+  const culprits = new Set([...result.output.matchAll(named)].map((m) => m[1] ?? m[2]));
+  return culprits.size === 0 || culprits.has(stack.name);
+}
+
+async function validateAll(toolchain: Toolchain, stacks: SynthesizedStack[], dir: string): Promise<HarnessResult> {
+  // Stacks keep their provider and backend blocks here, so those are validated too (backends only warn in modules).
+  writeHarness(dir, stacks, (json) => json, {});
+  return initThen(toolchain, dir, ['validate']);
+}
+
+/**
+ * Plans and applies all stacks in one `terraform test` run. Provider and backend blocks are dropped so the
+ * root's mocked provider serves every module; remote state read across stacks gets placeholder outputs.
+ */
+async function applyAllMocked(toolchain: Toolchain, stacks: SynthesizedStack[], dir: string): Promise<HarnessResult> {
+  const stripped = (json: TerraformJson) => {
+    delete json.provider;
+    delete json.terraform?.backend;
+    return json;
+  };
+  const providers = Object.fromEntries(stacks.flatMap((s) => Object.keys(requiredProviders(readTerraformJson(s.dir)))).map((name) => [name, {}]));
+  writeHarness(dir, stacks, stripped, providers);
+  const overrides = stacks.flatMap((s) => remoteStateOverrides(s.name, readFileSync(join(s.dir, 'cdk.tf.json'), 'utf8')));
+  writeFileSync(join(dir, 'mocked.tftest.hcl'), [readFileSync(MOCKS, 'utf8'), ...overrides, 'run "apply" {\n  command = apply\n}\n'].join('\n'));
+  return initThen(toolchain, dir, ['test']);
+}
+
+/** Writes a root module calling each stack (pretty-printed, so errors cite readable lines) as a module. */
+function writeHarness(dir: string, stacks: SynthesizedStack[], transform: (json: TerraformJson) => TerraformJson, providers: Record<string, object>) {
+  const modules: Record<string, { source: string }> = {};
+  const required: Record<string, unknown> = {};
+  for (const stack of stacks) {
+    const json = transform(readTerraformJson(stack.dir));
+    Object.assign(required, requiredProviders(json));
+    mkdirSync(join(dir, 'stacks', stack.name), { recursive: true });
+    writeFileSync(join(dir, 'stacks', stack.name, 'cdk.tf.json'), JSON.stringify(json, null, 2));
+    modules[stack.name] = { source: `./stacks/${stack.name}` };
+  }
+  const root = { terraform: { required_providers: required }, ...(Object.keys(providers).length > 0 ? { provider: providers } : {}), module: modules };
+  writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(root, null, 2));
+}
+
+async function initThen(toolchain: Toolchain, dir: string, command: string[]): Promise<HarnessResult> {
+  const args = ['init', '-backend=false', '-input=false', ...(toolchain.pluginDir ? [`-plugin-dir=${toolchain.pluginDir}`] : [])];
+  // Online, a shared cache spares the second harness the download; a mirror needs none.
+  const cache: Record<string, string> = toolchain.pluginDir ? {} : { TF_PLUGIN_CACHE_DIR: ensureDir(resolve('.tmp', 'terraform-plugin-cache')) };
+  const init = await runTerraform(toolchain, args, dir, cache);
+  if (!init.ok) return { ...init, setup: true };
+  return { ...(await runTerraform(toolchain, command, dir)), setup: false };
+}
+
+/** `override_data` blocks giving every cross-stack remote-state output of a module a placeholder value. */
+function remoteStateOverrides(moduleName: string, text: string): string[] {
+  const outputs = new Map<string, Set<string>>();
+  for (const [, source, key] of text.matchAll(/data\.terraform_remote_state\.([\w-]+)\.outputs\.([\w-]+)/g)) {
+    if (!outputs.has(source)) outputs.set(source, new Set());
+    outputs.get(source)!.add(key);
+  }
+  return [...outputs].map(([source, keys]) => {
+    const values = [...keys].map((key) => `      "${key}" = "mock-${key.slice(-24)}"`).join('\n');
+    return `override_data {\n  target = module.${moduleName}.data.terraform_remote_state.${source}\n  values = {\n    outputs = {\n${values}\n    }\n  }\n}\n`;
+  });
+}
+
+/** The `Error:` blocks of terraform output, without the progress lines around them. */
+function errorsOnly(output: string): string {
+  const blocks = output.split(/\n(?=Error: )/).filter((b) => b.startsWith('Error: '));
+  return (blocks.length > 0 ? blocks.slice(0, 10).join('\n') : output).trim();
+}
+
+interface TerraformJson {
+  terraform?: { required_providers?: Record<string, { source: string; version?: string }>; backend?: unknown };
+  provider?: unknown;
+}
+
+function readTerraformJson(dir: string): TerraformJson {
+  return JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as TerraformJson;
+}
+
+function requiredProviders(json: TerraformJson): Record<string, { source: string; version?: string }> {
+  return json.terraform?.required_providers ?? {};
+}
+
+function missingProviders(toolchain: Toolchain, stack: SynthesizedStack): string[] {
+  if (!toolchain.pluginDir) return []; // online: init finds out
+  return stack.providers.filter((p) => !mirrorHas(toolchain.pluginDir!, p));
+}
+
+/** cdktf writes `aws` for `hashicorp/aws`; Terraform reads both the same way. */
+function normalizeSource(source: string): string {
+  const parts = source.replace(/^registry\.terraform\.io\//, '').split('/');
+  return parts.length === 1 ? `hashicorp/${parts[0]}` : parts.join('/');
+}
+
+function ensureDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}

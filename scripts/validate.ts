@@ -1,0 +1,37 @@
+// `npm run validate`: synthesize every stack, then validate each with terraform and plan+apply them
+// against mocked providers. Exits non-zero on a failure, or on a skip that MLOPS_REQUIRE_TERRAFORM forbids.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { synthesizeAll } from '../src/run';
+import { checkStacks, readStacks, skipIsAcceptable } from './terraform/offline-check';
+import { detectToolchain } from './terraform/toolchain';
+
+async function main(): Promise<number> {
+  const workdir = mkdtempSync(join(tmpdir(), 'mlops-validate-'));
+  try {
+    const outdir = join(workdir, 'cdktf.out');
+    synthesizeAll(outdir);
+    const toolchain = detectToolchain();
+    const stacks = readStacks(outdir);
+    const checks = await checkStacks(toolchain, stacks, join(workdir, 'terraform'));
+    let failed = 0;
+    for (const [index, check] of checks.entries()) {
+      const skipped = check.validate === 'skipped';
+      const bad = check.validate === 'failed' || check.mockedApply === 'failed' || (skipped && !skipIsAcceptable(toolchain, stacks[index]));
+      if (bad) failed++;
+      process.stdout.write(`${bad ? 'FAIL' : skipped ? 'SKIP' : 'ok  '} ${check.stack}: validate ${check.validate}, mocked apply ${check.mockedApply}\n`);
+      if (check.detail && (bad || skipped)) process.stdout.write(indent(check.detail));
+    }
+    process.stdout.write(`${checks.length - failed} passed, ${failed} failed\n`);
+    return failed === 0 ? 0 : 1;
+  } finally {
+    rmSync(workdir, { recursive: true, force: true });
+  }
+}
+
+function indent(text: string): string {
+  return `${text.trim().split('\n').map((line) => `    ${line}`).join('\n')}\n`;
+}
+
+main().then((code) => process.exit(code));
