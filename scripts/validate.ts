@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesizeAll } from '../src/run';
+import { loadEnvironmentsOrExit, synthesize } from '../src/run';
 import { checkStacks, readStacks, skipIsAcceptable } from './terraform/offline-check';
 import { detectToolchain } from './terraform/toolchain';
 
@@ -11,7 +11,7 @@ async function main(): Promise<number> {
   const workdir = mkdtempSync(join(tmpdir(), 'mlops-validate-'));
   try {
     const outdir = join(workdir, 'cdktf.out');
-    synthesizeAll(outdir);
+    synthesize(loadEnvironmentsOrExit(), outdir);
     const toolchain = detectToolchain();
     const stacks = readStacks(outdir);
     const checks = await checkStacks(toolchain, stacks, join(workdir, 'terraform'));

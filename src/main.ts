@@ -1,4 +1,4 @@
-// Entry point of the cdktf CLI (`cdktf.json` → `app`): it chooses the output directory.
-import { synthesizeAll } from './run';
+// Entry point of the cdktf CLI (`cdktf.json` → `app`); the CLI chooses the output directory.
+import { loadEnvironmentsOrExit, synthesize } from './run';
 
-synthesizeAll();
+synthesize(loadEnvironmentsOrExit());

@@ -2,20 +2,22 @@ import { App } from 'cdktf';
 import { addEnvironment } from './app';
 import { ConfigError } from './config/config-error';
 import { loadEnvironments } from './config/load';
+import type { EnvironmentConfig } from './config/schema';
 
-/**
- * Validates every environment file, then builds and synthesizes all their stacks into `outdir`.
- * Config errors are printed one per line and exit non-zero before anything is written.
- */
-export function synthesizeAll(outdir?: string): void {
-  let environments;
+/** Loads every environment file, or prints one line per problem and exits non-zero. */
+export function loadEnvironmentsOrExit(): EnvironmentConfig[] {
   try {
-    environments = loadEnvironments();
+    return loadEnvironments();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`Invalid configuration (${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}):\n${error.message}\n`);
+    const count = error.problems.length;
+    process.stderr.write(`Invalid configuration (${count} problem${count === 1 ? '' : 's'}):\n${error.message}\n`);
     process.exit(1);
   }
+}
+
+/** Builds and synthesizes the stacks of all `environments` into `outdir` (cdktf's choice when omitted). */
+export function synthesize(environments: EnvironmentConfig[], outdir?: string): void {
   const app = new App(outdir ? { outdir } : {});
   for (const environment of environments) addEnvironment(app, environment);
   app.synth();

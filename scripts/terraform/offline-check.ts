@@ -58,11 +58,16 @@ export async function checkStacks(toolchain: Toolchain, stacks: SynthesizedStack
   const missing = new Map(stacks.map((s) => [s.name, missingProviders(toolchain, s)]));
   const checkable = stacks.filter((s) => missing.get(s.name)!.length === 0);
 
-  // Independent, so both harnesses run at once (terraform is CPU-bound; the machines have two cores).
-  const [validation, apply] =
+  // Both harnesses run at once (terraform is CPU-bound; the machines have two cores). An invalid stack
+  // stops `terraform test` before it applies anything, so then the apply is repeated without it.
+  let [validation, apply] =
     checkable.length > 0
       ? await Promise.all([validateAll(toolchain, checkable, join(workdir, 'validate')), applyAllMocked(toolchain, checkable, join(workdir, 'mocked'))])
       : [undefined, undefined];
+  const valid = checkable.filter((s) => validation && !blames(validation, s));
+  if (apply && !apply.ok && valid.length > 0 && valid.length < checkable.length) {
+    apply = await applyAllMocked(toolchain, valid, join(workdir, 'mocked-valid'));
+  }
 
   return stacks.map((stack): StackCheck => {
     const absent = missing.get(stack.name)!;
@@ -86,8 +91,10 @@ interface HarnessResult extends CommandResult {
 function blames(result: HarnessResult, stack: SynthesizedStack): boolean {
   if (result.ok) return false;
   if (result.setup) return true;
-  const named = /stacks\/([\w-]+)\/|module\.([\w-]+)\./g;
-  const culprits = new Set([...result.output.matchAll(named)].map((m) => m[1] ?? m[2]));
+  // Diagnostics locate themselves ("with module.X…", "on stacks/X/…"); other mentions, such as the
+  // teardown report that lists every module's resources, do not blame.
+  const located = /(?:with module\.|on stacks\/)([\w-]+)[./]/g;
+  const culprits = new Set([...result.output.matchAll(located)].map((m) => m[1]));
   return culprits.size === 0 || culprits.has(stack.name);
 }
 
@@ -153,8 +160,9 @@ function remoteStateOverrides(moduleName: string, text: string): string[] {
 
 /** The `Error:` blocks of terraform output, without the progress lines around them. */
 function errorsOnly(output: string): string {
-  const blocks = output.split(/\n(?=Error: )/).filter((b) => b.startsWith('Error: '));
-  return (blocks.length > 0 ? blocks.slice(0, 10).join('\n') : output).trim();
+  const diagnostics = output.replace(/\n(Terraform left the following|Failure!|\S+\.tftest\.hcl\.\.\.)[\s\S]*?(?=\nError: |$)/g, '');
+  const blocks = diagnostics.split(/\n(?=Error: )/).filter((b) => b.startsWith('Error: '));
+  return (blocks.length > 0 ? blocks.join('\n') : output).trim();
 }
 
 interface TerraformJson {

@@ -85,7 +85,7 @@ const nodePoolSchema = z.strictObject({
 const REQUIRED_POOLS = ['general', 'compute', 'storage'] as const;
 
 const clusterSchema = z.strictObject({
-  kubernetesVersion: z.string().regex(/^1\.\d{2}$/, 'must be a Kubernetes minor version such as "1.33" (quote it in YAML)'),
+  kubernetesVersion: z.string().regex(/^1\.\d{2}$/, 'must be a Kubernetes minor version such as "1.35" (quote it in YAML)'),
   endpointPublicAccess: z.boolean().default(false),
   /** CIDRs allowed to reach a public API endpoint; required when it is public. */
   publicAccessCidrs: z.array(cidr).default([]),

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { NODE_POOL_LABEL } from '../../constructs/cluster/node-pool';
+import { resources, onlyResource } from '../support/synth';
+import { synthesizedStack } from '../support/synthesized';
+
+describe.each(['dev', 'staging', 'prod'])('%s environment', (env) => {
+  const network = synthesizedStack(`mlops-${env}-network`);
+  const data = synthesizedStack(`mlops-${env}-data`);
+  const cluster = synthesizedStack(`mlops-${env}-cluster`);
+
+  it('tags every resource through provider default tags', () => {
+    for (const stack of [network, data, cluster]) {
+      const [aws] = stack.provider!.aws as { default_tags: { tags: Record<string, string> }[]; allowed_account_ids: string[] }[];
+      expect(aws.default_tags[0].tags).toMatchObject({ Environment: env, Owner: expect.any(String), CostCenter: expect.any(String), ManagedBy: 'cdktf' });
+      expect(aws.allowed_account_ids).toHaveLength(1);
+    }
+  });
+
+  it('keeps state in S3, encrypted, with native locking, one key per stack', () => {
+    for (const [layer, stack] of Object.entries({ network, data, cluster })) {
+      const backend = (stack.terraform!.backend as { s3: Record<string, unknown> }).s3;
+      expect(backend).toMatchObject({ encrypt: true, use_lockfile: true, key: `mlops/mlops-${env}-${layer}.tfstate` });
+    }
+  });
+
+  it('admits only the workload security group to the database and the cache', () => {
+    const rules = Object.values(resources(data, 'aws_vpc_security_group_ingress_rule'));
+    expect(rules.map((r) => r.from_port).sort()).toEqual([5432, 6379]);
+    for (const rule of rules) expect(rule.referenced_security_group_id).toMatch(/terraform_remote_state\.cross-stack-reference-input-mlops-\w+-network\.outputs\.[\w-]*WorkloadSecurityGroup/);
+  });
+
+  it('puts the workload security group on every node', () => {
+    for (const template of Object.values(resources(cluster, 'aws_launch_template'))) {
+      expect(template.vpc_security_group_ids).toEqual([expect.stringContaining('cluster_security_group_id'), expect.stringContaining('WorkloadSecurityGroup')]);
+    }
+  });
+
+  it('has the three node pools, with compute and storage tainted', () => {
+    const groups = Object.values(resources(cluster, 'aws_eks_node_group'));
+    const byPool = Object.fromEntries(groups.map((g) => [(g.labels as Record<string, string>)[NODE_POOL_LABEL], g]));
+    expect(Object.keys(byPool).sort()).toEqual(['compute', 'general', 'storage']);
+    expect(byPool.general.taint).toEqual([]);
+    expect(byPool.compute.taint).toEqual([{ key: NODE_POOL_LABEL, value: 'compute', effect: 'NO_SCHEDULE' }]);
+    expect(byPool.storage.taint).toEqual([{ key: NODE_POOL_LABEL, value: 'storage', effect: 'NO_SCHEDULE' }]);
+  });
+
+  it('installs the CNI before nodes and pod-running add-ons after them', () => {
+    const addons = resources(cluster, 'aws_eks_addon');
+    const addon = (name: string) => Object.values(addons).find((a) => a.addon_name === name)!;
+    for (const group of Object.values(resources(cluster, 'aws_eks_node_group'))) {
+      expect(group.depends_on).toEqual(expect.arrayContaining([expect.stringContaining('VpcCniAddon')]));
+    }
+    expect(addon('coredns').depends_on).toHaveLength(3);
+    expect(addon('aws-ebs-csi-driver')).toMatchObject({ service_account_role_arn: expect.stringContaining('EbsCsiIdentity') });
+    expect(addon('vpc-cni')).toMatchObject({ service_account_role_arn: expect.stringContaining('VpcCniIdentity'), configuration_values: '{"enableNetworkPolicy":"true"}' });
+  });
+
+  it('names every stack resource after the environment', () => {
+    expect(onlyResource(cluster, 'aws_eks_cluster').name).toBe(`mlops-${env}`);
+    expect(onlyResource(data, 'aws_db_instance').identifier).toBe(`mlops-${env}-metadata`);
+  });
+});
+
+describe('production differs from development where it matters', () => {
+  const prodData = synthesizedStack('mlops-prod-data');
+  const devData = synthesizedStack('mlops-dev-data');
+  const prodNetwork = synthesizedStack('mlops-prod-network');
+  const devNetwork = synthesizedStack('mlops-dev-network');
+
+  it('prod: multi-AZ database with deletion protection and a final snapshot; dev: disposable', () => {
+    expect(onlyResource(prodData, 'aws_db_instance')).toMatchObject({ multi_az: true, deletion_protection: true, skip_final_snapshot: false, backup_retention_period: 30 });
+    expect(onlyResource(devData, 'aws_db_instance')).toMatchObject({ multi_az: false, deletion_protection: false, skip_final_snapshot: true });
+  });
+
+  it('prod: cache with replicas and automatic failover', () => {
+    expect(onlyResource(prodData, 'aws_elasticache_replication_group')).toMatchObject({ num_cache_clusters: 3, automatic_failover_enabled: true, multi_az_enabled: true });
+  });
+
+  it('prod: a NAT gateway per AZ; dev: one', () => {
+    expect(Object.keys(resources(prodNetwork, 'aws_nat_gateway'))).toHaveLength(3);
+    expect(Object.keys(resources(devNetwork, 'aws_nat_gateway'))).toHaveLength(1);
+  });
+
+  it('prod: buckets are never force-destroyed', () => {
+    for (const bucket of Object.values(resources(prodData, 'aws_s3_bucket'))) expect(bucket.force_destroy).toBe(false);
+  });
+});
