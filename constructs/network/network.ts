@@ -218,6 +218,7 @@ export class Network extends Construct implements INetwork {
       name: `${props.name}-vpc-endpoints`,
       description: 'HTTPS from inside the VPC to AWS interface endpoints',
       vpcId: this.vpcId,
+      egress: [],
       tags: { Name: `${props.name}-vpc-endpoints` },
     });
     new VpcSecurityGroupIngressRule(this, 'EndpointHttps', {
