@@ -20,7 +20,9 @@ async function main(): Promise<number> {
       const skipped = check.validate === 'skipped';
       const bad = check.validate === 'failed' || check.mockedApply === 'failed' || (skipped && !skipIsAcceptable(toolchain, stacks[index]));
       if (bad) failed++;
-      process.stdout.write(`${bad ? 'FAIL' : skipped ? 'SKIP' : 'ok  '} ${check.stack}: validate ${check.validate}, mocked apply ${check.mockedApply}\n`);
+      process.stdout.write(
+        `${bad ? 'FAIL' : skipped ? 'SKIP' : 'ok  '} ${check.stack}: validate ${check.validate}, mocked apply ${check.mockedApply}\n`,
+      );
       if (check.detail && (bad || skipped)) process.stdout.write(indent(check.detail));
     }
     process.stdout.write(`${checks.length - failed} passed, ${failed} failed\n`);
@@ -31,7 +33,11 @@ async function main(): Promise<number> {
 }
 
 function indent(text: string): string {
-  return `${text.trim().split('\n').map((line) => `    ${line}`).join('\n')}\n`;
+  return `${text
+    .trim()
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n')}\n`;
 }
 
 main().then((code) => process.exit(code));

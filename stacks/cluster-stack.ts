@@ -107,6 +107,10 @@ export class ClusterStack extends BaseStack {
       managedPolicies: ['service-role/AmazonEBSCSIDriverPolicy'],
     });
     this.volumeKey.grantEncryptDecrypt(ebsCsi, 'VolumeKey');
-    this.cluster.addAddon('aws-ebs-csi-driver', { version: version('aws-ebs-csi-driver'), serviceAccountRoleArn: ebsCsi.roleArn, dependsOn: nodeGroups });
+    this.cluster.addAddon('aws-ebs-csi-driver', {
+      version: version('aws-ebs-csi-driver'),
+      serviceAccountRoleArn: ebsCsi.roleArn,
+      dependsOn: nodeGroups,
+    });
   }
 }

@@ -40,7 +40,10 @@ export class DataStack extends BaseStack {
     const bucketPrefix = storage.bucketPrefix ?? `${this.prefix}-${aws.accountId}-${aws.region}`;
     const logRetentionDays = production ? 365 : 90;
 
-    const storageKey = new KmsKey(this, 'StorageKey', { alias: `${this.prefix}-storage`, description: `Encrypts the S3 buckets of ${this.prefix}` });
+    const storageKey = new KmsKey(this, 'StorageKey', {
+      alias: `${this.prefix}-storage`,
+      description: `Encrypts the S3 buckets of ${this.prefix}`,
+    });
     const accessLogs = this.accessLogBucket(`${bucketPrefix}-access-logs`, storage.forceDestroy);
     const bucket = (purpose: keyof PlatformBuckets) =>
       new Bucket(this, `${purpose.charAt(0).toUpperCase()}${purpose.slice(1)}Bucket`, {
@@ -73,7 +76,10 @@ export class DataStack extends BaseStack {
     });
     this.database.allowFrom(props.workloadSecurityGroupId, 'Platform workloads (cluster nodes and pods)');
 
-    const cacheKey = new KmsKey(this, 'CacheKey', { alias: `${this.prefix}-feature-cache`, description: `Encrypts the online feature cache of ${this.prefix} and its AUTH secret` });
+    const cacheKey = new KmsKey(this, 'CacheKey', {
+      alias: `${this.prefix}-feature-cache`,
+      description: `Encrypts the online feature cache of ${this.prefix} and its AUTH secret`,
+    });
     this.cache = new FeatureCache(this, 'FeatureCache', {
       replicationGroupId: `${this.prefix}-features`,
       vpcId: props.network.vpcId,

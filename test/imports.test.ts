@@ -20,9 +20,7 @@ describe('provider imports', () => {
     const files = SOURCE_DIRS.flatMap((dir) => typescriptFiles(join(ROOT, dir))).filter((file) => file !== __filename);
     expect(files.length).toBeGreaterThan(20);
     const offenders = files.flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(INDEX_IMPORT)].map(
-        (m) => `${relative(ROOT, file)}: ${m[1]}${m[2] ?? ''}`,
-      ),
+      [...readFileSync(file, 'utf8').matchAll(INDEX_IMPORT)].map((m) => `${relative(ROOT, file)}: ${m[1]}${m[2] ?? ''}`),
     );
     expect(offenders).toEqual([]);
   });

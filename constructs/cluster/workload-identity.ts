@@ -46,7 +46,11 @@ export class WorkloadIdentity extends Construct implements IGrantable {
           actions: ['sts:AssumeRoleWithWebIdentity'],
           principals: [{ type: 'Federated', identifiers: [props.cluster.oidcProviderArn] }],
           condition: [
-            { test: 'StringEquals', variable: `${issuer}:sub`, values: [`system:serviceaccount:${props.namespace}:${props.serviceAccount}`] },
+            {
+              test: 'StringEquals',
+              variable: `${issuer}:sub`,
+              values: [`system:serviceaccount:${props.namespace}:${props.serviceAccount}`],
+            },
             { test: 'StringEquals', variable: `${issuer}:aud`, values: ['sts.amazonaws.com'] },
           ],
         },

@@ -141,7 +141,9 @@ export class FeatureCache extends Construct implements IFeatureCache {
   private validate(props: FeatureCacheProps, replicas: number): void {
     const where = this.node.path;
     if (!/^[a-z][a-z0-9-]{0,39}$/.test(props.replicationGroupId) || props.replicationGroupId.endsWith('-')) {
-      throw new Error(`${where}: replicationGroupId '${props.replicationGroupId}' must be 1-40 lower-case letters, digits and hyphens, starting with a letter`);
+      throw new Error(
+        `${where}: replicationGroupId '${props.replicationGroupId}' must be 1-40 lower-case letters, digits and hyphens, starting with a letter`,
+      );
     }
     if (!Number.isInteger(replicas) || replicas < 0 || replicas > 5) {
       throw new Error(`${where}: replicas must be a whole number from 0 to 5 (got ${replicas})`);

@@ -170,13 +170,19 @@ export class MetadataDatabase extends Construct implements IMetadataDatabase {
   private validate(props: MetadataDatabaseProps, engineVersion: string, allocated: number, maxAllocated: number, backups: number): void {
     const where = this.node.path;
     if (!/^[a-z][a-z0-9-]{0,62}$/.test(props.identifier) || props.identifier.endsWith('-') || props.identifier.includes('--')) {
-      throw new Error(`${where}: identifier '${props.identifier}' must be lower-case letters, digits and single hyphens, starting with a letter`);
+      throw new Error(
+        `${where}: identifier '${props.identifier}' must be lower-case letters, digits and single hyphens, starting with a letter`,
+      );
     }
     if (!/^\d{2}$/.test(engineVersion)) {
-      throw new Error(`${where}: engineVersion '${engineVersion}' must be a major version such as '17'; minor versions are applied automatically`);
+      throw new Error(
+        `${where}: engineVersion '${engineVersion}' must be a major version such as '17'; minor versions are applied automatically`,
+      );
     }
     if (allocated < 20 || maxAllocated < allocated) {
-      throw new Error(`${where}: storage must satisfy 20 ≤ allocatedStorageGiB ≤ maxAllocatedStorageGiB (got ${allocated} and ${maxAllocated})`);
+      throw new Error(
+        `${where}: storage must satisfy 20 ≤ allocatedStorageGiB ≤ maxAllocatedStorageGiB (got ${allocated} and ${maxAllocated})`,
+      );
     }
     if (backups < 1 || backups > 35) {
       throw new Error(`${where}: backupRetentionDays must be from 1 to 35 (got ${backups}); 0 would turn backups off`);

@@ -39,7 +39,7 @@ export class Role extends Construct implements IGrantable {
     this.roleName = role.name;
     const { partition } = awsContext(this);
     for (const policy of props.managedPolicies ?? []) {
-      new IamRolePolicyAttachment(this, `Managed${policy.replace(/[^A-Za-z0-9]/g, "")}`, {
+      new IamRolePolicyAttachment(this, `Managed${policy.replace(/[^A-Za-z0-9]/g, '')}`, {
         role: role.name,
         policyArn: `arn:${partition}:iam::aws:policy/${policy}`,
       });

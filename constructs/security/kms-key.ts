@@ -95,7 +95,13 @@ export function allowCloudWatchLogs(scope: Construct): DataAwsIamPolicyDocumentS
     actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
     resources: ['*'],
     principals: [{ type: 'Service', identifiers: [`logs.${region}.amazonaws.com`] }],
-    condition: [{ test: 'ArnLike', variable: 'kms:EncryptionContext:aws:logs:arn', values: [`arn:${partition}:logs:${region}:${accountId}:log-group:*`] }],
+    condition: [
+      {
+        test: 'ArnLike',
+        variable: 'kms:EncryptionContext:aws:logs:arn',
+        values: [`arn:${partition}:logs:${region}:${accountId}:log-group:*`],
+      },
+    ],
   };
 }
 
@@ -107,7 +113,10 @@ export function allowCloudWatchLogs(scope: Construct): DataAwsIamPolicyDocumentS
 export function allowAutoScalingVolumes(scope: Construct): DataAwsIamPolicyDocumentStatement[] {
   const { accountId, partition } = awsContext(scope);
   const principals = [
-    { type: 'AWS', identifiers: [`arn:${partition}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`] },
+    {
+      type: 'AWS',
+      identifiers: [`arn:${partition}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`],
+    },
   ];
   return [
     {

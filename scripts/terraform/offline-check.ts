@@ -56,29 +56,41 @@ export async function checkStacks(toolchain: Toolchain, stacks: SynthesizedStack
     return stacks.map((s) => ({ stack: s.name, validate: 'skipped', mockedApply: 'skipped', detail: 'terraform is not on PATH' }));
   }
   const missing = new Map(stacks.map((s) => [s.name, missingProviders(toolchain, s)]));
+  const skipMissing = (stack: SynthesizedStack): StackCheck => {
+    const where = toolchain.pluginDir ? `not in the provider mirror ${toolchain.pluginDir}` : 'no mirror and no registry access';
+    return {
+      stack: stack.name,
+      validate: 'skipped',
+      mockedApply: 'skipped',
+      detail: `needs ${missing.get(stack.name)!.join(', ')}: ${where}`,
+    };
+  };
   const checkable = stacks.filter((s) => missing.get(s.name)!.length === 0);
+  if (checkable.length === 0) return stacks.map(skipMissing);
 
   // Both harnesses run at once (terraform is CPU-bound; the machines have two cores). An invalid stack
   // stops `terraform test` before it applies anything, so then the apply is repeated without it.
-  let [validation, apply] =
-    checkable.length > 0
-      ? await Promise.all([validateAll(toolchain, checkable, join(workdir, 'validate')), applyAllMocked(toolchain, checkable, join(workdir, 'mocked'))])
-      : [undefined, undefined];
-  const valid = checkable.filter((s) => validation && !blames(validation, s));
-  if (apply && !apply.ok && valid.length > 0 && valid.length < checkable.length) {
-    apply = await applyAllMocked(toolchain, valid, join(workdir, 'mocked-valid'));
-  }
+  const [validation, firstApply] = await Promise.all([
+    validateAll(toolchain, checkable, join(workdir, 'validate')),
+    applyAllMocked(toolchain, checkable, join(workdir, 'mocked')),
+  ]);
+  const valid = checkable.filter((s) => !blames(validation, s));
+  const retry = !firstApply.ok && valid.length > 0 && valid.length < checkable.length;
+  const apply = retry ? await applyAllMocked(toolchain, valid, join(workdir, 'mocked-valid')) : firstApply;
 
   return stacks.map((stack): StackCheck => {
-    const absent = missing.get(stack.name)!;
-    if (absent.length > 0) {
-      const where = toolchain.pluginDir ? `not in the provider mirror ${toolchain.pluginDir}` : 'no mirror and no registry access';
-      return { stack: stack.name, validate: 'skipped', mockedApply: 'skipped', detail: `needs ${absent.join(', ')}: ${where}` };
-    }
-    if (validation!.setup) return { stack: stack.name, validate: 'skipped', mockedApply: 'skipped', detail: `terraform init failed:\n${validation!.output}` };
-    if (blames(validation!, stack)) return { stack: stack.name, validate: 'failed', mockedApply: 'skipped', detail: errorsOnly(validation!.output) };
-    const failed = blames(apply!, stack);
-    return { stack: stack.name, validate: 'passed', mockedApply: failed ? 'failed' : 'passed', detail: failed ? errorsOnly(apply!.output) : undefined };
+    if (missing.get(stack.name)!.length > 0) return skipMissing(stack);
+    if (validation.setup)
+      return { stack: stack.name, validate: 'skipped', mockedApply: 'skipped', detail: `terraform init failed:\n${validation.output}` };
+    if (blames(validation, stack))
+      return { stack: stack.name, validate: 'failed', mockedApply: 'skipped', detail: errorsOnly(validation.output) };
+    const failed = blames(apply, stack);
+    return {
+      stack: stack.name,
+      validate: 'passed',
+      mockedApply: failed ? 'failed' : 'passed',
+      detail: failed ? errorsOnly(apply.output) : undefined,
+    };
   });
 }
 
@@ -114,15 +126,25 @@ async function applyAllMocked(toolchain: Toolchain, stacks: SynthesizedStack[], 
     delete json.terraform?.backend;
     return json;
   };
-  const providers = Object.fromEntries(stacks.flatMap((s) => Object.keys(requiredProviders(readTerraformJson(s.dir)))).map((name) => [name, {}]));
+  const providers = Object.fromEntries(
+    stacks.flatMap((s) => Object.keys(requiredProviders(readTerraformJson(s.dir)))).map((name) => [name, {}]),
+  );
   writeHarness(dir, stacks, stripped, providers);
   const overrides = stacks.flatMap((s) => remoteStateOverrides(s.name, readFileSync(join(s.dir, 'cdk.tf.json'), 'utf8')));
-  writeFileSync(join(dir, 'mocked.tftest.hcl'), [readFileSync(MOCKS, 'utf8'), ...overrides, 'run "apply" {\n  command = apply\n}\n'].join('\n'));
+  writeFileSync(
+    join(dir, 'mocked.tftest.hcl'),
+    [readFileSync(MOCKS, 'utf8'), ...overrides, 'run "apply" {\n  command = apply\n}\n'].join('\n'),
+  );
   return initThen(toolchain, dir, ['test']);
 }
 
 /** Writes a root module calling each stack (pretty-printed, so errors cite readable lines) as a module. */
-function writeHarness(dir: string, stacks: SynthesizedStack[], transform: (json: TerraformJson) => TerraformJson, providers: Record<string, object>) {
+function writeHarness(
+  dir: string,
+  stacks: SynthesizedStack[],
+  transform: (json: TerraformJson) => TerraformJson,
+  providers: Record<string, object>,
+) {
   const modules: Record<string, { source: string }> = {};
   const required: Record<string, unknown> = {};
   for (const stack of stacks) {
@@ -132,14 +154,20 @@ function writeHarness(dir: string, stacks: SynthesizedStack[], transform: (json:
     writeFileSync(join(dir, 'stacks', stack.name, 'cdk.tf.json'), JSON.stringify(json, null, 2));
     modules[stack.name] = { source: `./stacks/${stack.name}` };
   }
-  const root = { terraform: { required_providers: required }, ...(Object.keys(providers).length > 0 ? { provider: providers } : {}), module: modules };
+  const root = {
+    terraform: { required_providers: required },
+    ...(Object.keys(providers).length > 0 ? { provider: providers } : {}),
+    module: modules,
+  };
   writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(root, null, 2));
 }
 
 async function initThen(toolchain: Toolchain, dir: string, command: string[]): Promise<HarnessResult> {
   const args = ['init', '-backend=false', '-input=false', ...(toolchain.pluginDir ? [`-plugin-dir=${toolchain.pluginDir}`] : [])];
   // Online, a shared cache spares the second harness the download; a mirror needs none.
-  const cache: Record<string, string> = toolchain.pluginDir ? {} : { TF_PLUGIN_CACHE_DIR: ensureDir(resolve('.tmp', 'terraform-plugin-cache')) };
+  const cache: Record<string, string> = toolchain.pluginDir
+    ? {}
+    : { TF_PLUGIN_CACHE_DIR: ensureDir(resolve('.tmp', 'terraform-plugin-cache')) };
   const init = await runTerraform(toolchain, args, dir, cache);
   if (!init.ok) return { ...init, setup: true };
   return { ...(await runTerraform(toolchain, command, dir)), setup: false };

@@ -44,7 +44,12 @@ export interface CommandResult {
 }
 
 /** Runs terraform without colour, prompts, update checks or the user's CLI config. */
-export function runTerraform(toolchain: Toolchain, args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<CommandResult> {
+export function runTerraform(
+  toolchain: Toolchain,
+  args: string[],
+  cwd: string,
+  extraEnv: Record<string, string> = {},
+): Promise<CommandResult> {
   if (!toolchain.terraform) return Promise.resolve({ ok: false, output: 'terraform is not installed' });
   const env = {
     ...process.env,

@@ -15,7 +15,11 @@ export function parseEnvironment(file: string, text: string): EnvironmentConfig 
   const name = basename(file, extname(file));
   const problems: ConfigProblem[] = [];
   if (!ENVIRONMENT_NAME.test(name)) {
-    problems.push({ file, path: '', message: `environment name '${name}' (the file name) must be 1-12 lower-case letters or digits, starting with a letter` });
+    problems.push({
+      file,
+      path: '',
+      message: `environment name '${name}' (the file name) must be 1-12 lower-case letters or digits, starting with a letter`,
+    });
   }
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -37,8 +41,11 @@ export function loadEnvironmentFile(file: string): EnvironmentConfig {
  * so one run reports everything that needs fixing.
  */
 export function loadEnvironments(dir: string = ENVIRONMENTS_DIR): EnvironmentConfig[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
-  if (files.length === 0) throw new ConfigError([{ file: relative(process.cwd(), dir), path: '', message: 'no environment files (*.yaml) found' }]);
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+  if (files.length === 0)
+    throw new ConfigError([{ file: relative(process.cwd(), dir), path: '', message: 'no environment files (*.yaml) found' }]);
   const environments: EnvironmentConfig[] = [];
   const problems: ConfigProblem[] = [];
   for (const file of files) {

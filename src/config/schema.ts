@@ -13,9 +13,7 @@ const cidr = z.string().refine((value) => parseCidr(value) !== undefined, {
 });
 
 const awsAccountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quote it in YAML)');
-const iamPrincipalArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, 'must be an IAM role or user ARN');
+const iamPrincipalArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, 'must be an IAM role or user ARN');
 const k8sLabelKey = z
   .string()
   .regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a Kubernetes label key');
@@ -40,7 +38,10 @@ const backendSchema = z.discriminatedUnion('type', [
     /** @default the environment's region */
     region: z.string().optional(),
     /** State keys are `<keyPrefix>/<stack>.tfstate`. */
-    keyPrefix: z.string().regex(/^[\w.-]+(\/[\w.-]+)*$/, 'must be a path without leading or trailing slash').default('mlops'),
+    keyPrefix: z
+      .string()
+      .regex(/^[\w.-]+(\/[\w.-]+)*$/, 'must be a path without leading or trailing slash')
+      .default('mlops'),
     /** @default the bucket's default encryption (SSE-S3 or the bucket key) */
     kmsKeyArn: z.string().startsWith('arn:').optional(),
   }),
@@ -98,7 +99,10 @@ const clusterSchema = z.strictObject({
 });
 
 const databaseSchema = z.strictObject({
-  engineVersion: z.string().regex(/^\d{2}$/, 'must be a PostgreSQL major version such as "17" (minor upgrades are automatic)').default('17'),
+  engineVersion: z
+    .string()
+    .regex(/^\d{2}$/, 'must be a PostgreSQL major version such as "17" (minor upgrades are automatic)')
+    .default('17'),
   instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class'),
   allocatedStorageGiB: z.int().min(20).max(65536).default(50),
   maxAllocatedStorageGiB: z.int().min(20).max(65536).default(200),
@@ -109,7 +113,10 @@ const databaseSchema = z.strictObject({
 
 const cacheSchema = z.strictObject({
   engine: z.enum(['valkey', 'redis']).default('valkey'),
-  engineVersion: z.string().regex(/^\d+\.\d+$/, 'must be a major.minor version such as "8.0"').default('8.0'),
+  engineVersion: z
+    .string()
+    .regex(/^\d+\.\d+$/, 'must be a major.minor version such as "8.0"')
+    .default('8.0'),
   nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an ElastiCache node type'),
   /** Read replicas besides the primary; automatic failover needs at least one. */
   replicas: z.int().min(0).max(5).default(0),
@@ -158,8 +165,10 @@ function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
   }
   for (const [name, pool] of Object.entries(env.cluster.nodePools)) {
     const path = ['cluster', 'nodePools', name];
-    if (pool.minSize > pool.desiredSize) fail([...path, 'minSize'], `minSize (${pool.minSize}) must be ≤ desiredSize (${pool.desiredSize})`);
-    if (pool.desiredSize > pool.maxSize) fail([...path, 'desiredSize'], `desiredSize (${pool.desiredSize}) must be ≤ maxSize (${pool.maxSize})`);
+    if (pool.minSize > pool.desiredSize)
+      fail([...path, 'minSize'], `minSize (${pool.minSize}) must be ≤ desiredSize (${pool.desiredSize})`);
+    if (pool.desiredSize > pool.maxSize)
+      fail([...path, 'desiredSize'], `desiredSize (${pool.desiredSize}) must be ≤ maxSize (${pool.maxSize})`);
   }
 
   const { endpointPublicAccess, publicAccessCidrs } = env.cluster;
@@ -170,7 +179,8 @@ function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
     fail(['cluster', 'publicAccessCidrs'], 'only meaningful with endpointPublicAccess: true');
   }
   publicAccessCidrs.forEach((value, index) => {
-    if (parseCidr(value)?.prefixLength === 0) fail(['cluster', 'publicAccessCidrs', index], 'must not open the API endpoint to the whole internet (0.0.0.0/0)');
+    if (parseCidr(value)?.prefixLength === 0)
+      fail(['cluster', 'publicAccessCidrs', index], 'must not open the API endpoint to the whole internet (0.0.0.0/0)');
   });
 
   checkSubnetLayout(env, fail);
@@ -180,11 +190,13 @@ function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
   }
 
   if (env.production) {
-    if (env.network.azCount < 2) fail(['network', 'azCount'], `production must span at least 2 availability zones (got ${env.network.azCount})`);
+    if (env.network.azCount < 2)
+      fail(['network', 'azCount'], `production must span at least 2 availability zones (got ${env.network.azCount})`);
     if (env.network.natGateways !== 'perAz') fail(['network', 'natGateways'], "production needs a NAT gateway per AZ ('perAz')");
     if (!env.database.multiAz) fail(['database', 'multiAz'], 'production databases must be multi-AZ');
     if (!env.database.deletionProtection) fail(['database', 'deletionProtection'], 'production databases must have deletion protection');
-    if (env.database.backupRetentionDays < 7) fail(['database', 'backupRetentionDays'], `production keeps backups at least 7 days (got ${env.database.backupRetentionDays})`);
+    if (env.database.backupRetentionDays < 7)
+      fail(['database', 'backupRetentionDays'], `production keeps backups at least 7 days (got ${env.database.backupRetentionDays})`);
     if (env.cache.replicas < 1) fail(['cache', 'replicas'], 'production caches need at least one replica for automatic failover');
     if (env.cache.snapshotRetentionDays < 1) fail(['cache', 'snapshotRetentionDays'], 'production caches keep at least one daily snapshot');
     if (env.storage.forceDestroy) fail(['storage', 'forceDestroy'], 'production buckets must never be force-destroyed');

@@ -61,7 +61,11 @@ describe('malformed environment files', () => {
     const error = captureError(() => loadEnvironmentFile(join(FIXTURES, file)));
     expect(error).toBeInstanceOf(ConfigError);
     const lines = (error as ConfigError).message.split('\n');
-    for (const problem of expected) expect(lines.some((line) => line.includes(problem)), `missing: ${problem}\nin:\n${lines.join('\n')}`).toBe(true);
+    for (const problem of expected)
+      expect(
+        lines.some((line) => line.includes(problem)),
+        `missing: ${problem}\nin:\n${lines.join('\n')}`,
+      ).toBe(true);
     expect(lines).toHaveLength(expected.length);
   });
 

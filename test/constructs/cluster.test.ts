@@ -9,7 +9,13 @@ import { dataSources, onlyResource, resources, synthScope } from '../support/syn
 
 function cluster(scope: Construct, overrides: Partial<EksClusterProps> = {}) {
   const kmsKey = new KmsKey(scope, 'Key', { alias: 'eks', description: 'test' });
-  return new EksCluster(scope, 'Cluster', { clusterName: 'mlops-test', kubernetesVersion: '1.35', subnetIds: ['subnet-a', 'subnet-b'], kmsKey, ...overrides });
+  return new EksCluster(scope, 'Cluster', {
+    clusterName: 'mlops-test',
+    kubernetesVersion: '1.35',
+    subnetIds: ['subnet-a', 'subnet-b'],
+    kmsKey,
+    ...overrides,
+  });
 }
 
 function pool(overrides: Partial<NodePoolProps> = {}) {
@@ -50,17 +56,25 @@ describe('EksCluster', () => {
 
   it('opens a public endpoint only to the listed CIDRs', () => {
     const json = synthScope((scope) => void cluster(scope, { endpointPublicAccess: true, publicAccessCidrs: ['203.0.113.0/24'] }));
-    expect(onlyResource(json, 'aws_eks_cluster').vpc_config).toMatchObject({ endpoint_public_access: true, public_access_cidrs: ['203.0.113.0/24'] });
+    expect(onlyResource(json, 'aws_eks_cluster').vpc_config).toMatchObject({
+      endpoint_public_access: true,
+      public_access_cidrs: ['203.0.113.0/24'],
+    });
   });
 
   it('grants admins through access entries scoped to the cluster', () => {
-    const json = synthScope((scope) => void cluster(scope, { adminPrincipalArns: ['arn:aws:iam::123456789012:role/a', 'arn:aws:iam::123456789012:role/b'] }));
+    const json = synthScope(
+      (scope) => void cluster(scope, { adminPrincipalArns: ['arn:aws:iam::123456789012:role/a', 'arn:aws:iam::123456789012:role/b'] }),
+    );
     expect(Object.values(resources(json, 'aws_eks_access_entry')).map((e) => e.principal_arn)).toEqual([
       'arn:aws:iam::123456789012:role/a',
       'arn:aws:iam::123456789012:role/b',
     ]);
     for (const association of Object.values(resources(json, 'aws_eks_access_policy_association'))) {
-      expect(association).toMatchObject({ access_scope: { type: 'cluster' }, policy_arn: expect.stringMatching(/AmazonEKSClusterAdminPolicy$/) });
+      expect(association).toMatchObject({
+        access_scope: { type: 'cluster' },
+        policy_arn: expect.stringMatching(/AmazonEKSClusterAdminPolicy$/),
+      });
     }
   });
 
@@ -97,11 +111,22 @@ describe('EksCluster', () => {
 describe('NodePool', () => {
   it('hardens the launch template: IMDSv2 with hop limit 1, encrypted gp3 root volume, no SSH key', () => {
     const template = onlyResource(pool({ diskSizeGiB: 120 }), 'aws_launch_template');
-    expect(template.metadata_options).toEqual({ http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1, instance_metadata_tags: 'disabled' });
+    expect(template.metadata_options).toEqual({
+      http_endpoint: 'enabled',
+      http_tokens: 'required',
+      http_put_response_hop_limit: 1,
+      instance_metadata_tags: 'disabled',
+    });
     expect(template.block_device_mappings).toEqual([
       {
         device_name: '/dev/xvda',
-        ebs: { volume_size: 120, volume_type: 'gp3', encrypted: 'true', kms_key_id: expect.stringContaining('aws_kms_key'), delete_on_termination: 'true' },
+        ebs: {
+          volume_size: 120,
+          volume_type: 'gp3',
+          encrypted: 'true',
+          kms_key_id: expect.stringContaining('aws_kms_key'),
+          delete_on_termination: 'true',
+        },
       },
     ]);
     expect(template.key_name).toBeUndefined();
@@ -140,7 +165,10 @@ describe('NodePool', () => {
         capacityType: 'SPOT',
       });
     });
-    expect(onlyResource(json, 'aws_eks_node_group')).toMatchObject({ taint: [{ key: NODE_POOL_LABEL, value: 'storage', effect: 'NO_SCHEDULE' }], capacity_type: 'SPOT' });
+    expect(onlyResource(json, 'aws_eks_node_group')).toMatchObject({
+      taint: [{ key: NODE_POOL_LABEL, value: 'storage', effect: 'NO_SCHEDULE' }],
+      capacity_type: 'SPOT',
+    });
     expect(created!.nodeSelector).toEqual({ [NODE_POOL_LABEL]: 'storage' });
     expect(created!.tolerations).toEqual([{ key: NODE_POOL_LABEL, operator: 'Equal', value: 'storage', effect: 'NoSchedule' }]);
   });
@@ -180,8 +208,8 @@ describe('WorkloadIdentity', () => {
   });
 
   it('rejects names Kubernetes would not accept', () => {
-    expect(() => synthScope((scope) => void new WorkloadIdentity(scope, 'I', { cluster: cluster(scope), namespace: 'ML_Flow', serviceAccount: 'x' }))).toThrow(
-      /namespace 'ML_Flow' must be a lower-case DNS label/,
-    );
+    expect(() =>
+      synthScope((scope) => void new WorkloadIdentity(scope, 'I', { cluster: cluster(scope), namespace: 'ML_Flow', serviceAccount: 'x' })),
+    ).toThrow(/namespace 'ML_Flow' must be a lower-case DNS label/);
   });
 });

@@ -7,7 +7,14 @@ import { onlyResource, resources, synthScope } from '../support/synth';
 function database(props: Partial<MetadataDatabaseProps> = {}) {
   return synthScope((scope) => {
     const kmsKey = new KmsKey(scope, 'Key', { alias: 'db', description: 'db' });
-    const db = new MetadataDatabase(scope, 'Db', { identifier: 'mlops-test-metadata', vpcId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], kmsKey, instanceClass: 'db.t4g.medium', ...props });
+    const db = new MetadataDatabase(scope, 'Db', {
+      identifier: 'mlops-test-metadata',
+      vpcId: 'vpc-1',
+      subnetIds: ['subnet-a', 'subnet-b'],
+      kmsKey,
+      instanceClass: 'db.t4g.medium',
+      ...props,
+    });
     db.allowFrom('sg-nodes', 'nodes');
   });
 }
@@ -15,7 +22,14 @@ function database(props: Partial<MetadataDatabaseProps> = {}) {
 function cache(props: Partial<FeatureCacheProps> = {}) {
   return synthScope((scope) => {
     const kmsKey = new KmsKey(scope, 'Key', { alias: 'cache', description: 'cache' });
-    const c = new FeatureCache(scope, 'Cache', { replicationGroupId: 'mlops-test-features', vpcId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], kmsKey, nodeType: 'cache.t4g.small', ...props });
+    const c = new FeatureCache(scope, 'Cache', {
+      replicationGroupId: 'mlops-test-features',
+      vpcId: 'vpc-1',
+      subnetIds: ['subnet-a', 'subnet-b'],
+      kmsKey,
+      nodeType: 'cache.t4g.small',
+      ...props,
+    });
     c.allowFrom('sg-nodes', 'nodes');
   });
 }
@@ -43,7 +57,9 @@ describe('MetadataDatabase', () => {
     expect(instance.password).toBeUndefined();
     const parameters = onlyResource(json, 'aws_db_parameter_group');
     expect(parameters.family).toBe('postgres17');
-    expect(parameters.parameter).toEqual(expect.arrayContaining([{ name: 'rds.force_ssl', value: '1' }, expect.objectContaining({ name: 'log_statement' })]));
+    expect(parameters.parameter).toEqual(
+      expect.arrayContaining([{ name: 'rds.force_ssl', value: '1' }, expect.objectContaining({ name: 'log_statement' })]),
+    );
   });
 
   it('defaults to production safety: deletion protection, final snapshot, 7 days of backups', () => {
@@ -64,14 +80,22 @@ describe('MetadataDatabase', () => {
 
   it('admits only the given security group on 5432 and opens nothing outbound', () => {
     const json = database();
-    expect(onlyResource(json, 'aws_vpc_security_group_ingress_rule')).toMatchObject({ from_port: 5432, to_port: 5432, ip_protocol: 'tcp', referenced_security_group_id: 'sg-nodes' });
+    expect(onlyResource(json, 'aws_vpc_security_group_ingress_rule')).toMatchObject({
+      from_port: 5432,
+      to_port: 5432,
+      ip_protocol: 'tcp',
+      referenced_security_group_id: 'sg-nodes',
+    });
     expect(onlyResource(json, 'aws_security_group').egress).toEqual([]);
   });
 
   it('creates its log groups with retention before RDS would create them without', () => {
     const json = database({ logRetentionDays: 30 });
     const groups = Object.values(resources(json, 'aws_cloudwatch_log_group'));
-    expect(groups.map((g) => g.name)).toEqual(['/aws/rds/instance/mlops-test-metadata/postgresql', '/aws/rds/instance/mlops-test-metadata/upgrade']);
+    expect(groups.map((g) => g.name)).toEqual([
+      '/aws/rds/instance/mlops-test-metadata/postgresql',
+      '/aws/rds/instance/mlops-test-metadata/upgrade',
+    ]);
     expect(groups.every((g) => g.retention_in_days === 30)).toBe(true);
     expect(onlyResource(json, 'aws_db_instance').depends_on).toHaveLength(2);
   });
@@ -99,20 +123,36 @@ describe('FeatureCache', () => {
       auth_token: expect.stringMatching(/^\$\{data\.aws_secretsmanager_random_password\./),
       snapshot_retention_limit: 1,
     });
-    expect(onlyResource(json, 'aws_secretsmanager_secret')).toMatchObject({ name: 'mlops-test-features/auth', kms_key_id: expect.stringContaining('aws_kms_key') });
-    expect(onlyResource(json, 'aws_secretsmanager_secret_version').secret_string).toMatch(/^\$\{jsonencode\(\{"auth_token" = data\.aws_secretsmanager_random_password/);
+    expect(onlyResource(json, 'aws_secretsmanager_secret')).toMatchObject({
+      name: 'mlops-test-features/auth',
+      kms_key_id: expect.stringContaining('aws_kms_key'),
+    });
+    expect(onlyResource(json, 'aws_secretsmanager_secret_version').secret_string).toMatch(
+      /^\$\{jsonencode\(\{"auth_token" = data\.aws_secretsmanager_random_password/,
+    );
   });
 
   it('is a single node without failover by default', () => {
-    expect(onlyResource(cache(), 'aws_elasticache_replication_group')).toMatchObject({ num_cache_clusters: 1, automatic_failover_enabled: false, multi_az_enabled: false });
+    expect(onlyResource(cache(), 'aws_elasticache_replication_group')).toMatchObject({
+      num_cache_clusters: 1,
+      automatic_failover_enabled: false,
+      multi_az_enabled: false,
+    });
   });
 
   it('fails over automatically across AZs once it has a replica', () => {
-    expect(onlyResource(cache({ replicas: 2 }), 'aws_elasticache_replication_group')).toMatchObject({ num_cache_clusters: 3, automatic_failover_enabled: true, multi_az_enabled: true });
+    expect(onlyResource(cache({ replicas: 2 }), 'aws_elasticache_replication_group')).toMatchObject({
+      num_cache_clusters: 3,
+      automatic_failover_enabled: true,
+      multi_az_enabled: true,
+    });
   });
 
   it('admits only the given security group on 6379', () => {
-    expect(onlyResource(cache(), 'aws_vpc_security_group_ingress_rule')).toMatchObject({ from_port: 6379, referenced_security_group_id: 'sg-nodes' });
+    expect(onlyResource(cache(), 'aws_vpc_security_group_ingress_rule')).toMatchObject({
+      from_port: 6379,
+      referenced_security_group_id: 'sg-nodes',
+    });
   });
 
   it.each([

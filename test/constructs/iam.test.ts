@@ -6,7 +6,11 @@ import { dataSources, onlyResource, resources, synthScope } from '../support/syn
 describe('KmsKey', () => {
   it('rotates yearly, keeps the longest deletion window and lets IAM decide access', () => {
     const json = synthScope((scope) => void new KmsKey(scope, 'Key', { alias: 'mlops-test', description: 'test' }));
-    expect(onlyResource(json, 'aws_kms_key')).toMatchObject({ enable_key_rotation: true, rotation_period_in_days: 365, deletion_window_in_days: 30 });
+    expect(onlyResource(json, 'aws_kms_key')).toMatchObject({
+      enable_key_rotation: true,
+      rotation_period_in_days: 365,
+      deletion_window_in_days: 30,
+    });
     expect(onlyResource(json, 'aws_kms_alias').name).toBe('alias/mlops-test');
     const [root] = Object.values(dataSources(json, 'aws_iam_policy_document'))[0].statement as Record<string, unknown>[];
     expect(root).toMatchObject({ actions: ['kms:*'], principals: [{ type: 'AWS', identifiers: [expect.stringMatching(/:root$/)] }] });
@@ -32,8 +36,16 @@ describe('KmsKey', () => {
 describe('Role', () => {
   it('attaches managed policies by name with the stack partition', () => {
     const json = synthScope(
-      (scope) => void new Role(scope, 'R', { roleName: 'r', description: 'r', trustStatements: [], managedPolicies: ['service-role/AmazonEBSCSIDriverPolicy'] }),
+      (scope) =>
+        void new Role(scope, 'R', {
+          roleName: 'r',
+          description: 'r',
+          trustStatements: [],
+          managedPolicies: ['service-role/AmazonEBSCSIDriverPolicy'],
+        }),
     );
-    expect(Object.values(resources(json, 'aws_iam_role_policy_attachment'))[0].policy_arn).toMatch(/^arn:\$\{data\.aws_partition\..*\}:iam::aws:policy\/service-role\/AmazonEBSCSIDriverPolicy$/);
+    expect(Object.values(resources(json, 'aws_iam_role_policy_attachment'))[0].policy_arn).toMatch(
+      /^arn:\$\{data\.aws_partition\..*\}:iam::aws:policy\/service-role\/AmazonEBSCSIDriverPolicy$/,
+    );
   });
 });

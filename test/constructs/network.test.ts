@@ -7,7 +7,14 @@ import type { Construct } from 'constructs';
 function network(overrides: Partial<NetworkProps> = {}) {
   return synthScope((scope: Construct) => {
     const logsKey = new KmsKey(scope, 'Key', { alias: 'test', description: 'test' });
-    new Network(scope, 'Network', { name: 'mlops-test', vpcCidr: '10.0.0.0/16', azCount: 3, clusterName: 'mlops-test', logsKey, ...overrides });
+    new Network(scope, 'Network', {
+      name: 'mlops-test',
+      vpcCidr: '10.0.0.0/16',
+      azCount: 3,
+      clusterName: 'mlops-test',
+      logsKey,
+      ...overrides,
+    });
   });
 }
 
@@ -40,7 +47,10 @@ describe('Network', () => {
   it('logs all traffic to an encrypted log group with retention', () => {
     const json = network({ flowLogRetentionDays: 90 });
     expect(onlyResource(json, 'aws_flow_log')).toMatchObject({ traffic_type: 'ALL', log_destination_type: 'cloud-watch-logs' });
-    expect(onlyResource(json, 'aws_cloudwatch_log_group')).toMatchObject({ retention_in_days: 90, kms_key_id: expect.stringContaining('aws_kms_key') });
+    expect(onlyResource(json, 'aws_cloudwatch_log_group')).toMatchObject({
+      retention_in_days: 90,
+      kms_key_id: expect.stringContaining('aws_kms_key'),
+    });
   });
 
   it('locks down the default security group', () => {
@@ -58,7 +68,11 @@ describe('Network', () => {
     const interfaces = Object.values(resources(json, 'aws_vpc_endpoint')).filter((e) => e.vpc_endpoint_type === 'Interface');
     expect(interfaces.map((e) => e.service_name)).toEqual([expect.stringMatching(/\}\.ecr\.api$/), expect.stringMatching(/\}\.sts$/)]);
     expect(interfaces.every((e) => e.private_dns_enabled === true)).toBe(true);
-    expect(onlyResource(json, 'aws_vpc_security_group_ingress_rule')).toMatchObject({ from_port: 443, to_port: 443, cidr_ipv4: expect.stringContaining('aws_vpc') });
+    expect(onlyResource(json, 'aws_vpc_security_group_ingress_rule')).toMatchObject({
+      from_port: 443,
+      to_port: 443,
+      cidr_ipv4: expect.stringContaining('aws_vpc'),
+    });
   });
 
   it.each([

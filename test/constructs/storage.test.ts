@@ -34,7 +34,10 @@ describe('Bucket', () => {
     expect(onlyResource(json, 'aws_s3_bucket_ownership_controls').rule).toEqual({ object_ownership: 'BucketOwnerEnforced' });
     expect(onlyResource(json, 'aws_s3_bucket_versioning').versioning_configuration).toEqual({ status: 'Enabled' });
     expect(onlyResource(json, 'aws_s3_bucket_server_side_encryption_configuration').rule).toEqual([
-      { apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: expect.stringContaining('aws_kms_key') }, bucket_key_enabled: true },
+      {
+        apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: expect.stringContaining('aws_kms_key') },
+        bucket_key_enabled: true,
+      },
     ]);
   });
 
@@ -54,7 +57,10 @@ describe('Bucket', () => {
   });
 
   it('expires old versions and abandoned uploads', () => {
-    const rules = onlyResource(bucket({ noncurrentVersionRetentionDays: 30 }), 'aws_s3_bucket_lifecycle_configuration').rule as Record<string, unknown>[];
+    const rules = onlyResource(bucket({ noncurrentVersionRetentionDays: 30 }), 'aws_s3_bucket_lifecycle_configuration').rule as Record<
+      string,
+      unknown
+    >[];
     expect(rules).toEqual([
       expect.objectContaining({ status: 'Enabled', noncurrent_version_expiration: [{ noncurrent_days: 30 }] }),
       expect.objectContaining({ status: 'Enabled', abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }] }),
@@ -73,8 +79,14 @@ describe('Bucket', () => {
     const json = bucket({}, (b, role) => b.grantRead(role, 'models/'));
     expect(onlyResource(json, 'aws_iam_role_policy')).toMatchObject({ name: 'ArtifactsReadModels' });
     const [list, objects, key] = policyDocument(json, 'ArtifactsReadModelsDocument');
-    expect(list).toMatchObject({ actions: ['s3:ListBucket', 's3:GetBucketLocation'], condition: [{ test: 'StringLike', variable: 's3:prefix', values: ['models/*'] }] });
-    expect(objects).toMatchObject({ actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'], resources: [expect.stringMatching(/\/models\/\*$/)] });
+    expect(list).toMatchObject({
+      actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+      condition: [{ test: 'StringLike', variable: 's3:prefix', values: ['models/*'] }],
+    });
+    expect(objects).toMatchObject({
+      actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'],
+      resources: [expect.stringMatching(/\/models\/\*$/)],
+    });
     expect(key).toMatchObject({ actions: ['kms:Decrypt'] });
   });
 

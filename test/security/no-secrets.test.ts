@@ -29,7 +29,9 @@ describe('synthesized output', () => {
   });
 
   it('would notice one', () => {
-    expect(literalSecrets({ resource: { aws_db_instance: { db: { password: 'hunter2hunter2' } } } })).toEqual(['resource.aws_db_instance.db.password']);
+    expect(literalSecrets({ resource: { aws_db_instance: { db: { password: 'hunter2hunter2' } } } })).toEqual([
+      'resource.aws_db_instance.db.password',
+    ]);
     expect(literalSecrets({ x: { auth_token: '${data.aws_secretsmanager_random_password.t.random_password}' } })).toEqual([]);
     expect(SECRET_PATTERNS[0][1].test('key AKIAABCDEFGHIJKLMNOP here')).toBe(true);
   });

@@ -26,7 +26,13 @@ export interface RuleContext {
   dataSource(reference: unknown): Record<string, unknown> | undefined;
 }
 
-type Statement = { effect?: string; actions?: string[]; resources?: string[]; principals?: { type: string; identifiers: string[] }[]; condition?: unknown[] };
+type Statement = {
+  effect?: string;
+  actions?: string[];
+  resources?: string[];
+  principals?: { type: string; identifiers: string[] }[];
+  condition?: unknown[];
+};
 
 const OPEN = ['0.0.0.0/0', '::/0'];
 const fail = (condition: boolean, reason: string) => (condition ? reason : undefined);
@@ -36,7 +42,9 @@ const LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'schedu
 function isAccessLogTarget(bucket: Resource, context: RuleContext): boolean {
   const policy = context.referencing('aws_s3_bucket_policy', 'bucket', 'aws_s3_bucket', bucket)[0];
   const statements = (context.dataSource(policy?.policy)?.statement ?? []) as Statement[];
-  return statements.some((s) => s.principals?.some((p) => p.identifiers.includes('logging.s3.amazonaws.com')) && s.actions?.includes('s3:PutObject'));
+  return statements.some(
+    (s) => s.principals?.some((p) => p.identifiers.includes('logging.s3.amazonaws.com')) && s.actions?.includes('s3:PutObject'),
+  );
 }
 
 function bucketPart(context: RuleContext, bucket: Resource, type: string): Resource | undefined {
@@ -60,7 +68,10 @@ export const RULES: Rule[] = [
     check: (vpc, c) => {
       const groups = c.referencing('aws_default_security_group', 'vpc_id', 'aws_vpc', vpc);
       if (groups.length === 0) return 'the default security group is not managed (and so not locked down)';
-      return fail(groups.some((g) => g.ingress !== undefined || g.egress !== undefined), 'the default security group has rules');
+      return fail(
+        groups.some((g) => g.ingress !== undefined || g.egress !== undefined),
+        'the default security group has rules',
+      );
     },
   },
   {
@@ -93,7 +104,8 @@ export const RULES: Rule[] = [
     title: 'Ingress rules are described and never open to the internet',
     kind: 'security',
     type: 'aws_vpc_security_group_ingress_rule',
-    check: (rule) => fail(!rule.description, 'no description') ?? fail(OPEN.includes(String(rule.cidr_ipv4 ?? rule.cidr_ipv6)), 'open to the internet'),
+    check: (rule) =>
+      fail(!rule.description, 'no description') ?? fail(OPEN.includes(String(rule.cidr_ipv4 ?? rule.cidr_ipv6)), 'open to the internet'),
   },
   {
     ids: 'CKV_AWS_382, AVD-AWS-0104',
@@ -115,7 +127,11 @@ export const RULES: Rule[] = [
     title: 'Log groups keep logs at least a year',
     kind: 'redundancy',
     type: 'aws_cloudwatch_log_group',
-    check: (group) => fail(typeof group.retention_in_days !== 'number' || (group.retention_in_days !== 0 && group.retention_in_days < 365), `retention ${String(group.retention_in_days)} days`),
+    check: (group) =>
+      fail(
+        typeof group.retention_in_days !== 'number' || (group.retention_in_days !== 0 && group.retention_in_days < 365),
+        `retention ${String(group.retention_in_days)} days`,
+      ),
   },
   {
     ids: 'CKV_AWS_7, AVD-AWS-0065, CKV2_AWS_64',
@@ -131,7 +147,10 @@ export const RULES: Rule[] = [
     type: 'aws_kms_key',
     check: (key, c) => {
       const statements = (c.dataSource(key.policy)?.statement ?? []) as Statement[];
-      return fail(statements.some((s) => s.effect !== 'Deny' && !s.condition && s.principals?.some((p) => p.identifiers.includes('*'))), 'wildcard principal');
+      return fail(
+        statements.some((s) => s.effect !== 'Deny' && !s.condition && s.principals?.some((p) => p.identifiers.includes('*'))),
+        'wildcard principal',
+      );
     },
   },
   {
@@ -147,7 +166,8 @@ export const RULES: Rule[] = [
     title: 'All control-plane logs enabled',
     kind: 'security',
     type: 'aws_eks_cluster',
-    check: (cluster) => fail(!LOG_TYPES.every((t) => (cluster.enabled_cluster_log_types as string[] | undefined)?.includes(t)), 'not all log types'),
+    check: (cluster) =>
+      fail(!LOG_TYPES.every((t) => (cluster.enabled_cluster_log_types as string[] | undefined)?.includes(t)), 'not all log types'),
   },
   {
     ids: 'CKV_AWS_39, AVD-AWS-0040, CKV_AWS_38, AVD-AWS-0041',
@@ -157,7 +177,10 @@ export const RULES: Rule[] = [
     check: (cluster) => {
       const vpc = cluster.vpc_config as { endpoint_public_access?: boolean; public_access_cidrs?: string[] };
       if (vpc.endpoint_public_access === false) return undefined;
-      return fail(!vpc.public_access_cidrs?.length || vpc.public_access_cidrs.some((c) => OPEN.includes(c)), 'public endpoint open to the internet');
+      return fail(
+        !vpc.public_access_cidrs?.length || vpc.public_access_cidrs.some((c) => OPEN.includes(c)),
+        'public endpoint open to the internet',
+      );
     },
   },
   {
@@ -184,7 +207,10 @@ export const RULES: Rule[] = [
     type: 'aws_launch_template',
     check: (template) => {
       const metadata = template.metadata_options as { http_tokens?: string; http_put_response_hop_limit?: number } | undefined;
-      return fail(metadata?.http_tokens !== 'required', 'IMDSv1 allowed') ?? fail(metadata?.http_put_response_hop_limit !== 1, 'hop limit above 1');
+      return (
+        fail(metadata?.http_tokens !== 'required', 'IMDSv1 allowed') ??
+        fail(metadata?.http_put_response_hop_limit !== 1, 'hop limit above 1')
+      );
     },
   },
   {
@@ -196,8 +222,10 @@ export const RULES: Rule[] = [
       const interfaces = (template.network_interfaces ?? []) as { associate_public_ip_address?: string | boolean }[];
       const volumes = (template.block_device_mappings ?? []) as { ebs?: { encrypted?: string } }[];
       return (
-        fail(interfaces.some((i) => String(i.associate_public_ip_address) === 'true'), 'public IP') ??
-        fail(volumes.length === 0 || volumes.some((v) => v.ebs?.encrypted !== 'true'), 'unencrypted volume')
+        fail(
+          interfaces.some((i) => String(i.associate_public_ip_address) === 'true'),
+          'public IP',
+        ) ?? fail(volumes.length === 0 || volumes.some((v) => v.ebs?.encrypted !== 'true'), 'unencrypted volume')
       );
     },
   },
@@ -219,7 +247,11 @@ export const RULES: Rule[] = [
     kind: 'security',
     type: 'aws_s3_bucket',
     check: (bucket, c) =>
-      fail((bucketPart(c, bucket, 'aws_s3_bucket_ownership_controls')?.rule as { object_ownership?: string })?.object_ownership !== 'BucketOwnerEnforced', 'ACLs enabled'),
+      fail(
+        (bucketPart(c, bucket, 'aws_s3_bucket_ownership_controls')?.rule as { object_ownership?: string })?.object_ownership !==
+          'BucketOwnerEnforced',
+        'ACLs enabled',
+      ),
   },
   {
     ids: 'CKV_AWS_19, CKV_AWS_145, AVD-AWS-0132',
@@ -227,10 +259,17 @@ export const RULES: Rule[] = [
     kind: 'security',
     type: 'aws_s3_bucket',
     check: (bucket, c) => {
-      const rule = (bucketPart(c, bucket, 'aws_s3_bucket_server_side_encryption_configuration')?.rule as { apply_server_side_encryption_by_default: { sse_algorithm: string; kms_master_key_id?: string } }[] | undefined)?.[0];
+      const rule = (
+        bucketPart(c, bucket, 'aws_s3_bucket_server_side_encryption_configuration')?.rule as
+          { apply_server_side_encryption_by_default: { sse_algorithm: string; kms_master_key_id?: string } }[] | undefined
+      )?.[0];
       if (!rule) return 'no default encryption';
       if (isAccessLogTarget(bucket, c)) return undefined;
-      return fail(rule.apply_server_side_encryption_by_default.sse_algorithm !== 'aws:kms' || !rule.apply_server_side_encryption_by_default.kms_master_key_id, 'not SSE-KMS');
+      return fail(
+        rule.apply_server_side_encryption_by_default.sse_algorithm !== 'aws:kms' ||
+          !rule.apply_server_side_encryption_by_default.kms_master_key_id,
+        'not SSE-KMS',
+      );
     },
   },
   {
@@ -247,7 +286,10 @@ export const RULES: Rule[] = [
     type: 'aws_s3_bucket',
     check: (bucket, c) => {
       const statements = (c.dataSource(bucketPart(c, bucket, 'aws_s3_bucket_policy')?.policy)?.statement ?? []) as Statement[];
-      return fail(!statements.some((s) => s.effect === 'Deny' && JSON.stringify(s.condition).includes('aws:SecureTransport')), 'plain HTTP allowed');
+      return fail(
+        !statements.some((s) => s.effect === 'Deny' && JSON.stringify(s.condition).includes('aws:SecureTransport')),
+        'plain HTTP allowed',
+      );
     },
   },
   {
@@ -266,7 +308,10 @@ export const RULES: Rule[] = [
     kind: 'redundancy',
     type: 'aws_s3_bucket',
     check: (bucket, c) =>
-      fail((bucketPart(c, bucket, 'aws_s3_bucket_versioning')?.versioning_configuration as { status?: string })?.status !== 'Enabled', 'not versioned'),
+      fail(
+        (bucketPart(c, bucket, 'aws_s3_bucket_versioning')?.versioning_configuration as { status?: string })?.status !== 'Enabled',
+        'not versioned',
+      ),
   },
   // RDS
   {
@@ -274,7 +319,9 @@ export const RULES: Rule[] = [
     title: 'Encrypted at rest and not publicly accessible',
     kind: 'security',
     type: 'aws_db_instance',
-    check: (db) => fail(db.storage_encrypted !== true || !db.kms_key_id, 'storage not KMS-encrypted') ?? fail(db.publicly_accessible !== false, 'may be public'),
+    check: (db) =>
+      fail(db.storage_encrypted !== true || !db.kms_key_id, 'storage not KMS-encrypted') ??
+      fail(db.publicly_accessible !== false, 'may be public'),
   },
   {
     ids: 'CKV_AWS_118, CKV_AWS_129, CKV_AWS_353, CKV_AWS_354, AVD-AWS-0133, AVD-AWS-0078',
@@ -293,7 +340,11 @@ export const RULES: Rule[] = [
     type: 'aws_db_instance',
     check: (db) =>
       fail(db.iam_database_authentication_enabled !== true, 'no IAM auth') ??
-      fail(db.ca_cert_identifier !== undefined && !['rds-ca-rsa2048-g1', 'rds-ca-rsa4096-g1', 'rds-ca-ecc384-g1'].includes(String(db.ca_cert_identifier)), 'old CA') ??
+      fail(
+        db.ca_cert_identifier !== undefined &&
+          !['rds-ca-rsa2048-g1', 'rds-ca-rsa4096-g1', 'rds-ca-ecc384-g1'].includes(String(db.ca_cert_identifier)),
+        'old CA',
+      ) ??
       fail(db.auto_minor_version_upgrade === false, 'minor upgrades off') ??
       fail(db.password !== undefined || db.manage_master_user_password !== true, 'master password not managed by Secrets Manager'),
   },
@@ -304,7 +355,10 @@ export const RULES: Rule[] = [
     type: 'aws_db_parameter_group',
     check: (group) => {
       const names = new Map((group.parameter as { name: string; value: string }[]).map((p) => [p.name, p.value]));
-      return fail(!names.has('log_statement') || !names.has('log_min_duration_statement'), 'query logging off') ?? fail(names.get('rds.force_ssl') !== '1', 'TLS not forced');
+      return (
+        fail(!names.has('log_statement') || !names.has('log_min_duration_statement'), 'query logging off') ??
+        fail(names.get('rds.force_ssl') !== '1', 'TLS not forced')
+      );
     },
   },
   {
@@ -334,7 +388,9 @@ export const RULES: Rule[] = [
     title: 'Automatic failover across AZs, snapshots kept',
     kind: 'redundancy',
     type: 'aws_elasticache_replication_group',
-    check: (group) => fail(group.automatic_failover_enabled !== true || group.multi_az_enabled !== true, 'no automatic failover') ?? fail(!(Number(group.snapshot_retention_limit) >= 1), 'no snapshots'),
+    check: (group) =>
+      fail(group.automatic_failover_enabled !== true || group.multi_az_enabled !== true, 'no automatic failover') ??
+      fail(!(Number(group.snapshot_retention_limit) >= 1), 'no snapshots'),
   },
   // IAM
   {
@@ -345,8 +401,14 @@ export const RULES: Rule[] = [
     check: (policy, c) => {
       const statements = (c.dataSource(policy.policy)?.statement ?? []) as Statement[];
       return (
-        fail(statements.some((s) => s.actions?.some((a) => a.includes('*'))), 'wildcard action') ??
-        fail(statements.some((s) => s.resources?.some((r) => r === '*')), 'wildcard resource')
+        fail(
+          statements.some((s) => s.actions?.some((a) => a.includes('*'))),
+          'wildcard action',
+        ) ??
+        fail(
+          statements.some((s) => s.resources?.some((r) => r === '*')),
+          'wildcard resource',
+        )
       );
     },
   },
@@ -359,8 +421,14 @@ export const RULES: Rule[] = [
       const statements = (c.dataSource(role.assume_role_policy)?.statement ?? []) as Statement[];
       const attachments = c.referencing('aws_iam_role_policy_attachment', 'role', 'aws_iam_role', role);
       return (
-        fail(statements.some((s) => s.principals?.some((p) => p.identifiers.includes('*'))), 'anyone may assume it') ??
-        fail(attachments.some((a) => /AdministratorAccess|IAMFullAccess/.test(String(a.policy_arn))), 'administrator policy attached')
+        fail(
+          statements.some((s) => s.principals?.some((p) => p.identifiers.includes('*'))),
+          'anyone may assume it',
+        ) ??
+        fail(
+          attachments.some((a) => /AdministratorAccess|IAMFullAccess/.test(String(a.policy_arn))),
+          'administrator policy attached',
+        )
       );
     },
   },

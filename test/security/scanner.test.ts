@@ -11,14 +11,30 @@ describe('scanner rules (checkov/trivy, encoded)', () => {
     expect(scan(synthesizedStack(stack), ['security', 'redundancy'])).toEqual([]);
   });
 
-  it.each(synthesizedStackNames().filter((s) => !s.startsWith('mlops-prod-')))('%s passes every rule not about redundancy or retention', (stack) => {
-    expect(scan(synthesizedStack(stack), ['security'])).toEqual([]);
-  });
+  it.each(synthesizedStackNames().filter((s) => !s.startsWith('mlops-prod-')))(
+    '%s passes every rule not about redundancy or retention',
+    (stack) => {
+      expect(scan(synthesizedStack(stack), ['security'])).toEqual([]);
+    },
+  );
 
   it('cover every resource type the stacks use that scanners check', () => {
     const used = new Set(synthesizedStackNames().flatMap((s) => Object.keys(synthesizedStack(s).resource ?? {})));
     const covered = new Set(RULES.map((r) => r.type));
-    const scanned = ['aws_vpc', 'aws_subnet', 'aws_security_group', 'aws_eks_cluster', 'aws_launch_template', 'aws_s3_bucket', 'aws_db_instance', 'aws_elasticache_replication_group', 'aws_kms_key', 'aws_iam_role_policy', 'aws_cloudwatch_log_group', 'aws_secretsmanager_secret'];
+    const scanned = [
+      'aws_vpc',
+      'aws_subnet',
+      'aws_security_group',
+      'aws_eks_cluster',
+      'aws_launch_template',
+      'aws_s3_bucket',
+      'aws_db_instance',
+      'aws_elasticache_replication_group',
+      'aws_kms_key',
+      'aws_iam_role_policy',
+      'aws_cloudwatch_log_group',
+      'aws_secretsmanager_secret',
+    ];
     for (const type of scanned) {
       expect(used.has(type), `${type} no longer used: update this list`).toBe(true);
       expect(covered.has(type), `${type} has no rule`).toBe(true);
@@ -29,7 +45,11 @@ describe('scanner rules (checkov/trivy, encoded)', () => {
     const json = JSON.parse(
       Testing.synthScope((scope) => {
         new S3Bucket(scope, 'Open', { bucket: 'open' });
-        new SecurityGroup(scope, 'Wide', { name: 'wide', vpcId: 'vpc-1', egress: [{ cidrBlocks: ['0.0.0.0/0'], fromPort: 0, toPort: 0, protocol: '-1' }] });
+        new SecurityGroup(scope, 'Wide', {
+          name: 'wide',
+          vpcId: 'vpc-1',
+          egress: [{ cidrBlocks: ['0.0.0.0/0'], fromPort: 0, toPort: 0, protocol: '-1' }],
+        });
       }),
     ) as StackJson;
     const findings = scan(json, ['security', 'redundancy']);

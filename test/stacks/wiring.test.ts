@@ -11,7 +11,12 @@ describe.each(['dev', 'staging', 'prod'])('%s environment', (env) => {
   it('tags every resource through provider default tags', () => {
     for (const stack of [network, data, cluster]) {
       const [aws] = stack.provider!.aws as { default_tags: { tags: Record<string, string> }[]; allowed_account_ids: string[] }[];
-      expect(aws.default_tags[0].tags).toMatchObject({ Environment: env, Owner: expect.any(String), CostCenter: expect.any(String), ManagedBy: 'cdktf' });
+      expect(aws.default_tags[0].tags).toMatchObject({
+        Environment: env,
+        Owner: expect.any(String),
+        CostCenter: expect.any(String),
+        ManagedBy: 'cdktf',
+      });
       expect(aws.allowed_account_ids).toHaveLength(1);
     }
   });
@@ -26,12 +31,18 @@ describe.each(['dev', 'staging', 'prod'])('%s environment', (env) => {
   it('admits only the workload security group to the database and the cache', () => {
     const rules = Object.values(resources(data, 'aws_vpc_security_group_ingress_rule'));
     expect(rules.map((r) => r.from_port).sort()).toEqual([5432, 6379]);
-    for (const rule of rules) expect(rule.referenced_security_group_id).toMatch(/terraform_remote_state\.cross-stack-reference-input-mlops-\w+-network\.outputs\.[\w-]*WorkloadSecurityGroup/);
+    for (const rule of rules)
+      expect(rule.referenced_security_group_id).toMatch(
+        /terraform_remote_state\.cross-stack-reference-input-mlops-\w+-network\.outputs\.[\w-]*WorkloadSecurityGroup/,
+      );
   });
 
   it('puts the workload security group on every node', () => {
     for (const template of Object.values(resources(cluster, 'aws_launch_template'))) {
-      expect(template.vpc_security_group_ids).toEqual([expect.stringContaining('cluster_security_group_id'), expect.stringContaining('WorkloadSecurityGroup')]);
+      expect(template.vpc_security_group_ids).toEqual([
+        expect.stringContaining('cluster_security_group_id'),
+        expect.stringContaining('WorkloadSecurityGroup'),
+      ]);
     }
   });
 
@@ -52,7 +63,10 @@ describe.each(['dev', 'staging', 'prod'])('%s environment', (env) => {
     }
     expect(addon('coredns').depends_on).toHaveLength(3);
     expect(addon('aws-ebs-csi-driver')).toMatchObject({ service_account_role_arn: expect.stringContaining('EbsCsiIdentity') });
-    expect(addon('vpc-cni')).toMatchObject({ service_account_role_arn: expect.stringContaining('VpcCniIdentity'), configuration_values: '{"enableNetworkPolicy":"true"}' });
+    expect(addon('vpc-cni')).toMatchObject({
+      service_account_role_arn: expect.stringContaining('VpcCniIdentity'),
+      configuration_values: '{"enableNetworkPolicy":"true"}',
+    });
   });
 
   it('names every stack resource after the environment', () => {
@@ -68,12 +82,25 @@ describe('production differs from development where it matters', () => {
   const devNetwork = synthesizedStack('mlops-dev-network');
 
   it('prod: multi-AZ database with deletion protection and a final snapshot; dev: disposable', () => {
-    expect(onlyResource(prodData, 'aws_db_instance')).toMatchObject({ multi_az: true, deletion_protection: true, skip_final_snapshot: false, backup_retention_period: 30 });
-    expect(onlyResource(devData, 'aws_db_instance')).toMatchObject({ multi_az: false, deletion_protection: false, skip_final_snapshot: true });
+    expect(onlyResource(prodData, 'aws_db_instance')).toMatchObject({
+      multi_az: true,
+      deletion_protection: true,
+      skip_final_snapshot: false,
+      backup_retention_period: 30,
+    });
+    expect(onlyResource(devData, 'aws_db_instance')).toMatchObject({
+      multi_az: false,
+      deletion_protection: false,
+      skip_final_snapshot: true,
+    });
   });
 
   it('prod: cache with replicas and automatic failover', () => {
-    expect(onlyResource(prodData, 'aws_elasticache_replication_group')).toMatchObject({ num_cache_clusters: 3, automatic_failover_enabled: true, multi_az_enabled: true });
+    expect(onlyResource(prodData, 'aws_elasticache_replication_group')).toMatchObject({
+      num_cache_clusters: 3,
+      automatic_failover_enabled: true,
+      multi_az_enabled: true,
+    });
   });
 
   it('prod: a NAT gateway per AZ; dev: one', () => {

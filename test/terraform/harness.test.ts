@@ -12,29 +12,42 @@ afterAll(() => rmSync(workdir, { recursive: true, force: true }));
 
 function writeStack(outdir: string, name: string, resource: Record<string, unknown>) {
   mkdirSync(join(outdir, 'stacks', name), { recursive: true });
-  const json = { terraform: { required_providers: { aws: { source: 'aws', version: '5.100.0' } } }, provider: { aws: [{ region: 'eu-west-1' }] }, resource };
+  const json = {
+    terraform: { required_providers: { aws: { source: 'aws', version: '5.100.0' } } },
+    provider: { aws: [{ region: 'eu-west-1' }] },
+    resource,
+  };
   writeFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), JSON.stringify(json));
 }
 
 describe('offline terraform harness', () => {
-  it.skipIf(!toolchain.terraform || (!toolchain.pluginDir && !toolchain.required))('blames the broken stacks only', async () => {
-    const outdir = join(workdir, 'cdktf.out');
-    writeStack(outdir, 'good', { aws_sqs_queue: { q: { name: 'fine' } } });
-    // Valid JSON, but the provider's schema rejects the value: `terraform validate` finds it.
-    writeStack(outdir, 'invalid', { aws_sqs_queue: { q: { name: 'fine', message_retention_seconds: 5 } } });
-    // Valid until apply: the ARN is only known then, so only the mocked apply finds that it is not one.
-    writeStack(outdir, 'unappliable', {
-      aws_sqs_queue: { q: { name: 'fine' } },
-      aws_flow_log: { f: { vpc_id: 'vpc-123', traffic_type: 'ALL', log_destination_type: 's3', log_destination: '${aws_sqs_queue.q.id}' } },
-    });
-    const names = ['good', 'invalid', 'unappliable'];
-    writeFileSync(join(outdir, 'manifest.json'), JSON.stringify({ stacks: Object.fromEntries(names.map((n) => [n, { workingDirectory: `stacks/${n}` }])) }));
-    const checks: StackCheck[] = await checkStacks(toolchain, readStacks(outdir), join(workdir, 'terraform'));
-    const byName = Object.fromEntries(checks.map((c) => [c.stack, c]));
-    expect(byName.good, JSON.stringify(checks, null, 1)).toMatchObject({ validate: 'passed', mockedApply: 'passed' });
-    expect(byName.invalid.validate).toBe('failed');
-    expect(byName.invalid.detail).toMatch(/message_retention_seconds/);
-    expect(byName.unappliable, JSON.stringify(checks, null, 1)).toMatchObject({ validate: 'passed', mockedApply: 'failed' });
-    expect(byName.unappliable.detail).toMatch(/log_destination/);
-  }, 120_000);
+  it.skipIf(!toolchain.terraform || (!toolchain.pluginDir && !toolchain.required))(
+    'blames the broken stacks only',
+    async () => {
+      const outdir = join(workdir, 'cdktf.out');
+      writeStack(outdir, 'good', { aws_sqs_queue: { q: { name: 'fine' } } });
+      // Valid JSON, but the provider's schema rejects the value: `terraform validate` finds it.
+      writeStack(outdir, 'invalid', { aws_sqs_queue: { q: { name: 'fine', message_retention_seconds: 5 } } });
+      // Valid until apply: the ARN is only known then, so only the mocked apply finds that it is not one.
+      writeStack(outdir, 'unappliable', {
+        aws_sqs_queue: { q: { name: 'fine' } },
+        aws_flow_log: {
+          f: { vpc_id: 'vpc-123', traffic_type: 'ALL', log_destination_type: 's3', log_destination: '${aws_sqs_queue.q.id}' },
+        },
+      });
+      const names = ['good', 'invalid', 'unappliable'];
+      writeFileSync(
+        join(outdir, 'manifest.json'),
+        JSON.stringify({ stacks: Object.fromEntries(names.map((n) => [n, { workingDirectory: `stacks/${n}` }])) }),
+      );
+      const checks: StackCheck[] = await checkStacks(toolchain, readStacks(outdir), join(workdir, 'terraform'));
+      const byName = Object.fromEntries(checks.map((c) => [c.stack, c]));
+      expect(byName.good, JSON.stringify(checks, null, 1)).toMatchObject({ validate: 'passed', mockedApply: 'passed' });
+      expect(byName.invalid.validate).toBe('failed');
+      expect(byName.invalid.detail).toMatch(/message_retention_seconds/);
+      expect(byName.unappliable, JSON.stringify(checks, null, 1)).toMatchObject({ validate: 'passed', mockedApply: 'failed' });
+      expect(byName.unappliable.detail).toMatch(/log_destination/);
+    },
+    120_000,
+  );
 });
