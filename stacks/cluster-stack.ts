@@ -58,7 +58,7 @@ export class ClusterStack extends BaseStack {
     const cni = new WorkloadIdentity(this, 'VpcCniIdentity', {
       cluster: this.cluster,
       namespace: 'kube-system',
-      serviceAccount: 'aws-node',
+      serviceAccounts: ['aws-node'],
       managedPolicies: ['AmazonEKS_CNI_Policy'],
     });
     const networking = [
@@ -103,7 +103,7 @@ export class ClusterStack extends BaseStack {
     const ebsCsi = new WorkloadIdentity(this, 'EbsCsiIdentity', {
       cluster: this.cluster,
       namespace: 'kube-system',
-      serviceAccount: 'ebs-csi-controller-sa',
+      serviceAccounts: ['ebs-csi-controller-sa'],
       managedPolicies: ['service-role/AmazonEBSCSIDriverPolicy'],
     });
     this.volumeKey.grantEncryptDecrypt(ebsCsi, 'VolumeKey');

@@ -7,40 +7,39 @@ import type { IOidcCluster } from './eks-cluster';
 export interface WorkloadIdentityProps {
   readonly cluster: IOidcCluster;
   readonly namespace: string;
-  readonly serviceAccount: string;
-  /** @default `<cluster>-<namespace>-<serviceAccount>`, cut to IAM's 64 characters */
+  /** Service accounts of one workload in `namespace` (a chart may run several components, each with its own). */
+  readonly serviceAccounts: string[];
+  /** @default `<cluster>-<namespace>-<first service account>`, cut to IAM's 64 characters */
   readonly roleName?: string;
   /** AWS managed policies by name, for add-ons whose upstream policy is published that way. @default none */
   readonly managedPolicies?: string[];
 }
 
 /**
- * An AWS identity for one Kubernetes service account (IRSA): an IAM role that only that service account,
- * in that namespace of that cluster, can assume. Pass it to grant methods; annotate the service account
- * with {@link serviceAccountAnnotations}.
+ * An AWS identity for one workload (IRSA): an IAM role that only the named service accounts, in that
+ * namespace of that cluster, can assume. Pass it to grant methods; annotate the service accounts with
+ * {@link serviceAccountAnnotations}.
  */
 export class WorkloadIdentity extends Construct implements IGrantable {
   readonly roleArn: string;
   readonly roleName: string;
   readonly namespace: string;
-  readonly serviceAccount: string;
+  readonly serviceAccounts: string[];
   private readonly role: Role;
 
   constructor(scope: Construct, id: string, props: WorkloadIdentityProps) {
     super(scope, id);
     const dns1123 = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-    for (const [prop, value] of [
-      ['namespace', props.namespace],
-      ['serviceAccount', props.serviceAccount],
-    ] as const) {
+    if (props.serviceAccounts.length === 0) throw new Error(`${this.node.path}: serviceAccounts must name at least one service account`);
+    for (const [prop, value] of [['namespace', props.namespace], ...props.serviceAccounts.map((sa) => ['serviceAccounts', sa])]) {
       if (!dns1123.test(value)) throw new Error(`${this.node.path}: ${prop} '${value}' must be a lower-case DNS label`);
     }
     this.namespace = props.namespace;
-    this.serviceAccount = props.serviceAccount;
+    this.serviceAccounts = props.serviceAccounts;
     const issuer = props.cluster.oidcIssuer;
     this.role = new Role(this, 'Role', {
-      roleName: props.roleName ?? `${props.cluster.clusterName}-${props.namespace}-${props.serviceAccount}`.slice(0, 64),
-      description: `IRSA: service account ${props.namespace}/${props.serviceAccount}`,
+      roleName: props.roleName ?? `${props.cluster.clusterName}-${props.namespace}-${props.serviceAccounts[0]}`.slice(0, 64),
+      description: `IRSA: service accounts ${props.serviceAccounts.map((sa) => `${props.namespace}/${sa}`).join(', ')}`,
       trustStatements: [
         {
           actions: ['sts:AssumeRoleWithWebIdentity'],
@@ -49,7 +48,7 @@ export class WorkloadIdentity extends Construct implements IGrantable {
             {
               test: 'StringEquals',
               variable: `${issuer}:sub`,
-              values: [`system:serviceaccount:${props.namespace}:${props.serviceAccount}`],
+              values: props.serviceAccounts.map((sa) => `system:serviceaccount:${props.namespace}:${sa}`),
             },
             { test: 'StringEquals', variable: `${issuer}:aud`, values: ['sts.amazonaws.com'] },
           ],

@@ -191,7 +191,11 @@ describe('NodePool', () => {
 describe('WorkloadIdentity', () => {
   it('can be assumed only by its service account through the cluster OIDC provider', () => {
     const json = synthScope((scope) => {
-      const identity = new WorkloadIdentity(scope, 'Identity', { cluster: cluster(scope), namespace: 'mlflow', serviceAccount: 'mlflow' });
+      const identity = new WorkloadIdentity(scope, 'Identity', {
+        cluster: cluster(scope),
+        namespace: 'mlflow',
+        serviceAccounts: ['mlflow'],
+      });
       expect(identity.serviceAccountAnnotations).toEqual({ 'eks.amazonaws.com/role-arn': identity.roleArn });
     });
     const trust = Object.entries(dataSources(json, 'aws_iam_policy_document')).find(([id]) => id.startsWith('Identity_Role_Trust'))![1];
@@ -209,7 +213,9 @@ describe('WorkloadIdentity', () => {
 
   it('rejects names Kubernetes would not accept', () => {
     expect(() =>
-      synthScope((scope) => void new WorkloadIdentity(scope, 'I', { cluster: cluster(scope), namespace: 'ML_Flow', serviceAccount: 'x' })),
+      synthScope(
+        (scope) => void new WorkloadIdentity(scope, 'I', { cluster: cluster(scope), namespace: 'ML_Flow', serviceAccounts: ['x'] }),
+      ),
     ).toThrow(/namespace 'ML_Flow' must be a lower-case DNS label/);
   });
 });
