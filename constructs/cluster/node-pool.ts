@@ -2,20 +2,13 @@ import { EksNodeGroup, type EksNodeGroupTaint } from '@cdktf/provider-aws/lib/ek
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import type { Placement, Toleration } from '../kubernetes/objects';
 import type { IKmsKey } from '../security/kms-key';
 import type { IEksCluster } from './eks-cluster';
 import type { INodeRole } from './node-role';
 
 /** Label every node carries with its pool's name; workloads select pools with it. */
 export const NODE_POOL_LABEL = 'mlops-platform/node-pool';
-
-/** A Kubernetes toleration, as pod specs and Helm values spell it. */
-export interface Toleration {
-  readonly key: string;
-  readonly operator: 'Equal' | 'Exists';
-  readonly value?: string;
-  readonly effect: 'NoSchedule' | 'NoExecute' | 'PreferNoSchedule';
-}
 
 /** A taint in the EKS API's spelling. */
 export interface NodeTaint {
@@ -65,6 +58,27 @@ const EFFECTS: Record<NodeTaint['effect'], Toleration['effect']> = {
   PREFER_NO_SCHEDULE: 'PreferNoSchedule',
 };
 
+/** The taints a pool carries: the pool's own when dedicated, then any extra ones. */
+export function poolTaints(poolName: string, dedicated: boolean, extra: NodeTaint[] = []): NodeTaint[] {
+  return [...(dedicated ? [{ key: NODE_POOL_LABEL, value: poolName, effect: 'NO_SCHEDULE' as const }] : []), ...extra];
+}
+
+/**
+ * Selector and tolerations that place a pod on a pool. Plain data, so a stack can place workloads on a
+ * pool that another stack creates without reading its state.
+ */
+export function poolPlacement(poolName: string, taints: NodeTaint[]): Placement {
+  return {
+    nodeSelector: { [NODE_POOL_LABEL]: poolName },
+    tolerations: taints.map((t) => ({
+      key: t.key,
+      operator: t.value === undefined ? 'Exists' : 'Equal',
+      ...(t.value === undefined ? {} : { value: t.value }),
+      effect: EFFECTS[t.effect],
+    })),
+  };
+}
+
 /**
  * An EKS managed node group on a hardened launch template: IMDSv2 only with a hop limit of 1
  * (pods use IRSA, never the node's role), encrypted gp3 root volumes, no SSH key, rolling updates.
@@ -82,17 +96,8 @@ export class NodePool extends Construct {
     super(scope, id);
     this.validate(props);
     this.poolName = props.poolName;
-    this.nodeSelector = { [NODE_POOL_LABEL]: props.poolName };
-    const taints: NodeTaint[] = [
-      ...(props.dedicated ? [{ key: NODE_POOL_LABEL, value: props.poolName, effect: 'NO_SCHEDULE' as const }] : []),
-      ...(props.taints ?? []),
-    ];
-    this.tolerations = taints.map((t) => ({
-      key: t.key,
-      operator: t.value === undefined ? 'Exists' : 'Equal',
-      ...(t.value === undefined ? {} : { value: t.value }),
-      effect: EFFECTS[t.effect],
-    }));
+    const taints = poolTaints(props.poolName, props.dedicated ?? false, props.taints);
+    ({ nodeSelector: this.nodeSelector, tolerations: this.tolerations } = poolPlacement(props.poolName, taints));
 
     const tags = { ...props.instanceTags, Name: `${props.cluster.clusterName}-${props.poolName}` };
     const template = new LaunchTemplate(this, 'LaunchTemplate', {

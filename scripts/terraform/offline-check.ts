@@ -124,7 +124,7 @@ async function applyAllMocked(toolchain: Toolchain, stacks: SynthesizedStack[], 
   const stripped = (json: TerraformJson) => {
     delete json.provider;
     delete json.terraform?.backend;
-    return json;
+    return withoutEphemeral(json);
   };
   const providers = Object.fromEntries(
     stacks.flatMap((s) => Object.keys(requiredProviders(readTerraformJson(s.dir)))).map((name) => [name, {}]),
@@ -136,6 +136,19 @@ async function applyAllMocked(toolchain: Toolchain, stacks: SynthesizedStack[], 
     [readFileSync(MOCKS, 'utf8'), ...overrides, 'run "apply" {\n  command = apply\n}\n'].join('\n'),
   );
   return initThen(toolchain, dir, ['test']);
+}
+
+/**
+ * Mock providers cannot serve ephemeral resources (Terraform 1.11), so for the mocked apply each
+ * reference to one reads a placeholder local instead. `terraform validate` still checks the real blocks.
+ */
+function withoutEphemeral(json: TerraformJson): TerraformJson {
+  if (!json.ephemeral) return json;
+  delete json.ephemeral;
+  const text = JSON.stringify(json).replace(/\bephemeral\.[\w]+\.[\w-]+\.[\w]+/g, 'local.mocked_ephemeral_value');
+  const replaced = JSON.parse(text) as TerraformJson;
+  replaced.locals = { ...replaced.locals, mocked_ephemeral_value: 'mockedEphemeralValue0123456789abcdef' };
+  return replaced;
 }
 
 /** Writes a root module calling each stack (pretty-printed, so errors cite readable lines) as a module. */
@@ -196,6 +209,8 @@ function errorsOnly(output: string): string {
 interface TerraformJson {
   terraform?: { required_providers?: Record<string, { source: string; version?: string }>; backend?: unknown };
   provider?: unknown;
+  ephemeral?: unknown;
+  locals?: Record<string, unknown>;
 }
 
 function readTerraformJson(dir: string): TerraformJson {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { allocateSubnets, cidrsOverlap, parseCidr } from '../../constructs/network/cidr';
+import { checkPlatformRules, platformSchema } from './platform-schema';
 
 /**
  * The schema of one environment file (`environments/<name>.yaml`).
@@ -149,6 +150,8 @@ const environmentObject = z.strictObject({
   database: databaseSchema,
   cache: cacheSchema,
   storage: storageSchema.default({ noncurrentVersionRetentionDays: 90, forceDestroy: false }),
+  /** The in-cluster layer: Kafka, schema registry, Airflow, MLflow, Spark. */
+  platform: platformSchema,
 });
 
 type RawEnvironment = z.infer<typeof environmentObject>;
@@ -188,6 +191,8 @@ function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
   if (env.database.maxAllocatedStorageGiB < env.database.allocatedStorageGiB) {
     fail(['database', 'maxAllocatedStorageGiB'], `must be ≥ allocatedStorageGiB (${env.database.allocatedStorageGiB})`);
   }
+
+  checkPlatformRules(env.platform, env.production, fail);
 
   if (env.production) {
     if (env.network.azCount < 2)

@@ -57,6 +57,7 @@ export function environment(overrides: Record<string, unknown> = {}, name = 'tes
     },
     database: { instanceClass: 'db.t4g.medium' },
     cache: { nodeType: 'cache.t4g.small' },
+    platform: { airflow: { dags: { repository: 'https://github.com/example-org/dags.git' } } },
   };
   return parseEnvironment(`${name}.yaml`, JSON.stringify(deepMerge(base, overrides)));
 }

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/**
+ * The in-cluster layer of one environment file (`platform:`): Kafka, the schema registry, Airflow,
+ * MLflow and Spark. Chart versions are not configuration: they are pinned in code, reviewed like code.
+ */
+
+const dns1123 = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a lower-case DNS label');
+
+const topicSchema = z.strictObject({
+  partitions: z.int().min(1).max(1000).default(6),
+  /** Hours a record is kept; -1 keeps records forever. */
+  retentionHours: z.int().min(-1).default(168),
+  cleanupPolicy: z.enum(['delete', 'compact']).default('delete'),
+});
+
+const kafkaSchema = z.strictObject({
+  /** Brokers; KRaft controllers run beside them (dedicated controllers at 3 or more brokers). */
+  brokers: z.int().min(1).max(30).default(3),
+  storageGiB: z.int().min(10).max(16384).default(100),
+  /** Ingestion topics, by name. The replication factor follows the broker count (3 with 3 or more). */
+  topics: z.record(z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a valid Kafka topic name'), topicSchema).default({}),
+});
+
+const dagsSchema = z.strictObject({
+  /** Git repository the DAGs are synced from (git-sync). */
+  repository: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)\S+$/, 'must be an https://, ssh:// or git@ repository URL'),
+  branch: z.string().min(1).default('main'),
+  /** Folder of the repository that holds the DAGs. */
+  subPath: z.string().default('dags'),
+  /** Kubernetes Secret with the git credentials (`GIT_SYNC_USERNAME`/`GIT_SYNC_PASSWORD`); none for public repositories. */
+  credentialsSecret: dns1123.optional(),
+});
+
+const resourceSchema = z.strictObject({
+  cores: z.int().min(1).max(64),
+  memory: z.string().regex(/^\d+[mg]$/, 'must be Spark memory such as 2g or 512m'),
+});
+
+const sparkApplicationSchema = z.strictObject({
+  image: z.string().min(1),
+  type: z.enum(['Scala', 'Java', 'Python']).default('Scala'),
+  mainApplicationFile: z.string().min(1),
+  mainClass: z.string().optional(),
+  arguments: z.array(z.string()).default([]),
+  driver: resourceSchema,
+  executor: resourceSchema.extend({ instances: z.int().min(1).max(1000) }),
+});
+
+export const platformSchema = z.strictObject({
+  kafka: kafkaSchema.default({ brokers: 3, storageGiB: 100, topics: {} }),
+  schemaRegistry: z.strictObject({ replicas: z.int().min(1).max(10).default(2) }).default({ replicas: 2 }),
+  airflow: z.strictObject({
+    dags: dagsSchema,
+    /** Replicas of the API server and scheduler. */
+    replicas: z.int().min(1).max(10).default(2),
+  }),
+  mlflow: z.strictObject({ replicas: z.int().min(1).max(10).default(2) }).default({ replicas: 2 }),
+  spark: z
+    .strictObject({
+      /** SparkApplications to install, by name: a worked example that teams copy. */
+      applications: z.record(dns1123, sparkApplicationSchema).default({}),
+      /** Event-log retention of the history server. */
+      historyRetentionDays: z.int().min(1).max(365).default(30),
+    })
+    .default({ applications: {}, historyRetentionDays: 30 }),
+});
+
+export type PlatformConfig = z.infer<typeof platformSchema>;
+
+/** Cross-field rules of the platform section, for production and for everyone. */
+export function checkPlatformRules(
+  platform: PlatformConfig,
+  production: boolean,
+  fail: (path: (string | number)[], message: string) => void,
+): void {
+  if (!production) return;
+  if (platform.kafka.brokers < 3)
+    fail(['platform', 'kafka', 'brokers'], `production runs at least 3 brokers for replication factor 3 (got ${platform.kafka.brokers})`);
+  for (const [path, replicas] of [
+    [['platform', 'schemaRegistry', 'replicas'], platform.schemaRegistry.replicas],
+    [['platform', 'airflow', 'replicas'], platform.airflow.replicas],
+    [['platform', 'mlflow', 'replicas'], platform.mlflow.replicas],
+  ] as const) {
+    if (replicas < 2) fail([...path], `production runs at least 2 replicas (got ${replicas})`);
+  }
+}

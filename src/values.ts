@@ -1,0 +1,26 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { HelmValues } from '../constructs/helm/values';
+
+/** Where chart values live: `values/<chart>.yaml` and `values/<chart>.<environment>.yaml`. */
+export const VALUES_DIR = join(__dirname, '..', 'values');
+
+/** The two file layers of one chart's values for one environment. */
+export interface ValuesFiles {
+  readonly file?: HelmValues;
+  readonly environment?: HelmValues;
+}
+
+/** Reads a chart's values file and the environment's overlay; either may be absent. */
+export function loadValuesFiles(chart: string, environment: string, dir: string = VALUES_DIR): ValuesFiles {
+  const read = (name: string): HelmValues | undefined => {
+    const path = join(dir, name);
+    if (!existsSync(path)) return undefined;
+    const parsed = parse(readFileSync(path, 'utf8')) as unknown;
+    if (parsed === null || parsed === undefined) return undefined;
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`values/${name}: must be a YAML mapping`);
+    return parsed as HelmValues;
+  };
+  return { file: read(`${chart}.yaml`), environment: read(`${chart}.${environment}.yaml`) };
+}

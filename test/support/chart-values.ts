@@ -1,0 +1,94 @@
+import Ajv from 'ajv';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { mergeValues, type HelmValues } from '../../constructs/helm/values';
+
+/** Upstream data of the pinned charts (see test/fixtures/charts/README.md). */
+export const CHARTS_DIR = join(__dirname, '..', 'fixtures', 'charts');
+
+/** The chart's default values. */
+export function chartDefaults(chart: string): HelmValues {
+  return parse(readFileSync(join(CHARTS_DIR, chart, 'values.yaml'), 'utf8')) as HelmValues;
+}
+
+/** `version` of the chart's Chart.yaml. */
+export function chartVersion(chart: string): string {
+  return (parse(readFileSync(join(CHARTS_DIR, chart, 'Chart.yaml'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * Validates values as Helm does: merged over the chart's defaults, against its values.schema.json.
+ * Returns one line per violation; empty when valid. Throws when the chart ships no schema.
+ */
+export function schemaViolations(chart: string, values: HelmValues): string[] {
+  const schemaPath = join(CHARTS_DIR, chart, 'values.schema.json');
+  if (!existsSync(schemaPath)) throw new Error(`${chart} has no values.schema.json; use unknownKeys`);
+  const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as { $schema?: string };
+  const ajv = schema.$schema?.includes('2020-12')
+    ? new Ajv2020({ strict: false, allErrors: true })
+    : new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const validate = ajv.compile(schema);
+  if (validate(mergeValues(chartDefaults(chart), values))) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
+}
+
+/**
+ * Paths in `values` the chart's defaults do not have, for charts without a schema. Descends only where the
+ * default is a non-empty mapping: an empty mapping, a list or null in the defaults is free-form, as are
+ * the `freeForm` paths given (dotted, e.g. `controller.podAnnotations`).
+ */
+export function unknownKeys(chart: string, values: HelmValues, freeForm: string[] = []): string[] {
+  const walk = (given: HelmValues, defaults: HelmValues, path: string[]): string[] =>
+    Object.entries(given).flatMap(([key, value]) => {
+      const here = [...path, key];
+      const dotted = here.join('.');
+      if (freeForm.includes(dotted)) return [];
+      if (!(key in defaults)) return [dotted];
+      const known = defaults[key];
+      const isMapping = (v: unknown): v is HelmValues => typeof v === 'object' && v !== null && !Array.isArray(v);
+      if (isMapping(value) && isMapping(known) && Object.keys(known).length > 0) return walk(value, known, here);
+      return [];
+    });
+  return walk(values, chartDefaults(chart), []);
+}
+
+/** The OpenAPI schema of a CRD version, from the vendored Strimzi CRDs (e.g. `040-Crd-kafka.yaml`). */
+export function crdSchema(file: string, version: string): Record<string, unknown> {
+  const documents = parseAllDocuments(readFileSync(join(CHARTS_DIR, 'strimzi-crds', file), 'utf8')).map(
+    (d) => d.toJS() as Record<string, unknown>,
+  );
+  const crd = documents.find((d) => d.kind === 'CustomResourceDefinition') as {
+    spec: { versions: { name: string; schema: { openAPIV3Schema: Record<string, unknown> } }[] };
+  };
+  const served = crd.spec.versions.find((v) => v.name === version);
+  if (!served) throw new Error(`${file} does not serve ${version}`);
+  return served.schema.openAPIV3Schema;
+}
+
+/**
+ * Validates a custom resource against its CRD schema the way a strict API server would: unknown fields are
+ * errors (OpenAPI objects without properties, or with x-kubernetes-preserve-unknown-fields, stay open).
+ */
+export function customResourceViolations(resource: Record<string, unknown>, schema: Record<string, unknown>): string[] {
+  const closed = closeObjects(structuredClone(schema));
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  const validate = ajv.compile(closed);
+  if (validate(resource)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
+}
+
+function closeObjects(schema: Record<string, unknown>): Record<string, unknown> {
+  if (schema.properties && !schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties === undefined) {
+    schema.additionalProperties = false;
+  }
+  for (const [key, value] of Object.entries(schema)) {
+    if (key.startsWith('x-kubernetes')) delete schema[key];
+    else if (Array.isArray(value)) value.forEach((v) => typeof v === 'object' && v && closeObjects(v as Record<string, unknown>));
+    else if (typeof value === 'object' && value) closeObjects(value as Record<string, unknown>);
+  }
+  return schema;
+}
