@@ -1,14 +1,19 @@
 import type { App } from 'cdktf';
 import { ClusterStack } from '../stacks/cluster-stack';
 import { DataStack } from '../stacks/data-stack';
+import { IdentityStack } from '../stacks/identity-stack';
 import { NetworkStack } from '../stacks/network-stack';
+import { PlatformStack } from '../stacks/platform-stack';
 import type { EnvironmentConfig } from './config/schema';
+import { loadValuesFiles } from './values';
 
 /** The stacks of one environment, in deployment order. */
 export interface EnvironmentStacks {
   readonly network: NetworkStack;
   readonly data: DataStack;
   readonly cluster: ClusterStack;
+  readonly identity: IdentityStack;
+  readonly platform: PlatformStack;
 }
 
 /** Adds one environment's stacks to `app`, wiring what crosses between them. */
@@ -17,5 +22,36 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
   const shared = { network: network.network, workloadSecurityGroupId: network.workloadSecurityGroupId };
   const data = new DataStack(app, environment, shared);
   const cluster = new ClusterStack(app, environment, { ...shared, clusterName: network.clusterName });
-  return { network, data, cluster };
+  const identity = new IdentityStack(app, environment, {
+    cluster: cluster.cluster,
+    buckets: data.buckets,
+    database: data.database,
+    cache: data.cache,
+  });
+  const { identities, secrets } = identity;
+  const platform = new PlatformStack(app, environment, {
+    cluster: cluster.cluster,
+    volumeKeyArn: cluster.volumeKey.keyArn,
+    buckets: {
+      artifacts: data.buckets.artifacts.bucketName,
+      datasets: data.buckets.datasets.bucketName,
+      logs: data.buckets.logs.bucketName,
+    },
+    database: { address: data.database.address, port: data.database.port, masterSecretArn: data.database.masterSecretArn },
+    roles: {
+      externalSecrets: identities.externalSecrets.roleArn,
+      airflow: identities.airflow.roleArn,
+      mlflow: identities.mlflow.roleArn,
+      sparkJobs: identities.sparkJobs.roleArn,
+      sparkHistory: identities.sparkHistory.roleArn,
+    },
+    secrets: {
+      airflowDatabase: secrets.airflowDatabase.secretName,
+      airflowKeys: secrets.airflowKeys.secretName,
+      mlflowDatabase: secrets.mlflowDatabase.secretName,
+      mlflowAuth: secrets.mlflowAuth.secretName,
+    },
+    values: (chart) => loadValuesFiles(chart, environment.name),
+  });
+  return { network, data, cluster, identity, platform };
 }

@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../src/config/schema';
 
 /** The layers of the platform, in deployment order; state is split along them. */
-export const LAYERS = ['network', 'data', 'cluster'] as const;
+export const LAYERS = ['network', 'data', 'cluster', 'identity', 'platform'] as const;
 export type Layer = (typeof LAYERS)[number];
 
 /** `mlops-<environment>-<layer>`: the environment is visible in every stack name and state key. */

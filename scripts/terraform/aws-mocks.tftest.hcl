@@ -47,6 +47,12 @@ mock_provider "aws" {
     defaults = {
       arn      = "arn:aws:eks:eu-west-1:111111111111:cluster/mock"
       identity = [{ oidc = [{ issuer = "https://oidc.eks.eu-west-1.amazonaws.com/id/MOCK" }] }]
+      certificate_authority = [{ data = "bW9jaw==" }]
+    }
+  }
+  mock_resource "aws_db_instance" {
+    defaults = {
+      master_user_secret = [{ secret_arn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rds-mock", kms_key_id = "mock", secret_status = "active" }]
     }
   }
 }

@@ -1,0 +1,92 @@
+import type { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { HelmRelease } from '../helm/helm-release';
+import { ManifestsRelease } from '../helm/manifests-release';
+import type { HelmValues } from '../helm/values';
+import { zoneSpread, type Placement } from '../kubernetes/objects';
+
+/** Props of {@link ExternalSecretsOperator}. */
+export interface ExternalSecretsOperatorProps {
+  readonly namespace: string;
+  /** `values/external-secrets.yaml` and the environment's overlay. */
+  readonly values: { readonly file?: HelmValues; readonly environment?: HelmValues };
+  /** IRSA role allowed to read exactly the platform's secrets. */
+  readonly roleArn: string;
+  readonly region: string;
+  readonly placement: Placement;
+  /** Two replicas of each component, disruption budgets and zone spread. @default false */
+  readonly highlyAvailable?: boolean;
+  /** @default 'aws-secrets-manager' */
+  readonly storeName?: string;
+  /** @default none */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * External Secrets Operator (chart `external-secrets` 2.9.0) and the ClusterSecretStore through which every
+ * platform namespace reads Secrets Manager, authenticated with the operator's own IRSA identity.
+ * Depend on {@link ready} before creating ExternalSecrets.
+ */
+export class ExternalSecretsOperator extends Construct {
+  static readonly CHART = { repository: 'https://charts.external-secrets.io', chart: 'external-secrets', version: '2.9.0' };
+  /** Name of the ClusterSecretStore for Secrets Manager. */
+  readonly storeName: string;
+  readonly serviceAccountName = 'external-secrets';
+  readonly release: HelmRelease;
+  readonly store: ManifestsRelease;
+  /** Depend on this: the store exists and the operator serves it. */
+  readonly ready: ITerraformDependable;
+
+  constructor(scope: Construct, id: string, props: ExternalSecretsOperatorProps) {
+    super(scope, id);
+    this.storeName = props.storeName ?? 'aws-secrets-manager';
+    const ha = props.highlyAvailable ?? false;
+    const replicas = ha ? 2 : 1;
+    const spread = (component: string) => (ha ? zoneSpread({ 'app.kubernetes.io/name': component }) : []);
+    const perComponent = (component: string) => ({
+      replicaCount: replicas,
+      podDisruptionBudget: { enabled: ha, minAvailable: 1 },
+      topologySpreadConstraints: spread(component),
+    });
+
+    this.release = new HelmRelease(this, 'Operator', {
+      releaseName: 'external-secrets',
+      namespace: props.namespace,
+      chart: ExternalSecretsOperator.CHART,
+      values: {
+        ...props.values,
+        computed: {
+          global: { nodeSelector: props.placement.nodeSelector, tolerations: props.placement.tolerations },
+          serviceAccount: { name: this.serviceAccountName, annotations: { 'eks.amazonaws.com/role-arn': props.roleArn } },
+          ...perComponent('external-secrets'),
+          webhook: perComponent('external-secrets-webhook'),
+          certController: perComponent('external-secrets-cert-controller'),
+        },
+      },
+      dependsOn: props.dependsOn,
+    });
+
+    this.store = new ManifestsRelease(this, 'Store', {
+      releaseName: 'secret-stores',
+      namespace: props.namespace,
+      manifests: [
+        {
+          apiVersion: 'external-secrets.io/v1',
+          kind: 'ClusterSecretStore',
+          metadata: { name: this.storeName },
+          spec: {
+            provider: {
+              aws: {
+                service: 'SecretsManager',
+                region: props.region,
+                auth: { jwt: { serviceAccountRef: { name: this.serviceAccountName, namespace: props.namespace } } },
+              },
+            },
+          },
+        },
+      ],
+      dependsOn: [this.release.release],
+    });
+    this.ready = this.store.helmRelease.release;
+  }
+}

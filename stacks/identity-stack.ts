@@ -1,0 +1,127 @@
+import type { Construct } from 'constructs';
+import type { IOidcCluster } from '../constructs/cluster/eks-cluster';
+import { WorkloadIdentity } from '../constructs/cluster/workload-identity';
+import type { IFeatureCache } from '../constructs/data/feature-cache';
+import type { IMetadataDatabase } from '../constructs/data/metadata-database';
+import { GeneratedSecret, type GeneratedSecretProps } from '../constructs/secrets/generated-secret';
+import { KmsKey } from '../constructs/security/kms-key';
+import type { EnvironmentConfig } from '../src/config/schema';
+import { BaseStack } from './base-stack';
+import type { PlatformBuckets } from './data-stack';
+
+/** Namespaces and service accounts the identities trust: the platform stack installs workloads there. */
+export const WORKLOADS = {
+  externalSecrets: { namespace: 'external-secrets', serviceAccounts: ['external-secrets'] },
+  airflow: {
+    namespace: 'airflow',
+    serviceAccounts: ['airflow-worker', 'airflow-scheduler', 'airflow-api-server', 'airflow-triggerer', 'airflow-dag-processor'],
+  },
+  mlflow: { namespace: 'mlflow', serviceAccounts: ['mlflow'] },
+  sparkJobs: { namespace: 'spark-jobs', serviceAccounts: ['spark'] },
+  sparkHistory: { namespace: 'spark-jobs', serviceAccounts: ['spark-history'] },
+} as const;
+
+/** Key prefixes the workloads may use in the buckets. */
+export const BUCKET_PREFIXES = { airflowLogs: 'airflow/', sparkEvents: 'spark-events/', mlflowArtifacts: 'mlflow/' } as const;
+
+/** What the identity stack needs from the stacks below it. */
+export interface IdentityStackProps {
+  readonly cluster: IOidcCluster;
+  readonly buckets: PlatformBuckets;
+  readonly database: IMetadataDatabase;
+  readonly cache: IFeatureCache;
+}
+
+/**
+ * The AWS side of the in-cluster layer: one least-privilege IRSA identity per workload and the secrets the
+ * workloads need, generated without ever entering Terraform state. Only the AWS provider, so it is
+ * validated and planned offline like the foundation; the Helm layer reads its outputs.
+ */
+export class IdentityStack extends BaseStack {
+  readonly identities: {
+    readonly externalSecrets: WorkloadIdentity;
+    readonly airflow: WorkloadIdentity;
+    readonly mlflow: WorkloadIdentity;
+    readonly sparkJobs: WorkloadIdentity;
+    readonly sparkHistory: WorkloadIdentity;
+  };
+  readonly secrets: {
+    /** `username`, `password` of the airflow login. */
+    readonly airflowDatabase: GeneratedSecret;
+    /** `fernet_key`, `api_secret_key`, `jwt_secret`, `webserver_secret_key`. */
+    readonly airflowKeys: GeneratedSecret;
+    /** `username`, `password` of the mlflow login. */
+    readonly mlflowDatabase: GeneratedSecret;
+    /** `admin_username`, `admin_password`, `flask_secret_key`. */
+    readonly mlflowAuth: GeneratedSecret;
+  };
+
+  constructor(scope: Construct, environment: EnvironmentConfig, props: IdentityStackProps) {
+    super(scope, 'identity', environment);
+    const identity = (id: string, workload: { namespace: string; serviceAccounts: readonly string[] }, roleSuffix: string) =>
+      new WorkloadIdentity(this, id, {
+        cluster: props.cluster,
+        namespace: workload.namespace,
+        serviceAccounts: [...workload.serviceAccounts],
+        roleName: `${this.prefix}-${roleSuffix}`,
+      });
+    this.identities = {
+      externalSecrets: identity('ExternalSecretsIdentity', WORKLOADS.externalSecrets, 'external-secrets'),
+      airflow: identity('AirflowIdentity', WORKLOADS.airflow, 'airflow'),
+      mlflow: identity('MlflowIdentity', WORKLOADS.mlflow, 'mlflow'),
+      sparkJobs: identity('SparkJobsIdentity', WORKLOADS.sparkJobs, 'spark-jobs'),
+      sparkHistory: identity('SparkHistoryIdentity', WORKLOADS.sparkHistory, 'spark-history'),
+    };
+
+    const key = new KmsKey(this, 'SecretsKey', {
+      alias: `${this.prefix}-platform-secrets`,
+      description: `Encrypts the platform secrets of ${this.prefix}`,
+    });
+    const recoveryWindowDays = environment.production ? 30 : 7;
+    const secret = (id: string, name: string, description: string, fields: Pick<GeneratedSecretProps, 'generated' | 'fixed'>) =>
+      new GeneratedSecret(this, id, { secretName: `${this.prefix}/${name}`, description, kmsKey: key, recoveryWindowDays, ...fields });
+    this.secrets = {
+      airflowDatabase: secret('AirflowDatabaseSecret', 'airflow/database', 'Login of Airflow on the metadata database', {
+        generated: { password: {} },
+        fixed: { username: 'airflow' },
+      }),
+      airflowKeys: secret('AirflowKeysSecret', 'airflow/keys', 'Airflow Fernet key and signing secrets', {
+        // A Fernet key is 32 bytes in URL-safe base64: 43 characters and one '='.
+        generated: { fernet_key: { length: 43, suffix: '=' }, api_secret_key: {}, jwt_secret: { length: 64 }, webserver_secret_key: {} },
+      }),
+      mlflowDatabase: secret('MlflowDatabaseSecret', 'mlflow/database', 'Login of MLflow on the metadata database', {
+        generated: { password: {} },
+        fixed: { username: 'mlflow' },
+      }),
+      mlflowAuth: secret('MlflowAuthSecret', 'mlflow/auth', 'MLflow admin login and session signing key', {
+        generated: { admin_password: {}, flask_secret_key: { length: 64 } },
+        fixed: { admin_username: 'admin' },
+      }),
+    };
+
+    this.grant(props);
+  }
+
+  /** Least privilege: each identity gets exactly the buckets, prefixes and secrets its workload uses. */
+  private grant(props: IdentityStackProps): void {
+    const { externalSecrets, airflow, mlflow, sparkJobs, sparkHistory } = this.identities;
+    const { artifacts, datasets, logs } = props.buckets;
+
+    logs.grantReadWrite(airflow, BUCKET_PREFIXES.airflowLogs);
+    artifacts.grantReadWrite(mlflow, BUCKET_PREFIXES.mlflowArtifacts);
+    datasets.grantReadWrite(sparkJobs);
+    logs.grantReadWrite(sparkJobs, BUCKET_PREFIXES.sparkEvents);
+    logs.grantRead(sparkHistory, BUCKET_PREFIXES.sparkEvents);
+
+    for (const [id, secret] of Object.entries(this.secrets))
+      secret.grantRead(externalSecrets, `Read${id.charAt(0).toUpperCase()}${id.slice(1)}`);
+    externalSecrets.addToPolicy('ReadDatabaseMasterSecret', [
+      { actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [props.database.masterSecretArn] },
+      { actions: ['kms:Decrypt'], resources: [props.database.masterSecretKeyArn] },
+    ]);
+    externalSecrets.addToPolicy('ReadCacheAuthSecret', [
+      { actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [props.cache.authSecretArn] },
+      { actions: ['kms:Decrypt'], resources: [props.cache.authSecretKeyArn] },
+    ]);
+  }
+}

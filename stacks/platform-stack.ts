@@ -1,0 +1,110 @@
+import type { Construct } from 'constructs';
+import type { IEksCluster } from '../constructs/cluster/eks-cluster';
+import { poolPlacement, poolTaints } from '../constructs/cluster/node-pool';
+import type { HelmValues } from '../constructs/helm/values';
+import { ClusterProviders } from '../constructs/kubernetes/cluster-providers';
+import { EncryptedStorageClass } from '../constructs/kubernetes/encrypted-storage-class';
+import type { Placement } from '../constructs/kubernetes/objects';
+import { PlatformNamespace, type PodSecurityLevel } from '../constructs/kubernetes/platform-namespace';
+import { DatabaseBootstrap } from '../constructs/platform/database-bootstrap';
+import { ExternalSecretsOperator } from '../constructs/platform/external-secrets-operator';
+import type { EnvironmentConfig } from '../src/config/schema';
+import { BaseStack } from './base-stack';
+import { WORKLOADS } from './identity-stack';
+
+/** The values files of one chart for this environment. */
+export type ValuesSource = (chart: string) => { readonly file?: HelmValues; readonly environment?: HelmValues };
+
+/** What the platform stack needs from the stacks below it: names, endpoints and ARNs only. */
+export interface PlatformStackProps {
+  readonly cluster: Pick<IEksCluster, 'clusterName' | 'endpoint' | 'certificateAuthorityData'>;
+  /** KMS key of the cluster's EBS volumes (the EBS CSI driver's identity may use it). */
+  readonly volumeKeyArn: string;
+  readonly buckets: { readonly artifacts: string; readonly datasets: string; readonly logs: string };
+  readonly database: { readonly address: string; readonly port: number; readonly masterSecretArn: string };
+  /** IRSA role ARNs, by workload. */
+  readonly roles: {
+    readonly externalSecrets: string;
+    readonly airflow: string;
+    readonly mlflow: string;
+    readonly sparkJobs: string;
+    readonly sparkHistory: string;
+  };
+  /** Secrets Manager secret names, by purpose. */
+  readonly secrets: {
+    readonly airflowDatabase: string;
+    readonly airflowKeys: string;
+    readonly mlflowDatabase: string;
+    readonly mlflowAuth: string;
+  };
+  readonly values: ValuesSource;
+}
+
+/** Namespaces of the platform, with the Pod Security level each enforces. */
+const NAMESPACES: Record<string, PodSecurityLevel> = {
+  [WORKLOADS.externalSecrets.namespace]: 'restricted',
+  'platform-system': 'restricted',
+  kafka: 'restricted',
+  [WORKLOADS.airflow.namespace]: 'restricted',
+  [WORKLOADS.mlflow.namespace]: 'restricted',
+  'spark-operator': 'restricted',
+  [WORKLOADS.sparkJobs.namespace]: 'restricted',
+};
+
+/**
+ * The in-cluster layer: Helm releases of the operators and platform services, wired to the foundation's
+ * endpoints, buckets, identities and secrets. Custom resources ride in releases of the project's
+ * `manifests` chart that depend on their operator's release, so one deploy brings up a fresh environment.
+ */
+export class PlatformStack extends BaseStack {
+  /** Where pods go, by node pool. */
+  readonly placement: { readonly general: Placement; readonly compute: Placement; readonly storage: Placement };
+  readonly namespaces: Record<string, PlatformNamespace>;
+  readonly storageClass: EncryptedStorageClass;
+  readonly externalSecrets: ExternalSecretsOperator;
+  readonly databases: DatabaseBootstrap;
+
+  constructor(scope: Construct, environment: EnvironmentConfig, props: PlatformStackProps) {
+    super(scope, 'platform', environment);
+    const { aws, production } = environment;
+    new ClusterProviders(this, 'ClusterProviders', { cluster: props.cluster, region: aws.region, roleArn: aws.assumeRoleArn });
+
+    const pools = environment.cluster.nodePools;
+    const place = (name: 'general' | 'compute' | 'storage') =>
+      poolPlacement(name, poolTaints(name, pools[name].dedicated ?? name !== 'general', pools[name].taints));
+    this.placement = { general: place('general'), compute: place('compute'), storage: place('storage') };
+
+    this.namespaces = Object.fromEntries(
+      Object.entries(NAMESPACES).map(([name, podSecurity]) => [
+        name,
+        new PlatformNamespace(this, `Namespace-${name}`, { name, podSecurity }),
+      ]),
+    );
+    const namespace = (name: string) => this.namespaces[name].name;
+
+    this.storageClass = new EncryptedStorageClass(this, 'StorageClass', { kmsKeyArn: props.volumeKeyArn, retainVolumes: production });
+
+    this.externalSecrets = new ExternalSecretsOperator(this, 'ExternalSecrets', {
+      namespace: namespace(WORKLOADS.externalSecrets.namespace),
+      values: props.values('external-secrets'),
+      roleArn: props.roles.externalSecrets,
+      region: aws.region,
+      placement: this.placement.general,
+      highlyAvailable: production,
+    });
+
+    this.databases = new DatabaseBootstrap(this, 'Databases', {
+      namespace: namespace('platform-system'),
+      storeName: this.externalSecrets.storeName,
+      host: props.database.address,
+      port: props.database.port,
+      masterSecretArn: props.database.masterSecretArn,
+      logins: {
+        airflow: { database: 'airflow', secretName: props.secrets.airflowDatabase },
+        mlflow: { database: 'mlflow', secretName: props.secrets.mlflowDatabase },
+      },
+      placement: this.placement.general,
+      dependsOn: [this.externalSecrets.ready],
+    });
+  }
+}

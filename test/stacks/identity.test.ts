@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { dataSources, resources, type StackJson } from '../support/synth';
+import { synthesizedStack } from '../support/synthesized';
+import { WORKLOADS } from '../../stacks/identity-stack';
+
+type Statement = { actions: string[]; resources: string[]; condition?: { test: string; variable: string; values: string[] }[] };
+
+/** The statements of every inline policy of the role whose logical id starts with `prefix`, keyed by policy name. */
+function grantsOf(stack: StackJson, prefix: string): Record<string, Statement[]> {
+  const documents = dataSources(stack, 'aws_iam_policy_document');
+  return Object.fromEntries(
+    Object.values(resources(stack, 'aws_iam_role_policy'))
+      .filter((p) => String(p.role).includes(`aws_iam_role.${prefix}`))
+      .map((p) => [
+        p.name as string,
+        documents[/data\.aws_iam_policy_document\.([\w-]+)\.json/.exec(String(p.policy))![1]].statement as Statement[],
+      ]),
+  );
+}
+
+describe.each(['dev', 'prod'])('%s identity stack', (env) => {
+  const stack = synthesizedStack(`mlops-${env}-identity`);
+
+  it.each(Object.entries(WORKLOADS))('%s can be assumed only by its own service accounts', (_, workload) => {
+    const trust = Object.entries(dataSources(stack, 'aws_iam_policy_document')).filter(([id]) => id.includes('Trust'));
+    const subjects = workload.serviceAccounts.map((sa) => `system:serviceaccount:${workload.namespace}:${sa}`);
+    const match = trust.find(([, doc]) => JSON.stringify(doc.statement).includes(JSON.stringify(subjects)));
+    expect(match, `no trust policy for exactly ${subjects.join(', ')}`).toBeDefined();
+  });
+
+  it('gives each workload only its buckets and prefixes', () => {
+    const objects = (grants: Record<string, Statement[]>) =>
+      Object.fromEntries(
+        Object.entries(grants).map(([name, statements]) => [name, statements.find((s) => s.actions.includes('s3:GetObject'))?.resources]),
+      );
+    expect(objects(grantsOf(stack, 'AirflowIdentity'))).toEqual({
+      LogsBucketReadWriteAirflow: [expect.stringMatching(/LogsBucket.*\}\/airflow\/\*$/)],
+    });
+    expect(objects(grantsOf(stack, 'MlflowIdentity'))).toEqual({
+      ArtifactsBucketReadWriteMlflow: [expect.stringMatching(/ArtifactsBucket.*\}\/mlflow\/\*$/)],
+    });
+    expect(objects(grantsOf(stack, 'SparkJobsIdentity'))).toEqual({
+      DatasetsBucketReadWrite: [expect.stringMatching(/DatasetsBucket.*\}\/\*$/)],
+      LogsBucketReadWriteSparkEvents: [expect.stringMatching(/LogsBucket.*\}\/spark-events\/\*$/)],
+    });
+    const history = grantsOf(stack, 'SparkHistoryIdentity');
+    expect(Object.keys(history)).toEqual(['LogsBucketReadSparkEvents']);
+    expect(history.LogsBucketReadSparkEvents.flatMap((s) => s.actions).some((a) => /Put|Delete/.test(a))).toBe(false);
+  });
+
+  it('lets External Secrets read the platform secrets and nothing else', () => {
+    const grants = grantsOf(stack, 'ExternalSecretsIdentity');
+    const readable = Object.values(grants)
+      .flat()
+      .filter((s) => s.actions.includes('secretsmanager:GetSecretValue'))
+      .flatMap((s) => s.resources);
+    expect(readable).toHaveLength(6);
+    expect(readable.every((r) => r.startsWith('${'))).toBe(true);
+    expect(
+      Object.values(grants)
+        .flat()
+        .some((s) => s.resources.includes('*')),
+    ).toBe(false);
+  });
+
+  it('generates every secret value at apply time, write-only', () => {
+    const versions = Object.values(resources(stack, 'aws_secretsmanager_secret_version'));
+    expect(versions).toHaveLength(4);
+    for (const version of versions) {
+      expect(version.secret_string).toBeUndefined();
+      expect(version.secret_string_wo).toMatch(/ephemeral\.aws_secretsmanager_random_password\./);
+    }
+    expect(
+      Object.values(resources(stack, 'aws_secretsmanager_secret'))
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['airflow/database', 'airflow/keys', 'mlflow/auth', 'mlflow/database'].map((name) => `mlops-${env}/${name}`));
+  });
+});

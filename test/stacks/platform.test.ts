@@ -1,0 +1,66 @@
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { NODE_POOL_LABEL } from '../../constructs/cluster/node-pool';
+import { resources } from '../support/synth';
+import { synthesizedStack } from '../support/synthesized';
+
+describe.each(['dev', 'staging', 'prod'])('%s platform stack', (env) => {
+  const stack = synthesizedStack(`mlops-${env}-platform`);
+  const releases = resources(stack, 'helm_release');
+
+  it('reaches the cluster with exec authentication, never a stored token', () => {
+    const [helm] = stack.provider!.helm as { kubernetes: Record<string, unknown> }[];
+    const [kubernetes] = stack.provider!.kubernetes as Record<string, unknown>[];
+    for (const connection of [helm.kubernetes, kubernetes]) {
+      expect(connection.token).toBeUndefined();
+      expect(connection.host).toMatch(/terraform_remote_state\.cross-stack-reference-input-mlops-\w+-cluster/);
+      expect(JSON.stringify(connection.exec)).toContain('"command":"aws"');
+      expect(JSON.stringify(connection.exec)).toContain('"get-token"');
+    }
+  });
+
+  it('pins every chart and installs atomically with a timeout', () => {
+    expect(Object.keys(releases).length).toBeGreaterThan(2);
+    for (const release of Object.values(releases)) {
+      expect(release.version).toMatch(/^v?\d+\.\d+\.\d+$/);
+      expect(release).toMatchObject({ atomic: true, wait: true, create_namespace: false, timeout: expect.any(Number) });
+      if (!String(release.chart).startsWith('assets/')) expect(release.repository).toMatch(/^(https|oci):\/\//);
+    }
+  });
+
+  it('gives every namespace Pod Security labels', () => {
+    const namespaces = Object.values(resources(stack, 'kubernetes_namespace_v1'));
+    expect(namespaces.length).toBeGreaterThanOrEqual(7);
+    for (const ns of namespaces) {
+      expect((ns.metadata as { labels: Record<string, string> }).labels).toMatchObject({
+        'pod-security.kubernetes.io/enforce': expect.stringMatching(/^(restricted|baseline)$/),
+        'pod-security.kubernetes.io/warn': 'restricted',
+      });
+    }
+  });
+
+  it('installs releases into namespaces it created, so they come after them', () => {
+    for (const release of Object.values(releases)) expect(release.namespace).toMatch(/^\$\{kubernetes_namespace_v1\./);
+  });
+
+  it('creates databases only once the secret store is ready', () => {
+    const databases = Object.entries(releases).find(([id]) => id.startsWith('Databases'))![1];
+    expect(databases.depends_on).toEqual([expect.stringContaining('ExternalSecrets_Store')]);
+    expect(databases.wait_for_jobs).toBe(true);
+  });
+
+  it('makes encrypted gp3 the default storage class, retaining volumes in production only', () => {
+    const [storageClass] = Object.values(resources(stack, 'kubernetes_storage_class_v1'));
+    expect(storageClass).toMatchObject({
+      storage_provisioner: 'ebs.csi.aws.com',
+      parameters: { type: 'gp3', encrypted: 'true', kmsKeyId: expect.stringContaining('cross-stack-reference-input') },
+      volume_binding_mode: 'WaitForFirstConsumer',
+      reclaim_policy: env === 'prod' ? 'Retain' : 'Delete',
+    });
+  });
+
+  it('places control components on the general pool', () => {
+    const eso = Object.entries(releases).find(([id]) => id.startsWith('ExternalSecrets_Operator'))![1];
+    expect(parse((eso.values as string[])[0]).global.nodeSelector).toEqual({ [NODE_POOL_LABEL]: 'general' });
+  });
+});
