@@ -25,8 +25,10 @@ function bootstrap(props: Partial<DatabaseBootstrapProps> = {}): KubernetesObjec
   return manifests;
 }
 
+type Container = { image: string; command: string[]; env: unknown[]; resources: unknown; securityContext: unknown };
+type PodSpec = { nodeSelector: unknown; securityContext: unknown; containers: Container[] };
 const jobOf = (manifests: KubernetesObject[]) =>
-  manifests.find((m) => m.kind === 'Job') as KubernetesObject & { spec: { template: { spec: Record<string, any> } } };
+  manifests.find((m) => m.kind === 'Job') as KubernetesObject & { spec: { template: { spec: PodSpec } } };
 
 describe('DatabaseBootstrap', () => {
   it('syncs the master secret and one secret per login, by name only', () => {
