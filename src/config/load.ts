@@ -66,6 +66,10 @@ function toProblem(file: string, issue: z.core.$ZodIssue): ConfigProblem {
     const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
     return { file, path: keys.join(', '), message: 'unknown key: check the spelling (unknown keys are rejected, not ignored)' };
   }
+  if (issue.code === 'invalid_key') {
+    // A map key broke its rule (a topic or pool name): report the key's own rule, not zod's summary.
+    return { file, path, message: `${issue.issues.map((inner) => inner.message).join('; ')} (got ${JSON.stringify(issue.input)})` };
+  }
   if (issue.input === undefined && issue.code === 'invalid_type') {
     return { file, path, message: `is required (${issue.message.replace(/, received undefined$/, '')})` };
   }
