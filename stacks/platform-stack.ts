@@ -8,9 +8,10 @@ import type { Placement } from '../constructs/kubernetes/objects';
 import { PlatformNamespace, type PodSecurityLevel } from '../constructs/kubernetes/platform-namespace';
 import { DatabaseBootstrap } from '../constructs/platform/database-bootstrap';
 import { ExternalSecretsOperator } from '../constructs/platform/external-secrets-operator';
+import { Mlflow } from '../constructs/platform/mlflow';
 import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
-import { WORKLOADS } from './identity-stack';
+import { BUCKET_PREFIXES, WORKLOADS } from './identity-stack';
 
 /** The values files of one chart for this environment. */
 export type ValuesSource = (chart: string) => { readonly file?: HelmValues; readonly environment?: HelmValues };
@@ -63,6 +64,7 @@ export class PlatformStack extends BaseStack {
   readonly storageClass: EncryptedStorageClass;
   readonly externalSecrets: ExternalSecretsOperator;
   readonly databases: DatabaseBootstrap;
+  readonly mlflow: Mlflow;
 
   constructor(scope: Construct, environment: EnvironmentConfig, props: PlatformStackProps) {
     super(scope, 'platform', environment);
@@ -102,9 +104,30 @@ export class PlatformStack extends BaseStack {
       logins: {
         airflow: { database: 'airflow', secretName: props.secrets.airflowDatabase },
         mlflow: { database: 'mlflow', secretName: props.secrets.mlflowDatabase },
+        // MLflow's users and permissions live in a database of their own, owned by the same login.
+        'mlflow-auth': { database: 'mlflow_auth', secretName: props.secrets.mlflowDatabase },
       },
       placement: this.placement.general,
       dependsOn: [this.externalSecrets.ready],
+    });
+
+    this.mlflow = new Mlflow(this, 'Mlflow', {
+      namespace: namespace(WORKLOADS.mlflow.namespace),
+      values: props.values('mlflow'),
+      databaseHost: props.database.address,
+      databasePort: props.database.port,
+      databaseSecretName: props.secrets.mlflowDatabase,
+      authSecretName: props.secrets.mlflowAuth,
+      storeName: this.externalSecrets.storeName,
+      artifactsBucket: props.buckets.artifacts,
+      artifactsPrefix: BUCKET_PREFIXES.mlflowArtifacts.replace(/\/$/, ''),
+      region: aws.region,
+      roleArn: props.roles.mlflow,
+      serviceAccountName: WORKLOADS.mlflow.serviceAccounts[0],
+      placement: this.placement.general,
+      production,
+      replicas: environment.platform.mlflow.replicas,
+      dependsOn: [this.databases.ready],
     });
   }
 }

@@ -1,0 +1,319 @@
+import { Token, type ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { HelmRelease } from '../helm/helm-release';
+import { ManifestsRelease } from '../helm/manifests-release';
+import type { HelmValues } from '../helm/values';
+import type { KubernetesObject, Placement } from '../kubernetes/objects';
+import { externalSecret } from './external-secret';
+
+/** Props of {@link Mlflow}. */
+export interface MlflowProps {
+  readonly namespace: string;
+  /** `values/mlflow.yaml` and the environment's overlay. */
+  readonly values: { readonly file?: HelmValues; readonly environment?: HelmValues };
+  /** Last word on the chart's values. @default none */
+  readonly overrides?: HelmValues;
+  /** @default 'mlflow' */
+  readonly releaseName?: string;
+
+  /** RDS PostgreSQL address (a token is fine). */
+  readonly databaseHost: string;
+  /** A literal: the chart types it as an integer. @default 5432 */
+  readonly databasePort?: number;
+  /** Tracking and model-registry database. @default 'mlflow' */
+  readonly databaseName?: string;
+  /**
+   * Database of the basic-auth users and permissions. Must differ from {@link databaseName}: both keep their
+   * Alembic revision in a table named `alembic_version`. Same login as the tracking database.
+   * @default 'mlflow_auth'
+   */
+  readonly authDatabaseName?: string;
+  /** Secrets Manager secret (name or ARN) with `username` and `password` of the MLflow login. */
+  readonly databaseSecretName: string;
+  /** Secrets Manager secret (name or ARN) with `admin_username`, `admin_password` and `flask_secret_key`. */
+  readonly authSecretName: string;
+  /** ClusterSecretStore reading Secrets Manager. @default 'aws-secrets-manager' */
+  readonly storeName?: string;
+
+  /** Bucket of the artifacts (a token is fine). */
+  readonly artifactsBucket: string;
+  /** Key prefix in the bucket, without slashes at the ends; the IRSA role must allow exactly it. @default 'mlflow' */
+  readonly artifactsPrefix?: string;
+  /** AWS region of the bucket. */
+  readonly region: string;
+  /** IRSA role the server assumes for S3. */
+  readonly roleArn: string;
+  /** Must be the service account the role trusts. @default 'mlflow' */
+  readonly serviceAccountName?: string;
+
+  /** The `general` node pool. */
+  readonly placement: Placement;
+  /** Production rules: at least 2 replicas. @default false */
+  readonly production?: boolean;
+  /** Server replicas; from 2 on they get a PodDisruptionBudget and zone anti-affinity. @default 2 in production, else 1 */
+  readonly replicas?: number;
+  /** The secret store and the database login/databases must exist first. @default none */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+const CONTAINER_PORT = 5000;
+
+/**
+ * MLflow tracking server and model registry (chart `community-charts/mlflow` 1.11.5): metadata in RDS
+ * PostgreSQL over TLS, artifacts in S3 served through the server with IRSA credentials, basic
+ * authentication with its users in PostgreSQL. Credentials come from Secrets Manager through
+ * ExternalSecrets; the chart only sees Secret names. ClusterIP only.
+ */
+export class Mlflow extends Construct {
+  static readonly CHART = { repository: 'https://community-charts.github.io/helm-charts', chart: 'mlflow', version: '1.11.5' };
+  /** In-cluster URL clients set as `MLFLOW_TRACKING_URI` (they authenticate with basic auth). */
+  readonly trackingUri: string;
+  readonly serviceName: string;
+  readonly port: number;
+  readonly namespace: string;
+  readonly serviceAccountName: string;
+  /** Kubernetes Secret with `admin_username` and `admin_password`, in {@link namespace}. */
+  readonly adminSecretName: string;
+  readonly release: HelmRelease;
+  /** The ExternalSecrets (and the disruption budget) the server needs, installed before it. */
+  readonly prerequisites: ManifestsRelease;
+
+  constructor(scope: Construct, id: string, props: MlflowProps) {
+    super(scope, id);
+    const where = this.node.path;
+    const releaseName = props.releaseName ?? 'mlflow';
+    const production = props.production ?? false;
+    const replicas = props.replicas ?? (production ? 2 : 1);
+    const databasePort = props.databasePort ?? 5432;
+    const databaseName = props.databaseName ?? 'mlflow';
+    const authDatabaseName = props.authDatabaseName ?? 'mlflow_auth';
+    const artifactsPrefix = props.artifactsPrefix ?? 'mlflow';
+    const storeName = props.storeName ?? 'aws-secrets-manager';
+    this.serviceAccountName = props.serviceAccountName ?? 'mlflow';
+    validate(where, props, {
+      releaseName,
+      replicas,
+      production,
+      databasePort,
+      databaseName,
+      authDatabaseName,
+      artifactsPrefix,
+      serviceAccountName: this.serviceAccountName,
+    });
+
+    const { namespace } = props;
+    this.namespace = namespace;
+    this.serviceName = releaseName;
+    const databaseSecret = `${releaseName}-database`;
+    this.adminSecretName = `${releaseName}-admin`;
+    // Not `<release>-flask-server-secret-key`: that name belongs to the chart's own generated Secret.
+    const flaskSecret = `${releaseName}-flask-key`;
+    const selector = { 'app.kubernetes.io/name': 'mlflow', 'app.kubernetes.io/instance': releaseName };
+    const highlyAvailable = replicas >= 2;
+
+    const manifests: KubernetesObject[] = [
+      externalSecret({
+        name: databaseSecret,
+        namespace,
+        storeName,
+        data: {
+          username: { key: props.databaseSecretName, property: 'username' },
+          password: { key: props.databaseSecretName, property: 'password' },
+        },
+      }),
+      externalSecret({
+        name: this.adminSecretName,
+        namespace,
+        storeName,
+        data: {
+          admin_username: { key: props.authSecretName, property: 'admin_username' },
+          admin_password: { key: props.authSecretName, property: 'admin_password' },
+        },
+      }),
+      // Loaded whole with envFrom, so it holds nothing but the variable MLflow reads.
+      externalSecret({
+        name: flaskSecret,
+        namespace,
+        storeName,
+        data: { MLFLOW_FLASK_SERVER_SECRET_KEY: { key: props.authSecretName, property: 'flask_secret_key' } },
+      }),
+    ];
+    if (highlyAvailable) {
+      // The chart has no disruption budget of its own.
+      manifests.push({
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name: releaseName, namespace },
+        spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+      });
+    }
+    this.prerequisites = new ManifestsRelease(this, 'Prerequisites', {
+      releaseName: `${releaseName}-prerequisites`,
+      namespace,
+      manifests,
+      dependsOn: props.dependsOn,
+    });
+
+    const fqdn = `${this.serviceName}.${namespace}.svc`;
+    const computed: HelmValues = {
+      fullnameOverride: releaseName,
+      replicaCount: replicas,
+      serviceAccount: {
+        create: true,
+        name: this.serviceAccountName,
+        // The IRSA webhook mounts its own token; MLflow never calls the Kubernetes API.
+        automount: false,
+        annotations: { 'eks.amazonaws.com/role-arn': props.roleArn },
+      },
+      // The chart's targetPort follows the container port name; one number everywhere keeps port-forwards obvious.
+      service: { enabled: true, type: 'ClusterIP', port: CONTAINER_PORT, containerPort: CONTAINER_PORT },
+      ingress: { enabled: false },
+      // MLflow 3 rejects Host headers outside this list (DNS-rebinding guard): the Service's names, and
+      // localhost for port-forwarding. Probes use /health, which is exempt.
+      serverAllowedHosts: [this.serviceName, `${this.serviceName}.${namespace}`, fqdn, `${fqdn}.cluster.local`, 'localhost'].flatMap(
+        (host) => [host, `${host}:*`],
+      ),
+      backendStore: {
+        postgres: { enabled: true, host: props.databaseHost, port: databasePort, database: databaseName, user: '', password: '' },
+        existingDatabaseSecret: { name: databaseSecret, usernameKey: 'username', passwordKey: 'password' },
+      },
+      // The allOf rules of the chart's schema: one database backend only.
+      postgresql: { enabled: false },
+      mysql: { enabled: false },
+      artifactRoot: {
+        s3: { enabled: true, bucket: props.artifactsBucket, path: artifactsPrefix, awsAccessKeyId: '', awsSecretAccessKey: '' },
+      },
+      auth: {
+        enabled: true,
+        adminUsername: '',
+        adminPassword: '',
+        existingAdminSecret: { name: this.adminSecretName, usernameKey: 'admin_username', passwordKey: 'admin_password' },
+        // The ini-file-initializer init container writes user and password from this Secret into the auth
+        // config's database URI; the same login owns both databases.
+        postgres: {
+          enabled: true,
+          host: props.databaseHost,
+          port: databasePort,
+          database: authDatabaseName,
+          user: '',
+          password: '',
+          existingSecret: { name: databaseSecret, usernameKey: 'username', passwordKey: 'password' },
+        },
+      },
+      ldapAuth: { enabled: false },
+      oidcAuth: { enabled: false },
+      // The chart can only take the session-signing key as a literal (or generate one per render) into its
+      // own Secret, which comes first in envFrom; a later envFrom source wins, so the key from this one does.
+      flaskServerSecretKey: '',
+      extraSecretNamesForEnvFrom: [flaskSecret],
+      extraEnvVars: {
+        // libpq (psycopg2) refuses an unencrypted connection to either database.
+        PGSSLMODE: 'require',
+        AWS_REGION: props.region,
+        AWS_DEFAULT_REGION: props.region,
+      },
+      nodeSelector: props.placement.nodeSelector,
+      tolerations: props.placement.tolerations,
+      // The chart has no topologySpreadConstraints: soft anti-affinity spreads over zones, then nodes.
+      affinity: highlyAvailable ? antiAffinity(selector) : {},
+    };
+
+    this.release = new HelmRelease(this, 'Release', {
+      releaseName,
+      namespace,
+      chart: Mlflow.CHART,
+      values: { ...props.values, computed, overrides: props.overrides },
+      dependsOn: [this.prerequisites.helmRelease.release],
+    });
+    this.port = checkMerged(where, this.release.values);
+    this.trackingUri = `http://${fqdn}:${this.port}`;
+  }
+}
+
+/** Prefers one pod per zone, then one per node; never blocks scheduling. */
+function antiAffinity(labels: Record<string, string>): HelmValues {
+  const term = (weight: number, topologyKey: string) => ({
+    weight,
+    podAffinityTerm: { topologyKey, labelSelector: { matchLabels: labels } },
+  });
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [term(100, 'topology.kubernetes.io/zone'), term(50, 'kubernetes.io/hostname')],
+    },
+  };
+}
+
+/** Props with their defaults applied. */
+type Resolved = Required<
+  Pick<
+    MlflowProps,
+    | 'releaseName'
+    | 'replicas'
+    | 'production'
+    | 'databasePort'
+    | 'databaseName'
+    | 'authDatabaseName'
+    | 'artifactsPrefix'
+    | 'serviceAccountName'
+  >
+>;
+
+function validate(where: string, props: MlflowProps, resolved: Resolved): void {
+  const p = { ...props, ...resolved };
+  const fail = (message: string) => {
+    throw new Error(`${where}: ${message}`);
+  };
+  const known = (value: string) => !Token.isUnresolved(value);
+  if (!Number.isInteger(p.replicas) || p.replicas < 1 || p.replicas > 10)
+    fail(`replicas must be a whole number from 1 to 10 (got ${p.replicas})`);
+  if (p.production && p.replicas < 2) fail(`replicas must be at least 2 in production (got ${p.replicas}); raise platform.mlflow.replicas`);
+  if (Token.isUnresolved(p.databasePort)) fail('databasePort must be a literal number: the chart renders it as an integer');
+  if (!Number.isInteger(p.databasePort) || p.databasePort < 1 || p.databasePort > 65535)
+    fail(`databasePort must be from 1 to 65535 (got ${p.databasePort})`);
+  for (const [prop, value] of [
+    ['databaseName', p.databaseName],
+    ['authDatabaseName', p.authDatabaseName],
+  ] as const) {
+    if (!/^[a-z][a-z0-9_]{0,62}$/.test(value)) fail(`${prop} '${value}' must be a lower-case SQL identifier`);
+  }
+  if (p.databaseName === p.authDatabaseName) {
+    fail(`authDatabaseName must differ from databaseName (both '${p.databaseName}'): each keeps its schema revision in alembic_version`);
+  }
+  if (known(p.databaseHost) && !/^[A-Za-z0-9.-]+$/.test(p.databaseHost)) fail(`databaseHost '${p.databaseHost}' must be a host name`);
+  for (const [prop, value] of [
+    ['releaseName', p.releaseName],
+    ['serviceAccountName', p.serviceAccountName],
+    ['namespace', p.namespace],
+  ] as const) {
+    if (known(value) && !/^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/.test(value)) fail(`${prop} '${value}' must be a lower-case DNS label`);
+  }
+  for (const [prop, value] of [
+    ['databaseSecretName', p.databaseSecretName],
+    ['authSecretName', p.authSecretName],
+  ] as const) {
+    if (value.trim() === '') fail(`${prop} must name a Secrets Manager secret`);
+  }
+  if (known(p.artifactsBucket) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(p.artifactsBucket)) {
+    fail(`artifactsBucket '${p.artifactsBucket}' must be an S3 bucket name, without s3://`);
+  }
+  if (!/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/.test(p.artifactsPrefix)) {
+    fail(`artifactsPrefix '${p.artifactsPrefix}' must be a key prefix without leading or trailing slashes, such as 'mlflow'`);
+  }
+  if (known(p.roleArn) && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(p.roleArn))
+    fail(`roleArn '${p.roleArn}' must be an IAM role ARN`);
+  if (known(p.region) && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(p.region)) fail(`region '${p.region}' must be an AWS region such as eu-west-1`);
+}
+
+/** What the values files and overrides must not undo; returns the Service port. */
+function checkMerged(where: string, values: HelmValues): number {
+  const service = values.service as { type?: string; port?: number } | undefined;
+  if (service?.type !== 'ClusterIP')
+    throw new Error(`${where}: service.type must stay ClusterIP (got ${service?.type}); there is no ingress yet`);
+  if ((values.ingress as { enabled?: boolean } | undefined)?.enabled)
+    throw new Error(`${where}: ingress.enabled must stay false; there is no ingress yet`);
+  const resources = values.resources as { requests?: { cpu?: string; memory?: string }; limits?: { memory?: string } } | undefined;
+  if (!resources?.requests?.cpu || !resources.requests.memory || !resources.limits?.memory) {
+    throw new Error(`${where}: resources must set requests.cpu, requests.memory and limits.memory (values/mlflow.yaml)`);
+  }
+  return service.port ?? CONTAINER_PORT;
+}
