@@ -1,0 +1,218 @@
+import { Construct } from 'constructs';
+import { ManifestsRelease } from '../../helm/manifests-release';
+import { zoneSpread, type KubernetesObject, type Placement, type Resources } from '../../kubernetes/objects';
+import type { KafkaCluster } from './kafka-cluster';
+import { SCHEMA_REGISTRY_TOPIC, SCHEMA_REGISTRY_USER } from './kafka-users';
+
+/**
+ * Confluent Schema Registry 8.3 (Community License), the line built on Apache Kafka 4.3 like the brokers
+ * (4.3.1); pinned to the newest patch release of that line.
+ */
+export const SCHEMA_REGISTRY_IMAGE = 'confluentinc/cp-schema-registry:8.3.2';
+
+export const SCHEMA_REGISTRY_PORT = 8081;
+
+/** Compatibility checked when a new version of a subject's schema is registered. */
+export type SchemaCompatibility =
+  'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE' | 'NONE';
+
+/** Props of {@link SchemaRegistry}. */
+export interface SchemaRegistryProps {
+  /** The cluster that stores the schemas; the registry runs in its namespace, beside the Secrets it mounts. */
+  readonly kafka: KafkaCluster;
+  /** @default 2 in production, else 1 */
+  readonly replicas?: number;
+  /** Requires 2 or more replicas. @default false */
+  readonly production?: boolean;
+  /** Node pool of the registry (the `general` pool). */
+  readonly placement: Placement;
+  /** Default compatibility of every subject. @default 'BACKWARD' (consumers on the new schema read old data) */
+  readonly compatibility?: SchemaCompatibility;
+  /** @default 250m / 1 GiB requested, 1 CPU / 1 GiB limit (half of it heap) */
+  readonly resources?: Resources;
+}
+
+const NAME = 'schema-registry';
+const DEFAULT_RESOURCES: Resources = { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } };
+/** `appuser` of Confluent's images; numeric so the kubelet can enforce runAsNonRoot. */
+const APP_UID = 1000;
+const CA_DIR = '/mnt/kafka-cluster-ca';
+
+/**
+ * Confluent Schema Registry as a Deployment, a ClusterIP Service and (with 2 or more replicas) a
+ * PodDisruptionBudget, installed through the project's manifests chart. It stores schemas in the
+ * `_schemas` topic, talks to Kafka over TLS with SCRAM-SHA-512 as the `schema-registry` KafkaUser and
+ * trusts the cluster CA from Strimzi's `<cluster>-cluster-ca-cert` Secret. Replicas elect a leader
+ * through Kafka; followers forward writes to it by pod IP.
+ */
+export class SchemaRegistry extends Construct {
+  /** `http://schema-registry.<namespace>.svc:8081` */
+  readonly url: string;
+  readonly namespace: string;
+  readonly serviceName: string;
+  readonly replicas: number;
+  readonly release: ManifestsRelease;
+
+  constructor(scope: Construct, id: string, props: SchemaRegistryProps) {
+    super(scope, id);
+    const where = this.node.path;
+    const replicas = props.replicas ?? (props.production ? 2 : 1);
+    if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`${where}: replicas must be a positive integer (got ${replicas})`);
+    if (props.production && replicas < 2) {
+      throw new Error(`${where}: production runs at least 2 replicas (got ${replicas}); one pod is a single point of failure`);
+    }
+    if (Object.keys(props.placement.nodeSelector).length === 0) {
+      throw new Error(`${where}: placement.nodeSelector is empty; pass the general pool's placement`);
+    }
+    const kafka = props.kafka;
+    this.namespace = kafka.namespace;
+    this.serviceName = NAME;
+    this.replicas = replicas;
+    this.url = `http://${NAME}.${this.namespace}.svc:${SCHEMA_REGISTRY_PORT}`;
+
+    const labels = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/instance': NAME, 'app.kubernetes.io/part-of': 'mlops-platform' };
+    const selector = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/instance': NAME };
+    const highlyAvailable = replicas >= 2;
+    const metadata = { name: NAME, namespace: this.namespace, labels };
+
+    const manifests: KubernetesObject[] = [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata,
+        spec: {
+          replicas,
+          revisionHistoryLimit: 5,
+          selector: { matchLabels: selector },
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: { labels },
+            spec: this.podSpec(props, selector, highlyAvailable),
+          },
+        },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata,
+        spec: {
+          type: 'ClusterIP',
+          selector,
+          ports: [{ name: 'http', port: SCHEMA_REGISTRY_PORT, targetPort: 'http', protocol: 'TCP' }],
+        },
+      },
+      ...(highlyAvailable
+        ? [
+            {
+              apiVersion: 'policy/v1',
+              kind: 'PodDisruptionBudget',
+              metadata,
+              // A crash-looping pod must not block node drains.
+              spec: { maxUnavailable: 1, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+            },
+          ]
+        : []),
+    ];
+    this.release = new ManifestsRelease(this, 'Resources', {
+      releaseName: NAME,
+      namespace: this.namespace,
+      manifests,
+      dependsOn: [kafka.release.helmRelease.release],
+      // The first install waits for the brokers and the user's Secret: the pods start once both exist.
+      timeoutSeconds: 900,
+    });
+  }
+
+  private podSpec(props: SchemaRegistryProps, selector: Record<string, string>, highlyAvailable: boolean): Record<string, unknown> {
+    const kafka = props.kafka;
+    const userSecret = kafka.userSecretName(SCHEMA_REGISTRY_USER);
+    const probe = (periodSeconds: number, failureThreshold: number) => ({
+      // `/` answers only once the registry has read the whole `_schemas` topic.
+      httpGet: { path: '/', port: 'http' },
+      periodSeconds,
+      timeoutSeconds: 5,
+      failureThreshold,
+    });
+    const env = (name: string, value: string) => ({ name, value });
+    const fromSecret = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+    return {
+      // A Service named schema-registry would inject SCHEMA_REGISTRY_PORT, which the image's startup script rejects.
+      enableServiceLinks: false,
+      automountServiceAccountToken: false,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: APP_UID,
+        runAsGroup: APP_UID,
+        fsGroup: APP_UID,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      nodeSelector: props.placement.nodeSelector,
+      tolerations: props.placement.tolerations,
+      ...(highlyAvailable
+        ? {
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' } },
+                ],
+              },
+            },
+            topologySpreadConstraints: zoneSpread(selector),
+          }
+        : {}),
+      containers: [
+        {
+          name: NAME,
+          image: SCHEMA_REGISTRY_IMAGE,
+          ports: [{ name: 'http', containerPort: SCHEMA_REGISTRY_PORT, protocol: 'TCP' }],
+          // The image turns every SCHEMA_REGISTRY_<KEY> into the property <key> ('_' → '.').
+          env: [
+            // Followers forward writes to the leader at this address.
+            { name: 'SCHEMA_REGISTRY_HOST_NAME', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+            env('SCHEMA_REGISTRY_LISTENERS', `http://0.0.0.0:${SCHEMA_REGISTRY_PORT}`),
+            // The registry keeps only the endpoints whose protocol matches the security protocol.
+            env('SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS', `SASL_SSL://${kafka.bootstrapServers}`),
+            env('SCHEMA_REGISTRY_KAFKASTORE_SECURITY_PROTOCOL', 'SASL_SSL'),
+            env('SCHEMA_REGISTRY_KAFKASTORE_SASL_MECHANISM', 'SCRAM-SHA-512'),
+            fromSecret('SCHEMA_REGISTRY_KAFKASTORE_SASL_JAAS_CONFIG', userSecret, 'sasl.jaas.config'),
+            env('SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_TYPE', 'PKCS12'),
+            env('SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_LOCATION', `${CA_DIR}/ca.p12`),
+            fromSecret('SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_PASSWORD', kafka.clusterCaSecretName, 'ca.password'),
+            env('SCHEMA_REGISTRY_KAFKASTORE_TOPIC', SCHEMA_REGISTRY_TOPIC),
+            env('SCHEMA_REGISTRY_KAFKASTORE_TOPIC_REPLICATION_FACTOR', String(kafka.replicationFactor)),
+            // The leader-election group; the `schema-registry` user may use groups with this prefix.
+            env('SCHEMA_REGISTRY_SCHEMA_REGISTRY_GROUP_ID', SCHEMA_REGISTRY_USER),
+            env('SCHEMA_REGISTRY_SCHEMA_COMPATIBILITY_LEVEL', (props.compatibility ?? 'BACKWARD').toLowerCase()),
+            // Heap follows the memory limit instead of the scripts' fixed 512 MiB.
+            env('SCHEMA_REGISTRY_HEAP_OPTS', '-XX:MaxRAMPercentage=50.0'),
+          ],
+          resources: props.resources ?? DEFAULT_RESOURCES,
+          securityContext: {
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] },
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          startupProbe: probe(10, 30),
+          readinessProbe: probe(10, 3),
+          livenessProbe: probe(20, 6),
+          volumeMounts: [
+            // The startup script renders its properties and logging config here; in memory, as they hold credentials.
+            { name: 'config', mountPath: '/etc/schema-registry' },
+            { name: 'tmp', mountPath: '/tmp' },
+            { name: 'cluster-ca', mountPath: CA_DIR, readOnly: true },
+          ],
+        },
+      ],
+      volumes: [
+        { name: 'config', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } },
+        { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+        {
+          name: 'cluster-ca',
+          secret: { secretName: kafka.clusterCaSecretName, items: [{ key: 'ca.p12', path: 'ca.p12' }], defaultMode: 0o440 },
+        },
+      ],
+    };
+  }
+}

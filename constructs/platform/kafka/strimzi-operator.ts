@@ -1,0 +1,62 @@
+import type { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { HelmRelease, type HelmChart } from '../../helm/helm-release';
+import type { Placement } from '../../kubernetes/objects';
+import type { ValuesFiles } from '../../../src/values';
+
+/** Strimzi's own chart from its OCI registry. 1.2.0 serves only `kafka.strimzi.io/v1` and runs Kafka 4.2–4.3 (KRaft only). */
+export const STRIMZI_CHART: HelmChart = { repository: 'oci://quay.io/strimzi-helm', chart: 'strimzi-kafka-operator', version: '1.2.0' };
+
+/** Props of {@link StrimziOperator}. */
+export interface StrimziOperatorProps {
+  /** Namespace of the operator; it watches only this namespace, so the Kafka cluster lives here too. */
+  readonly namespace: string;
+  /** `values/strimzi-kafka-operator.yaml` and its environment overlay. @default the chart's defaults */
+  readonly values?: ValuesFiles;
+  /** Node pool of the operator pod (the `general` pool). */
+  readonly placement: Placement;
+  /** Last-word values. @default none */
+  readonly overrides?: Record<string, unknown>;
+  /** What must exist first, such as the namespace. @default none */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * The Strimzi cluster operator (Helm chart `strimzi-kafka-operator`), watching its own namespace only.
+ * The chart installs the CRDs on first install (Helm never upgrades `crds/`) and the cluster-wide roles,
+ * among them `strimzi-kafka-broker` (get nodes), which the operator delegates to brokers for rack awareness.
+ */
+export class StrimziOperator extends Construct {
+  readonly release: HelmRelease;
+  readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: StrimziOperatorProps) {
+    super(scope, id);
+    if (Object.keys(props.placement.nodeSelector).length === 0) {
+      throw new Error(`${this.node.path}: placement.nodeSelector is empty; pass the general pool's placement`);
+    }
+    this.namespace = props.namespace;
+    this.release = new HelmRelease(this, 'Release', {
+      releaseName: 'strimzi-kafka-operator',
+      namespace: props.namespace,
+      chart: STRIMZI_CHART,
+      values: {
+        file: props.values?.file,
+        environment: props.values?.environment,
+        computed: {
+          // Empty list and no "any": STRIMZI_NAMESPACE comes from the pod's own namespace.
+          watchAnyNamespace: false,
+          watchNamespaces: [],
+          // The chart's ClusterRoleBinding for brokers' node reads (rack awareness) names this account.
+          serviceAccountCreate: true,
+          serviceAccount: 'strimzi-cluster-operator',
+          createGlobalResources: true,
+          nodeSelector: props.placement.nodeSelector,
+          tolerations: props.placement.tolerations,
+        },
+        overrides: props.overrides,
+      },
+      dependsOn: props.dependsOn,
+    });
+  }
+}

@@ -1,0 +1,133 @@
+import type { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { HelmRelease } from '../../helm/helm-release';
+import type { HelmValues } from '../../helm/values';
+import type { Placement } from '../../kubernetes/objects';
+import { sparkPodSecurityContext } from './pod-security';
+import { checkNamespace, checkRoleArn } from './validation';
+
+/** What jobs need of the operator: where they run, as whom, and when the operator is ready for them. */
+export interface ISparkOperator {
+  /** Namespace the operator watches, where SparkApplications and their pods live. */
+  readonly jobNamespace: string;
+  /** Service account of drivers and executors, bound to the job IRSA role. */
+  readonly serviceAccountName: string;
+  /** Depend on this before creating SparkApplications: CRDs installed, controller and webhook running. */
+  readonly ready: ITerraformDependable;
+}
+
+/** Props of {@link SparkOperator}. */
+export interface SparkOperatorProps {
+  /** Namespace of the controller and the webhook. */
+  readonly namespace: string;
+  /** `values/spark-operator.yaml` and the environment's overlay. */
+  readonly values: { readonly file?: HelmValues; readonly environment?: HelmValues };
+  /** Last word on the chart's values. @default none */
+  readonly overrides?: HelmValues;
+  /** @default 'spark-operator' */
+  readonly releaseName?: string;
+  /**
+   * The one namespace the operator watches; it must exist before the release (the chart creates the job
+   * service account and its RBAC in it).
+   * @default 'spark-jobs'
+   */
+  readonly jobNamespace?: string;
+  /** Service account the chart creates in {@link jobNamespace} for drivers and executors. @default 'spark' */
+  readonly serviceAccountName?: string;
+  /** IRSA role of drivers and executors: the datasets bucket and `spark-events/` of the logs bucket. */
+  readonly jobRoleArn: string;
+  /** The `general` node pool, for the controller and the webhook. */
+  readonly placement: Placement;
+  /** Two replicas of the controller (one leader) and of the webhook, disruption budgets, zone spread. @default false */
+  readonly production?: boolean;
+  /** The operator and job namespaces must exist first. @default none */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * The Kubeflow Spark operator (chart `spark-operator` 2.5.2): its controller submits SparkApplications in
+ * {@link jobNamespace}, its webhook gives Spark pods what spark-submit cannot (init containers, volumes,
+ * security contexts, tolerations). Controller and webhook run on the general pool; the chart also creates
+ * the drivers' and executors' service account, annotated with the job IRSA role.
+ */
+export class SparkOperator extends Construct implements ISparkOperator {
+  static readonly CHART = { repository: 'https://kubeflow.github.io/spark-operator', chart: 'spark-operator', version: '2.5.2' };
+  readonly namespace: string;
+  readonly jobNamespace: string;
+  readonly serviceAccountName: string;
+  readonly release: HelmRelease;
+  readonly ready: ITerraformDependable;
+
+  constructor(scope: Construct, id: string, props: SparkOperatorProps) {
+    super(scope, id);
+    const where = this.node.path;
+    this.namespace = props.namespace;
+    this.jobNamespace = props.jobNamespace ?? 'spark-jobs';
+    this.serviceAccountName = props.serviceAccountName ?? 'spark';
+    checkNamespace(where, 'namespace', props.namespace);
+    checkNamespace(where, 'jobNamespace', this.jobNamespace);
+    checkNamespace(where, 'serviceAccountName', this.serviceAccountName);
+    checkRoleArn(where, 'jobRoleArn', props.jobRoleArn);
+    if (this.jobNamespace === props.namespace) {
+      throw new Error(
+        `${where}: jobNamespace '${this.jobNamespace}' must differ from namespace: jobs get their own namespace and IRSA role`,
+      );
+    }
+
+    const production = props.production ?? false;
+    const component: HelmValues = {
+      replicas: production ? 2 : 1,
+      nodeSelector: props.placement.nodeSelector,
+      tolerations: props.placement.tolerations,
+      // The chart refuses a disruption budget or a spread with one replica, and adds the spread's label selector itself.
+      podDisruptionBudget: { enable: production, minAvailable: 1 },
+      topologySpreadConstraints: production
+        ? [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }]
+        : [],
+      podSecurityContext: sparkPodSecurityContext(),
+    };
+
+    this.release = new HelmRelease(this, 'Operator', {
+      releaseName: props.releaseName ?? 'spark-operator',
+      namespace: props.namespace,
+      chart: SparkOperator.CHART,
+      values: {
+        file: props.values.file,
+        environment: props.values.environment,
+        computed: {
+          controller: component,
+          // Spark pods get their init containers, volumes and security contexts from the webhook: not optional here.
+          webhook: { enable: true, ...component },
+          spark: {
+            jobNamespaces: [this.jobNamespace],
+            serviceAccount: {
+              create: true,
+              name: this.serviceAccountName,
+              annotations: { 'eks.amazonaws.com/role-arn': props.jobRoleArn },
+            },
+            rbac: { create: true },
+          },
+          // Its Job's pod sets no runAsNonRoot or seccomp profile, so a `restricted` namespace refuses it.
+          hook: { upgradeCrd: false },
+        },
+        overrides: props.overrides,
+      },
+      dependsOn: props.dependsOn,
+    });
+    this.ready = this.release.release;
+    checkResources(where, this.release.values);
+  }
+}
+
+/** Every container gets requests and limits; they come from the values files, so check the merged result. */
+function checkResources(where: string, values: HelmValues): void {
+  for (const component of ['controller', 'webhook']) {
+    const resources = (values[component] as HelmValues | undefined)?.resources as
+      { requests?: { cpu?: string; memory?: string }; limits?: { memory?: string } } | undefined;
+    if (!resources?.requests?.cpu || !resources.requests.memory || !resources.limits?.memory) {
+      throw new Error(
+        `${where}: ${component}.resources must set requests.cpu, requests.memory and limits.memory (values/spark-operator.yaml or overrides)`,
+      );
+    }
+  }
+}
