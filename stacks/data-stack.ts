@@ -8,6 +8,9 @@ import { awsContext } from '../constructs/aws-context';
 import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
 
+/** Key prefixes of the buckets, by the workload that owns them. */
+export const BUCKET_PREFIXES = { airflowLogs: 'airflow/', sparkEvents: 'spark-events/', mlflowArtifacts: 'mlflow/' } as const;
+
 /** What the data stack needs from the network stack. */
 export interface DataStackProps {
   readonly network: INetwork;
@@ -54,6 +57,7 @@ export class DataStack extends BaseStack {
         forceDestroy: storage.forceDestroy,
       });
     this.buckets = { artifacts: bucket('artifacts'), datasets: bucket('datasets'), logs: bucket('logs') };
+    this.buckets.logs.addFolder(BUCKET_PREFIXES.sparkEvents);
 
     const databaseKey = new KmsKey(this, 'DatabaseKey', {
       alias: `${this.prefix}-metadata-db`,

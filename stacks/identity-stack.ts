@@ -7,7 +7,7 @@ import { GeneratedSecret, type GeneratedSecretProps } from '../constructs/secret
 import { KmsKey } from '../constructs/security/kms-key';
 import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
-import type { PlatformBuckets } from './data-stack';
+import { BUCKET_PREFIXES, type PlatformBuckets } from './data-stack';
 
 /** Namespaces and service accounts the identities trust: the platform stack installs workloads there. */
 export const WORKLOADS = {
@@ -20,9 +20,6 @@ export const WORKLOADS = {
   sparkJobs: { namespace: 'spark-jobs', serviceAccounts: ['spark'] },
   sparkHistory: { namespace: 'spark-jobs', serviceAccounts: ['spark-history'] },
 } as const;
-
-/** Key prefixes the workloads may use in the buckets. */
-export const BUCKET_PREFIXES = { airflowLogs: 'airflow/', sparkEvents: 'spark-events/', mlflowArtifacts: 'mlflow/' } as const;
 
 /** What the identity stack needs from the stacks below it. */
 export interface IdentityStackProps {
@@ -111,7 +108,8 @@ export class IdentityStack extends BaseStack {
     artifacts.grantReadWrite(mlflow, BUCKET_PREFIXES.mlflowArtifacts);
     datasets.grantReadWrite(sparkJobs);
     logs.grantReadWrite(sparkJobs, BUCKET_PREFIXES.sparkEvents);
-    logs.grantRead(sparkHistory, BUCKET_PREFIXES.sparkEvents);
+    // Read-write: the history server's cleaner deletes event logs past their retention.
+    logs.grantReadWrite(sparkHistory, BUCKET_PREFIXES.sparkEvents);
 
     for (const [id, secret] of Object.entries(this.secrets))
       secret.grantRead(externalSecrets, `Read${id.charAt(0).toUpperCase()}${id.slice(1)}`);

@@ -8,10 +8,13 @@ import type { Placement } from '../constructs/kubernetes/objects';
 import { PlatformNamespace, type PodSecurityLevel } from '../constructs/kubernetes/platform-namespace';
 import { DatabaseBootstrap } from '../constructs/platform/database-bootstrap';
 import { ExternalSecretsOperator } from '../constructs/platform/external-secrets-operator';
+import { KafkaCluster, SchemaRegistry, StrimziOperator } from '../constructs/platform/kafka';
 import { Mlflow } from '../constructs/platform/mlflow';
+import { SparkApplications, SparkHistoryServer, SparkOperator } from '../constructs/platform/spark';
 import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
-import { BUCKET_PREFIXES, WORKLOADS } from './identity-stack';
+import { BUCKET_PREFIXES } from './data-stack';
+import { WORKLOADS } from './identity-stack';
 
 /** The values files of one chart for this environment. */
 export type ValuesSource = (chart: string) => { readonly file?: HelmValues; readonly environment?: HelmValues };
@@ -65,6 +68,13 @@ export class PlatformStack extends BaseStack {
   readonly externalSecrets: ExternalSecretsOperator;
   readonly databases: DatabaseBootstrap;
   readonly mlflow: Mlflow;
+  readonly kafka: KafkaCluster;
+  readonly schemaRegistry: SchemaRegistry;
+  readonly spark: {
+    readonly operator: SparkOperator;
+    readonly historyServer: SparkHistoryServer;
+    readonly applications?: SparkApplications;
+  };
 
   constructor(scope: Construct, environment: EnvironmentConfig, props: PlatformStackProps) {
     super(scope, 'platform', environment);
@@ -129,5 +139,61 @@ export class PlatformStack extends BaseStack {
       replicas: environment.platform.mlflow.replicas,
       dependsOn: [this.databases.ready],
     });
+
+    const { kafka, schemaRegistry, spark } = environment.platform;
+    const strimzi = new StrimziOperator(this, 'Strimzi', {
+      namespace: namespace('kafka'),
+      values: props.values('strimzi-kafka-operator'),
+      placement: this.placement.general,
+    });
+    this.kafka = new KafkaCluster(this, 'Kafka', {
+      operator: strimzi,
+      brokers: kafka.brokers,
+      storageGiB: kafka.storageGiB,
+      storageClass: this.storageClass.name,
+      topics: kafka.topics,
+      placement: this.placement.storage,
+      entityOperatorPlacement: this.placement.general,
+      production,
+    });
+    this.schemaRegistry = new SchemaRegistry(this, 'SchemaRegistry', {
+      kafka: this.kafka,
+      replicas: schemaRegistry.replicas,
+      placement: this.placement.general,
+      production,
+    });
+
+    const operator = new SparkOperator(this, 'SparkOperator', {
+      namespace: namespace('spark-operator'),
+      values: props.values('spark-operator'),
+      jobNamespace: namespace(WORKLOADS.sparkJobs.namespace),
+      serviceAccountName: WORKLOADS.sparkJobs.serviceAccounts[0],
+      jobRoleArn: props.roles.sparkJobs,
+      placement: this.placement.general,
+      production,
+    });
+    this.spark = {
+      operator,
+      historyServer: new SparkHistoryServer(this, 'SparkHistory', {
+        namespace: namespace(WORKLOADS.sparkHistory.namespace),
+        serviceAccountName: WORKLOADS.sparkHistory.serviceAccounts[0],
+        roleArn: props.roles.sparkHistory,
+        logsBucket: props.buckets.logs,
+        region: aws.region,
+        retentionDays: spark.historyRetentionDays,
+        placement: this.placement.general,
+        production,
+      }),
+      applications:
+        Object.keys(spark.applications).length > 0
+          ? new SparkApplications(this, 'SparkApplications', {
+              operator,
+              applications: spark.applications,
+              placement: this.placement.compute,
+              logsBucket: props.buckets.logs,
+              region: aws.region,
+            })
+          : undefined,
+    };
   }
 }

@@ -1,6 +1,7 @@
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
@@ -139,6 +140,17 @@ export class Bucket extends Construct implements IBucket {
     }
   }
 
+  /**
+   * Creates the empty `<prefix>/` object that marks a folder. Hadoop's S3A (Spark event logs) refuses a
+   * log directory that does not exist yet, and S3 has no folders of its own.
+   */
+  addFolder(prefix: string): void {
+    const folder = prefix.replace(/\/$/, '');
+    if (!/^[\w!.*'()-]+(\/[\w!.*'()-]+)*$/.test(folder))
+      throw new Error(`${this.node.path}: folder '${prefix}' must be a relative key prefix such as 'spark-events/'`);
+    new S3Object(this, `Folder${pascalPrefix(folder)}`, { bucket: this.bucketName, key: `${folder}/`, content: '' });
+  }
+
   grantRead(grantee: IGrantable, prefix?: string): void {
     this.grant(grantee, 'Read', READ_ACTIONS, prefix);
   }
@@ -151,15 +163,17 @@ export class Bucket extends Construct implements IBucket {
     if (prefix !== undefined && !/^[\w!.*'()-]+(\/[\w!.*'()-]+)*\/?$/.test(prefix)) {
       throw new Error(`${this.node.path}: prefix '${prefix}' must be a relative key prefix such as 'models/' (no leading slash)`);
     }
-    const keyPattern = prefix === undefined ? '*' : `${prefix.replace(/\/?$/, '/')}*`;
+    // Hadoop's S3A also reads the prefix's own key (`spark-events`, no slash) to tell a folder from a file.
+    const folder = prefix?.replace(/\/$/, '');
+    const keyPatterns = folder === undefined ? ['*'] : [folder, `${folder}/*`];
     const statements: PolicyStatement[] = [
       {
         sid: 'ListBucket',
         actions: ['s3:ListBucket', 's3:GetBucketLocation'],
         resources: [this.bucketArn],
-        condition: prefix === undefined ? undefined : [{ test: 'StringLike', variable: 's3:prefix', values: [keyPattern] }],
+        condition: folder === undefined ? undefined : [{ test: 'StringLike', variable: 's3:prefix', values: keyPatterns }],
       },
-      { sid: 'Objects', actions: objectActions, resources: [`${this.bucketArn}/${keyPattern}`] },
+      { sid: 'Objects', actions: objectActions, resources: keyPatterns.map((pattern) => `${this.bucketArn}/${pattern}`) },
     ];
     if (this.encryptionKey) {
       statements.push({

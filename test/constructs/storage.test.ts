@@ -81,11 +81,11 @@ describe('Bucket', () => {
     const [list, objects, key] = policyDocument(json, 'ArtifactsReadModelsDocument');
     expect(list).toMatchObject({
       actions: ['s3:ListBucket', 's3:GetBucketLocation'],
-      condition: [{ test: 'StringLike', variable: 's3:prefix', values: ['models/*'] }],
+      condition: [{ test: 'StringLike', variable: 's3:prefix', values: ['models', 'models/*'] }],
     });
     expect(objects).toMatchObject({
       actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'],
-      resources: [expect.stringMatching(/\/models\/\*$/)],
+      resources: [expect.stringMatching(/\}\/models$/), expect.stringMatching(/\}\/models\/\*$/)],
     });
     expect(key).toMatchObject({ actions: ['kms:Decrypt'] });
   });
@@ -107,6 +107,18 @@ describe('Bucket', () => {
     [{ noncurrentVersionRetentionDays: 0 }, /noncurrentVersionRetentionDays must be a whole number of days ≥ 1 \(got 0\)/],
   ])('rejects %o', (props, message) => {
     expect(() => bucket(props)).toThrow(message);
+  });
+
+  it('marks a folder with an empty object', () => {
+    const json = synthScope((scope) => new Bucket(scope, 'Logs', { bucketName: 'mlops-test-logs' }).addFolder('spark-events/'));
+    expect(onlyResource(json, 'aws_s3_object')).toMatchObject({
+      key: 'spark-events/',
+      content: '',
+      bucket: expect.stringContaining('aws_s3_bucket'),
+    });
+    expect(() => synthScope((scope) => new Bucket(scope, 'Logs', { bucketName: 'mlops-test-logs' }).addFolder('/x'))).toThrow(
+      /folder '\/x' must be a relative key prefix/,
+    );
   });
 
   it('rejects an absolute grant prefix', () => {
