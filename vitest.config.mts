@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // Test files share a worker's module cache: each would otherwise load cdktf and the providers again.
+    isolate: false,
     reporters: ['default'],
   },
 });

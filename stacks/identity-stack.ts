@@ -45,7 +45,7 @@ export class IdentityStack extends BaseStack {
   readonly secrets: {
     /** `username`, `password` of the airflow login. */
     readonly airflowDatabase: GeneratedSecret;
-    /** `fernet_key`, `api_secret_key`, `jwt_secret`, `webserver_secret_key`. */
+    /** `fernet_key`, `api_secret_key`, `jwt_secret`, `webserver_secret_key`, `admin_password`. */
     readonly airflowKeys: GeneratedSecret;
     /** `username`, `password` of the mlflow login. */
     readonly mlflowDatabase: GeneratedSecret;
@@ -82,9 +82,15 @@ export class IdentityStack extends BaseStack {
         generated: { password: {} },
         fixed: { username: 'airflow' },
       }),
-      airflowKeys: secret('AirflowKeysSecret', 'airflow/keys', 'Airflow Fernet key and signing secrets', {
+      airflowKeys: secret('AirflowKeysSecret', 'airflow/keys', 'Airflow Fernet key, signing secrets and admin password', {
         // A Fernet key is 32 bytes in URL-safe base64: 43 characters and one '='.
-        generated: { fernet_key: { length: 43, suffix: '=' }, api_secret_key: {}, jwt_secret: { length: 64 }, webserver_secret_key: {} },
+        generated: {
+          fernet_key: { length: 43, suffix: '=' },
+          api_secret_key: {},
+          jwt_secret: { length: 64 },
+          webserver_secret_key: {},
+          admin_password: {},
+        },
       }),
       mlflowDatabase: secret('MlflowDatabaseSecret', 'mlflow/database', 'Login of MLflow on the metadata database', {
         generated: { password: {} },

@@ -6,9 +6,10 @@ import { ClusterProviders } from '../constructs/kubernetes/cluster-providers';
 import { EncryptedStorageClass } from '../constructs/kubernetes/encrypted-storage-class';
 import type { Placement } from '../constructs/kubernetes/objects';
 import { PlatformNamespace, type PodSecurityLevel } from '../constructs/kubernetes/platform-namespace';
+import { Airflow } from '../constructs/platform/airflow';
 import { DatabaseBootstrap } from '../constructs/platform/database-bootstrap';
 import { ExternalSecretsOperator } from '../constructs/platform/external-secrets-operator';
-import { KafkaCluster, SchemaRegistry, StrimziOperator } from '../constructs/platform/kafka';
+import { KafkaClientCredentials, KafkaCluster, SchemaRegistry, StrimziOperator } from '../constructs/platform/kafka';
 import { Mlflow } from '../constructs/platform/mlflow';
 import { SparkApplications, SparkHistoryServer, SparkOperator } from '../constructs/platform/spark';
 import type { EnvironmentConfig } from '../src/config/schema';
@@ -68,6 +69,7 @@ export class PlatformStack extends BaseStack {
   readonly externalSecrets: ExternalSecretsOperator;
   readonly databases: DatabaseBootstrap;
   readonly mlflow: Mlflow;
+  readonly airflow: Airflow;
   readonly kafka: KafkaCluster;
   readonly schemaRegistry: SchemaRegistry;
   readonly spark: {
@@ -140,7 +142,27 @@ export class PlatformStack extends BaseStack {
       dependsOn: [this.databases.ready],
     });
 
-    const { kafka, schemaRegistry, spark } = environment.platform;
+    const { airflow, kafka, schemaRegistry, spark } = environment.platform;
+    this.airflow = new Airflow(this, 'Airflow', {
+      namespace: namespace(WORKLOADS.airflow.namespace),
+      values: props.values('airflow'),
+      databaseHost: props.database.address,
+      databasePort: props.database.port,
+      databaseSecretName: props.secrets.airflowDatabase,
+      keysSecretName: props.secrets.airflowKeys,
+      storeName: this.externalSecrets.storeName,
+      logsBucket: props.buckets.logs,
+      logsPrefix: BUCKET_PREFIXES.airflowLogs.replace(/\/$/, ''),
+      region: aws.region,
+      roleArn: props.roles.airflow,
+      dags: airflow.dags,
+      sparkNamespace: namespace(WORKLOADS.sparkJobs.namespace),
+      placement: this.placement.general,
+      production,
+      replicas: airflow.replicas,
+      dependsOn: [this.databases.ready],
+    });
+
     const strimzi = new StrimziOperator(this, 'Strimzi', {
       namespace: namespace('kafka'),
       values: props.values('strimzi-kafka-operator'),
@@ -155,6 +177,12 @@ export class PlatformStack extends BaseStack {
       placement: this.placement.storage,
       entityOperatorPlacement: this.placement.general,
       production,
+    });
+    // Spark jobs and Airflow tasks find their Kafka login, the CA and the bootstrap address in `kafka-<user>`.
+    new KafkaClientCredentials(this, 'KafkaClientCredentials', {
+      kafka: this.kafka,
+      clients: { spark: namespace(WORKLOADS.sparkJobs.namespace), airflow: namespace(WORKLOADS.airflow.namespace) },
+      dependsOn: [this.externalSecrets.ready],
     });
     this.schemaRegistry = new SchemaRegistry(this, 'SchemaRegistry', {
       kafka: this.kafka,

@@ -111,31 +111,57 @@ function blames(result: HarnessResult, stack: SynthesizedStack): boolean {
 }
 
 async function validateAll(toolchain: Toolchain, stacks: SynthesizedStack[], dir: string): Promise<HarnessResult> {
-  // Stacks keep their provider and backend blocks here, so those are validated too (backends only warn in modules).
-  writeHarness(dir, stacks, (json) => json, {});
+  // One provider configuration at the root instead of one per module: each starts a provider process that
+  // loads the AWS schema, which made validation three times slower. Every stack's provider block comes from
+  // the same BaseStack code, so the first one stands for all; backends only warn in modules and go too.
+  writeHarness(
+    dir,
+    stacks,
+    withoutProviderOrBackend,
+    rootProviders(stacks, (config) => config),
+  );
   return initThen(toolchain, dir, ['validate']);
 }
 
 /**
- * Plans and applies all stacks in one `terraform test` run. Provider and backend blocks are dropped so the
- * root's mocked provider serves every module; remote state read across stacks gets placeholder outputs.
+ * Plans and applies all stacks in one `terraform test` run. The root's mocked provider serves every module;
+ * remote state read across stacks gets placeholder outputs.
  */
 async function applyAllMocked(toolchain: Toolchain, stacks: SynthesizedStack[], dir: string): Promise<HarnessResult> {
-  const stripped = (json: TerraformJson) => {
-    delete json.provider;
-    delete json.terraform?.backend;
-    return withoutEphemeral(json);
-  };
-  const providers = Object.fromEntries(
-    stacks.flatMap((s) => Object.keys(requiredProviders(readTerraformJson(s.dir)))).map((name) => [name, {}]),
+  writeHarness(
+    dir,
+    stacks,
+    (json) => withoutEphemeral(withoutProviderOrBackend(json)),
+    rootProviders(stacks, () => ({})),
   );
-  writeHarness(dir, stacks, stripped, providers);
   const overrides = stacks.flatMap((s) => remoteStateOverrides(s.name, readFileSync(join(s.dir, 'cdk.tf.json'), 'utf8')));
   writeFileSync(
     join(dir, 'mocked.tftest.hcl'),
     [readFileSync(MOCKS, 'utf8'), ...overrides, 'run "apply" {\n  command = apply\n}\n'].join('\n'),
   );
   return initThen(toolchain, dir, ['test']);
+}
+
+function withoutProviderOrBackend(json: TerraformJson): TerraformJson {
+  delete json.provider;
+  delete json.terraform?.backend;
+  return json;
+}
+
+/**
+ * The root's provider blocks: for each provider the stacks use, `configure` of the first stack's block.
+ * A block that reads another stack's state (the cluster providers) cannot live at the root: it is left empty.
+ */
+function rootProviders(stacks: SynthesizedStack[], configure: (config: object) => object): Record<string, object> {
+  const providers: Record<string, object> = {};
+  for (const stack of stacks) {
+    for (const [name, blocks] of Object.entries((readTerraformJson(stack.dir).provider ?? {}) as Record<string, object[]>)) {
+      if (name in providers) continue;
+      const first = blocks[0] ?? {};
+      providers[name] = JSON.stringify(first).includes('${') ? {} : configure(first);
+    }
+  }
+  return providers;
 }
 
 /**

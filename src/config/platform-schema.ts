@@ -28,7 +28,11 @@ const dagsSchema = z.strictObject({
   branch: z.string().min(1).default('main'),
   /** Folder of the repository that holds the DAGs. */
   subPath: z.string().default('dags'),
-  /** Kubernetes Secret with the git credentials (`GIT_SYNC_USERNAME`/`GIT_SYNC_PASSWORD`); none for public repositories. */
+  /**
+   * Kubernetes Secret in the airflow namespace with the git credentials: for https the keys `GIT_SYNC_USERNAME`,
+   * `GIT_SYNC_PASSWORD`, `GITSYNC_USERNAME` and `GITSYNC_PASSWORD` (git-sync v3 and v4 names); for ssh `gitSshKey`.
+   * None for public repositories.
+   */
   credentialsSecret: dns1123.optional(),
 });
 

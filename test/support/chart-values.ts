@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { existsSync, readFileSync } from 'node:fs';
@@ -24,6 +24,17 @@ export function chartVersion(chart: string): string {
  * Returns one line per violation; empty when valid. Throws when the chart ships no schema.
  */
 export function schemaViolations(chart: string, values: HelmValues): string[] {
+  const validate = compiledSchema(chart);
+  if (validate(mergeValues(chartDefaults(chart), values))) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
+}
+
+const compiled = new Map<string, ValidateFunction>();
+
+/** Compiling Airflow's 742 KB schema takes a while: once per chart and test file is enough. */
+function compiledSchema(chart: string): ValidateFunction {
+  const cached = compiled.get(chart);
+  if (cached) return cached;
   const schemaPath = join(CHARTS_DIR, chart, 'values.schema.json');
   if (!existsSync(schemaPath)) throw new Error(`${chart} has no values.schema.json; use unknownKeys`);
   const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as { $schema?: string };
@@ -32,8 +43,8 @@ export function schemaViolations(chart: string, values: HelmValues): string[] {
     : new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
   const validate = ajv.compile(schema);
-  if (validate(mergeValues(chartDefaults(chart), values))) return [];
-  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
+  compiled.set(chart, validate);
+  return validate;
 }
 
 /**

@@ -5,3 +5,4 @@ export * from './kafka-users';
 export * from './schema-registry';
 export * from './strimzi-api';
 export * from './strimzi-operator';
+export * from './kafka-client-credentials';

@@ -1,0 +1,485 @@
+import { Token, type ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { HelmRelease } from '../helm/helm-release';
+import { ManifestsRelease } from '../helm/manifests-release';
+import { mergeValues, type HelmValues } from '../helm/values';
+import { zoneSpread, type Placement } from '../kubernetes/objects';
+import { podSecurityValues } from './airflow-pod-security';
+import { airflowSecretNames, airflowSecrets, type AirflowSecretNames } from './airflow-secrets';
+import { sparkAccess } from './airflow-spark-access';
+
+/** Where the DAGs come from (git-sync). */
+export interface AirflowDags {
+  /** `https://…`, `ssh://…` or `git@…` clone URL. */
+  readonly repository: string;
+  /** Branch (or tag) git-sync follows. @default 'main' */
+  readonly branch?: string;
+  /** Folder of the repository holding the DAGs, relative, `''` for the root. @default 'dags' */
+  readonly subPath?: string;
+  /**
+   * Kubernetes Secret in the Airflow namespace with the git credentials. For https repositories it holds
+   * `GIT_SYNC_USERNAME`, `GIT_SYNC_PASSWORD`, `GITSYNC_USERNAME` and `GITSYNC_PASSWORD` (the chart reads the
+   * names of git-sync v3 and v4); for ssh repositories, the private key as `gitSshKey`.
+   * @default none: a public repository
+   */
+  readonly credentialsSecret?: string;
+  /** known_hosts lines of an ssh repository's host. @default none: git-sync does not verify the host key */
+  readonly knownHosts?: string;
+}
+
+/** The service accounts of the components that use AWS (S3 logs); the IRSA role must trust all of them. */
+export interface AirflowServiceAccounts {
+  /** KubernetesExecutor task pods. */
+  readonly worker: string;
+  readonly scheduler: string;
+  /** Reads task logs back from S3 for the UI. */
+  readonly apiServer: string;
+  readonly triggerer: string;
+  readonly dagProcessor: string;
+}
+
+/** Props of {@link Airflow}. */
+export interface AirflowProps {
+  readonly namespace: string;
+  /** `values/airflow.yaml` and the environment's overlay. */
+  readonly values: { readonly file?: HelmValues; readonly environment?: HelmValues };
+  /** Last word on the chart's values. @default none */
+  readonly overrides?: HelmValues;
+  /** Also the prefix of every object and service account name. @default 'airflow' */
+  readonly releaseName?: string;
+
+  /** RDS PostgreSQL address (a token is fine). */
+  readonly databaseHost: string;
+  /** @default 5432 */
+  readonly databasePort?: number;
+  /** @default 'airflow' */
+  readonly databaseName?: string;
+  /** Secrets Manager secret (name or ARN) with `username` and `password` of the Airflow login. */
+  readonly databaseSecretName: string;
+  /**
+   * Secrets Manager secret (name or ARN) with `fernet_key`, `api_secret_key`, `jwt_secret`,
+   * `webserver_secret_key` and `admin_password` (the FAB admin user's).
+   */
+  readonly keysSecretName: string;
+  /** ClusterSecretStore reading Secrets Manager. @default 'aws-secrets-manager' */
+  readonly storeName?: string;
+
+  /** Bucket of the task logs (a token is fine). */
+  readonly logsBucket: string;
+  /** Key prefix of the logs, without slashes at the ends; the IRSA role must allow exactly it. @default 'airflow' */
+  readonly logsPrefix?: string;
+  /** AWS region of the bucket. */
+  readonly region: string;
+  /** IRSA role of every component that reads or writes logs; it must trust {@link Airflow.serviceAccountNames}. */
+  readonly roleArn: string;
+
+  readonly dags: AirflowDags;
+  /** Namespace whose SparkApplications Airflow tasks may manage. @default 'spark-jobs' */
+  readonly sparkNamespace?: string;
+
+  /** The `general` node pool: every pod goes there, task pods included. */
+  readonly placement: Placement;
+  /** Production rules: at least 2 replicas. @default false */
+  readonly production?: boolean;
+  /**
+   * Replicas of the API server, scheduler, triggerer and PgBouncer; from 2 on they get disruption budgets
+   * and zone spread. The DAG processor stays single. @default 2 in production, else 1
+   */
+  readonly replicas?: number;
+  /** The secret store, the database login and the namespaces (this one and the Spark one) must exist first. @default none */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** The connection remote logging uses, defined in every container's environment. */
+const AWS_CONNECTION_ID = 'aws_default';
+const ADMIN_PASSWORD_ENV = 'AIRFLOW_ADMIN_PASSWORD';
+/** Environment variables the construct owns; the values files may not set them. */
+const OWNED_ENV = ['AIRFLOW_CONN_AWS_DEFAULT', 'AIRFLOW_CONN_KUBERNETES_DEFAULT'];
+
+/**
+ * Apache Airflow 3 (official chart 1.20.0): KubernetesExecutor, metadata in RDS PostgreSQL through PgBouncer
+ * (TLS to RDS), task logs in S3 through IRSA, DAGs from git-sync, a FAB admin user whose password comes from
+ * Secrets Manager. The chart only sees Secret names, from ExternalSecrets installed first. The database
+ * migration and admin-user Jobs run as ordinary resources (no Helm hooks), awaited by Terraform. Task pods may
+ * manage SparkApplications in the Spark namespace. API server ClusterIP only.
+ */
+export class Airflow extends Construct {
+  static readonly CHART = { repository: 'https://airflow.apache.org', chart: 'airflow', version: '1.20.0' };
+  readonly namespace: string;
+  readonly releaseName: string;
+  /** Service accounts to trust in the IRSA role, by component. */
+  readonly serviceAccountNames: AirflowServiceAccounts;
+  /** The Kubernetes Secrets the ExternalSecrets create, in {@link namespace}. */
+  readonly secretNames: AirflowSecretNames;
+  /** In-cluster URL of the API server (UI, REST API and the tasks' execution API). */
+  readonly apiServerUrl: string;
+  /** `s3://<bucket>/<prefix>`. */
+  readonly remoteLogFolder: string;
+  readonly logsPrefix: string;
+  readonly release: HelmRelease;
+  /** The ExternalSecrets, installed before the chart. */
+  readonly prerequisites: ManifestsRelease;
+  /** Role and RoleBinding in the Spark namespace. */
+  readonly sparkAccess: ManifestsRelease;
+
+  constructor(scope: Construct, id: string, props: AirflowProps) {
+    super(scope, id);
+    const where = this.node.path;
+    const releaseName = props.releaseName ?? 'airflow';
+    const production = props.production ?? false;
+    const replicas = props.replicas ?? (production ? 2 : 1);
+    const databasePort = props.databasePort ?? 5432;
+    const databaseName = props.databaseName ?? 'airflow';
+    const logsPrefix = props.logsPrefix ?? 'airflow';
+    const storeName = props.storeName ?? 'aws-secrets-manager';
+    const sparkNamespace = props.sparkNamespace ?? 'spark-jobs';
+    const dags = { branch: 'main', subPath: 'dags', ...props.dags };
+    validate(where, props, { releaseName, replicas, production, databasePort, databaseName, logsPrefix, storeName, sparkNamespace, dags });
+
+    // Tunables the construct renders outside the chart (into pgbouncer.ini) come from the same values.
+    const tunables = mergeValues(props.values.file, props.values.environment, props.overrides);
+    const pgbouncerPort = integer(where, tunables, 'ports.pgbouncer', 6543);
+    const apiServerPort = integer(where, tunables, 'ports.apiServer', 8080);
+    const admin = checkTunables(where, tunables);
+
+    const { namespace } = props;
+    this.namespace = namespace;
+    this.releaseName = releaseName;
+    this.logsPrefix = logsPrefix;
+    this.remoteLogFolder = `s3://${props.logsBucket}/${logsPrefix}`;
+    this.secretNames = airflowSecretNames(releaseName);
+    this.serviceAccountNames = {
+      worker: `${releaseName}-worker`,
+      scheduler: `${releaseName}-scheduler`,
+      apiServer: `${releaseName}-api-server`,
+      triggerer: `${releaseName}-triggerer`,
+      dagProcessor: `${releaseName}-dag-processor`,
+    };
+    // fullnameOverride pins the chart's names to the release name, whatever the release is called.
+    this.apiServerUrl = `http://${releaseName}-api-server.${namespace}.svc:${apiServerPort}`;
+
+    this.prerequisites = new ManifestsRelease(this, 'Prerequisites', {
+      releaseName: `${releaseName}-prerequisites`,
+      namespace,
+      manifests: airflowSecrets({
+        namespace,
+        storeName,
+        names: this.secretNames,
+        databaseSecretName: props.databaseSecretName,
+        keysSecretName: props.keysSecretName,
+        databaseHost: props.databaseHost,
+        databasePort: Token.isUnresolved(databasePort) ? Token.asString(databasePort) : String(databasePort),
+        databaseName,
+        pgbouncerHost: `${releaseName}-pgbouncer.${namespace}`,
+        pgbouncerPort,
+        pgbouncerDatabase: `${releaseName}-metadata`,
+        metadataPoolSize: integer(where, tunables, 'pgbouncer.metadataPoolSize', 10),
+        maxClientConn: integer(where, tunables, 'pgbouncer.maxClientConn', 100),
+      }),
+      dependsOn: props.dependsOn,
+    });
+
+    this.sparkAccess = new ManifestsRelease(this, 'SparkAccess', {
+      releaseName: `${releaseName}-spark-access`,
+      namespace,
+      manifests: sparkAccess({
+        name: `${releaseName}-spark-submitter`,
+        sparkNamespace,
+        serviceAccount: { namespace, name: this.serviceAccountNames.worker },
+      }),
+      dependsOn: props.dependsOn,
+    });
+
+    const computed = mergeValues(
+      this.chartValues({ props, replicas, dags, admin, env: (tunables.env as HelmValues[] | undefined) ?? [] }),
+      podSecurityValues(),
+    );
+    this.release = new HelmRelease(this, 'Release', {
+      releaseName,
+      namespace,
+      chart: Airflow.CHART,
+      values: { ...props.values, computed, overrides: props.overrides },
+      // First installs migrate an empty database; Terraform waits for the migration and admin-user Jobs.
+      timeoutSeconds: 900,
+      waitForJobs: true,
+      dependsOn: [this.prerequisites.helmRelease.release],
+    });
+    checkMerged(where, this.release.values);
+  }
+
+  /** Everything the construct decides: executor, databases, secrets, logs, identities, DAGs, placement, scale. */
+  private chartValues(input: {
+    props: AirflowProps;
+    replicas: number;
+    dags: Required<Pick<AirflowDags, 'branch' | 'subPath'>> & AirflowDags;
+    admin: AdminUser;
+    env: HelmValues[];
+  }): HelmValues {
+    const { props, replicas, dags } = input;
+    const { releaseName, secretNames: secrets, serviceAccountNames: accounts } = this;
+    const highlyAvailable = replicas >= 2;
+    const scaled = (component: string) => ({
+      replicas,
+      podDisruptionBudget: { enabled: highlyAvailable, config: { maxUnavailable: 1 } },
+      topologySpreadConstraints: highlyAvailable ? zoneSpread({ tier: 'airflow', component, release: releaseName }) : [],
+    });
+    const irsa = { 'eks.amazonaws.com/role-arn': props.roleArn };
+    // Only components that call the Kubernetes API get its token; the IRSA webhook projects its own for AWS.
+    const serviceAccount = (name: string, aws: boolean, kubernetesApi: boolean) => ({
+      serviceAccount: { create: true, name, automountServiceAccountToken: kubernetesApi, annotations: aws ? irsa : {} },
+    });
+    const ssh = isSsh(dags.repository);
+
+    return {
+      fullnameOverride: releaseName,
+      executor: 'KubernetesExecutor',
+      // RDS instead of the bundled PostgreSQL; no Celery, so no Redis and no Flower.
+      postgresql: { enabled: false },
+      redis: { enabled: false },
+      flower: { enabled: false },
+      data: { metadataSecretName: secrets.metadata },
+      pgbouncer: {
+        enabled: true,
+        // Documents the TLS mode of the pgbouncer.ini this construct renders (the chart renders none).
+        sslmode: 'require',
+        configSecretName: secrets.pgbouncerConfig,
+        metricsExporterSidecar: { statsSecretName: secrets.pgbouncerStats, statsSecretKey: 'connection' },
+        ...scaled('pgbouncer'),
+        ...serviceAccount(`${releaseName}-pgbouncer`, false, false),
+      },
+      fernetKeySecretName: secrets.keys,
+      apiSecretKeySecretName: secrets.keys,
+      jwtSecretName: secrets.keys,
+      webserverSecretKeySecretName: secrets.keys,
+
+      // One pool for every pod; the pod template file of the KubernetesExecutor falls back to these too.
+      nodeSelector: props.placement.nodeSelector,
+      tolerations: props.placement.tolerations,
+
+      env: [
+        ...input.env,
+        // Defined in the environment, the connections resolve in every process without a metadata or
+        // execution-API lookup (a missing `aws_default` fails differently in Airflow 3 task processes).
+        // No credentials: boto3's default chain finds the IRSA web identity token.
+        { name: 'AIRFLOW_CONN_AWS_DEFAULT', value: JSON.stringify({ conn_type: 'aws', extra: { region_name: props.region } }) },
+        // SparkKubernetesOperator and KubernetesPodOperator: the task pod's own service account.
+        { name: 'AIRFLOW_CONN_KUBERNETES_DEFAULT', value: JSON.stringify({ conn_type: 'kubernetes', extra: { in_cluster: true } }) },
+      ],
+      config: {
+        // Task pods reach the API server for everything (Airflow 3 tasks have no database access).
+        core: { execution_api_server_url: `${this.apiServerUrl}/execution/` },
+        logging: {
+          remote_logging: 'True',
+          remote_base_log_folder: this.remoteLogFolder,
+          remote_log_conn_id: AWS_CONNECTION_ID,
+          // Logs live in S3; the pods' emptyDirs only hold them until the upload.
+          delete_local_logs: 'True',
+        },
+      },
+
+      scheduler: { ...scaled('scheduler'), ...serviceAccount(accounts.scheduler, true, true) },
+      apiServer: {
+        enabled: true,
+        ...scaled('api-server'),
+        service: { type: 'ClusterIP' },
+        // Pod logs of running tasks come from the Kubernetes API.
+        ...serviceAccount(accounts.apiServer, true, true),
+      },
+      // Deferrable Kubernetes operators poll pods from the triggerer.
+      triggerer: { enabled: true, ...scaled('triggerer'), ...serviceAccount(accounts.triggerer, true, true) },
+      dagProcessor: { enabled: true, replicas: 1, ...serviceAccount(accounts.dagProcessor, true, false) },
+      // Task pods: KubernetesPodOperator needs the Kubernetes API.
+      workers: { ...serviceAccount(accounts.worker, true, true) },
+      statsd: { enabled: true, ...serviceAccount(`${releaseName}-statsd`, false, false) },
+
+      // Terraform installs: no Helm hooks, so the Jobs are ordinary resources of the release.
+      migrateDatabaseJob: {
+        enabled: true,
+        useHelmHooks: false,
+        applyCustomEnv: true,
+        ...serviceAccount(`${releaseName}-migrate-database-job`, false, false),
+      },
+      createUserJob: {
+        enabled: true,
+        useHelmHooks: false,
+        applyCustomEnv: true,
+        // The FAB auth manager (the chart's default) needs a first admin; its password never enters values.
+        defaultUser: { password: '' },
+        args: ['bash', '-c', createAdminScript(input.admin)],
+        env: [{ name: ADMIN_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: secrets.admin, key: 'admin-password' } } }],
+        ...serviceAccount(`${releaseName}-create-user-job`, false, false),
+      },
+
+      dags: {
+        gitSync: {
+          enabled: true,
+          repo: dags.repository,
+          // `branch` for git-sync v3, `ref` for v4 (the chart's image).
+          branch: dags.branch,
+          ref: dags.branch,
+          subPath: dags.subPath,
+          ...(dags.credentialsSecret
+            ? ssh
+              ? { sshKeySecret: dags.credentialsSecret }
+              : { credentialsSecret: dags.credentialsSecret }
+            : {}),
+          ...(dags.knownHosts ? { knownHosts: dags.knownHosts } : {}),
+        },
+      },
+    };
+  }
+}
+
+/** The chart's default first user; `createUserJob.defaultUser` in the values files changes it. */
+const DEFAULT_ADMIN = { role: 'Admin', username: 'admin', email: 'admin@example.com', firstName: 'admin', lastName: 'user' };
+type AdminUser = typeof DEFAULT_ADMIN;
+
+/**
+ * Without Helm hooks the admin Job starts beside the migration Job, so it waits for the schema first.
+ * `users create` leaves an existing user alone. The fields are checked to need no escaping.
+ */
+function createAdminScript(user: AdminUser): string {
+  return [
+    'airflow db check-migrations --migration-wait-timeout=600',
+    `exec airflow users create --role '${user.role}' --username '${user.username}' --email '${user.email}'` +
+      ` --firstname '${user.firstName}' --lastname '${user.lastName}' --password "$${ADMIN_PASSWORD_ENV}"`,
+  ].join(' && ');
+}
+
+function isSsh(repository: string): boolean {
+  return /^(ssh:\/\/|git@)/.test(repository);
+}
+
+/** A whole number from the values, or its chart default. */
+function integer(where: string, values: HelmValues, path: string, fallback: number): number {
+  const value = path.split('.').reduce<unknown>((node, key) => (node as HelmValues | undefined)?.[key], values) ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw new Error(`${where}: ${path} must be a positive whole number (got ${String(value)})`);
+  return value;
+}
+
+/** Props with their defaults applied. */
+interface Resolved {
+  readonly releaseName: string;
+  readonly replicas: number;
+  readonly production: boolean;
+  readonly databasePort: number;
+  readonly databaseName: string;
+  readonly logsPrefix: string;
+  readonly storeName: string;
+  readonly sparkNamespace: string;
+  readonly dags: Required<Pick<AirflowDags, 'branch' | 'subPath'>> & AirflowDags;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function validate(where: string, props: AirflowProps, r: Resolved): void {
+  const fail = (message: string) => {
+    throw new Error(`${where}: ${message}`);
+  };
+  const known = (value: string) => !Token.isUnresolved(value);
+  // The longest derived release name, `<release>-prerequisites`, must stay within Helm's 53 characters.
+  if (!/^[a-z0-9]([-a-z0-9]{0,37}[a-z0-9])?$/.test(r.releaseName))
+    fail(`releaseName '${r.releaseName}' must be a lower-case DNS label of at most 39 characters`);
+  for (const [prop, value] of [
+    ['namespace', props.namespace],
+    ['sparkNamespace', r.sparkNamespace],
+    ['storeName', r.storeName],
+  ] as const) {
+    if (known(value) && !DNS_LABEL.test(value)) fail(`${prop} '${value}' must be a lower-case DNS label`);
+  }
+  if (!Number.isInteger(r.replicas) || r.replicas < 1 || r.replicas > 10)
+    fail(`replicas must be a whole number from 1 to 10 (got ${r.replicas})`);
+  if (r.production && r.replicas < 2)
+    fail(`replicas must be at least 2 in production (got ${r.replicas}); raise platform.airflow.replicas`);
+  if (!Token.isUnresolved(r.databasePort) && (!Number.isInteger(r.databasePort) || r.databasePort < 1 || r.databasePort > 65535))
+    fail(`databasePort must be from 1 to 65535 (got ${r.databasePort})`);
+  if (!/^[a-z][a-z0-9_]{0,62}$/.test(r.databaseName)) fail(`databaseName '${r.databaseName}' must be a lower-case SQL identifier`);
+  if (known(props.databaseHost) && !/^[A-Za-z0-9.-]+$/.test(props.databaseHost))
+    fail(`databaseHost '${props.databaseHost}' must be a host name`);
+  for (const [prop, value] of [
+    ['databaseSecretName', props.databaseSecretName],
+    ['keysSecretName', props.keysSecretName],
+  ] as const) {
+    if (value.trim() === '') fail(`${prop} must name a Secrets Manager secret`);
+  }
+  if (known(props.logsBucket) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.logsBucket))
+    fail(`logsBucket '${props.logsBucket}' must be an S3 bucket name, without s3://`);
+  if (!/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/.test(r.logsPrefix))
+    fail(`logsPrefix '${r.logsPrefix}' must be a key prefix without leading or trailing slashes, such as 'airflow'`);
+  if (known(props.region) && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.region))
+    fail(`region '${props.region}' must be an AWS region such as eu-west-1`);
+  if (known(props.roleArn) && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(props.roleArn))
+    fail(`roleArn '${props.roleArn}' must be an IAM role ARN`);
+
+  const { dags } = r;
+  if (!/^(https:\/\/|ssh:\/\/|git@)\S+$/.test(dags.repository))
+    fail(`dags.repository '${dags.repository}' must be an https://, ssh:// or git@ clone URL`);
+  if (!/^[\w./-]+$/.test(dags.branch) || dags.branch.startsWith('-')) fail(`dags.branch '${dags.branch}' must be a git branch or tag name`);
+  if (dags.subPath !== '' && (!/^[\w.-]+(\/[\w.-]+)*$/.test(dags.subPath) || dags.subPath.split('/').includes('..')))
+    fail(`dags.subPath '${dags.subPath}' must be a relative folder of the repository, such as 'dags', or '' for its root`);
+  if (dags.credentialsSecret !== undefined && !DNS_LABEL.test(dags.credentialsSecret))
+    fail(`dags.credentialsSecret '${dags.credentialsSecret}' must name a Kubernetes Secret (a lower-case DNS label)`);
+  if (dags.knownHosts !== undefined && !isSsh(dags.repository))
+    fail(`dags.knownHosts is for ssh repositories; '${dags.repository}' is https, whose host is verified by its certificate`);
+}
+
+/** Values files and overrides must not reach into what the construct renders; returns the admin user. */
+function checkTunables(where: string, values: HelmValues): AdminUser {
+  const env = (values.env as { name?: string }[] | undefined) ?? [];
+  for (const owned of OWNED_ENV) {
+    if (env.some((e) => e.name === owned)) throw new Error(`${where}: env must not set ${owned}; the construct defines it`);
+  }
+  const given = ((values.createUserJob as HelmValues | undefined)?.defaultUser ?? {}) as Record<string, unknown>;
+  if (typeof given.password === 'string' && given.password !== '')
+    throw new Error(`${where}: createUserJob.defaultUser.password must stay empty; the admin password comes from Secrets Manager`);
+  const user = { ...DEFAULT_ADMIN };
+  for (const field of Object.keys(DEFAULT_ADMIN) as (keyof AdminUser)[]) {
+    const value = given[field] ?? DEFAULT_ADMIN[field];
+    if (typeof value !== 'string' || !/^[\w.@+-]+$/.test(value))
+      throw new Error(`${where}: createUserJob.defaultUser.${field} '${String(value)}' may hold letters, digits and . @ + - _ only`);
+    user[field] = value;
+  }
+  return user;
+}
+
+/** Components whose containers must have requests and limits in the merged values. */
+const RESOURCED = [
+  'scheduler',
+  'scheduler.logGroomerSidecar',
+  'apiServer',
+  'triggerer',
+  'triggerer.logGroomerSidecar',
+  'dagProcessor',
+  'dagProcessor.logGroomerSidecar',
+  'workers.kubernetes',
+  'pgbouncer',
+  'pgbouncer.metricsExporterSidecar',
+  'statsd',
+  'dags.gitSync',
+  'migrateDatabaseJob',
+  'createUserJob',
+];
+
+/** What the values files and overrides must not undo. */
+function checkMerged(where: string, values: HelmValues): void {
+  const at = (path: string) => path.split('.').reduce<unknown>((node, key) => (node as HelmValues | undefined)?.[key], values);
+  const env = ((at('env') as { name?: string }[] | undefined) ?? []).map((e) => e.name);
+  for (const owned of OWNED_ENV) {
+    if (!env.includes(owned)) throw new Error(`${where}: env must keep ${owned}; list the construct's variables too when overriding env`);
+  }
+  if (at('executor') !== 'KubernetesExecutor')
+    throw new Error(`${where}: executor must stay KubernetesExecutor (got ${String(at('executor'))})`);
+  if (at('apiServer.service.type') !== 'ClusterIP')
+    throw new Error(
+      `${where}: apiServer.service.type must stay ClusterIP (got ${String(at('apiServer.service.type'))}); there is no ingress yet`,
+    );
+  for (const path of ['ingress.enabled', 'ingress.apiServer.enabled', 'ingress.web.enabled']) {
+    if (at(path)) throw new Error(`${where}: ${path} must stay false; there is no ingress yet`);
+  }
+  for (const component of RESOURCED) {
+    const resources = at(`${component}.resources`) as { requests?: Record<string, string>; limits?: Record<string, string> } | undefined;
+    if (!resources?.requests?.cpu || !resources.requests.memory || !resources.limits?.cpu || !resources.limits.memory)
+      throw new Error(`${where}: ${component}.resources must set requests and limits of cpu and memory (values/airflow.yaml)`);
+  }
+}

@@ -1,0 +1,97 @@
+import type { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { ManifestsRelease } from '../../helm/manifests-release';
+import type { KubernetesObject } from '../../kubernetes/objects';
+import { externalSecret } from '../external-secret';
+import type { KafkaCluster } from './kafka-cluster';
+
+/** Props of {@link KafkaClientCredentials}. */
+export interface KafkaClientCredentialsProps {
+  readonly kafka: KafkaCluster;
+  /** Namespace each Kafka user's credentials are copied into, by user name (e.g. `spark` → `spark-jobs`). */
+  readonly clients: Record<string, string>;
+  /** The External Secrets operator's release: its CRDs and controller. */
+  readonly dependsOn: ITerraformDependable[];
+  /** @default 'kafka-credentials' */
+  readonly storeName?: string;
+}
+
+const READER = 'kafka-credentials-reader';
+
+/**
+ * Copies each client's Kafka credentials (SCRAM password and JAAS line) and the cluster CA certificate
+ * from the Kafka namespace, where Strimzi writes them, into the client's own namespace, as a Secret named
+ * `kafka-<user>`. External Secrets reads them through a ClusterSecretStore of kind kubernetes whose
+ * service account may read exactly those Secrets; rotations by Strimzi follow within the refresh interval.
+ */
+export class KafkaClientCredentials extends Construct {
+  readonly release: ManifestsRelease;
+  /** The Secret created in each client's namespace, by user name. */
+  readonly secretNames: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: KafkaClientCredentialsProps) {
+    super(scope, id);
+    const { kafka } = props;
+    const storeName = props.storeName ?? 'kafka-credentials';
+    const users = Object.keys(props.clients);
+    if (users.length === 0) throw new Error(`${this.node.path}: clients must name at least one Kafka user`);
+    const userSecrets = users.map((user) => kafka.userSecretName(user));
+    this.secretNames = Object.fromEntries(users.map((user) => [user, `kafka-${user}`]));
+
+    const reader: KubernetesObject[] = [
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: READER, namespace: kafka.namespace } },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: READER, namespace: kafka.namespace },
+        rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [...userSecrets, kafka.clusterCaSecretName], verbs: ['get'] }],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: READER, namespace: kafka.namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: READER },
+        subjects: [{ kind: 'ServiceAccount', name: READER, namespace: kafka.namespace }],
+      },
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ClusterSecretStore',
+        metadata: { name: storeName },
+        spec: {
+          provider: {
+            kubernetes: {
+              remoteNamespace: kafka.namespace,
+              server: { caProvider: { type: 'ConfigMap', name: 'kube-root-ca.crt', key: 'ca.crt', namespace: kafka.namespace } },
+              auth: { serviceAccount: { name: READER, namespace: kafka.namespace } },
+            },
+          },
+        },
+      },
+    ];
+    const copies = users.map((user, index) =>
+      externalSecret({
+        name: this.secretNames[user],
+        namespace: props.clients[user],
+        storeName,
+        data: {
+          password: { key: userSecrets[index], property: 'password' },
+          jaas: { key: userSecrets[index], property: 'sasl.jaas.config' },
+          ca: { key: kafka.clusterCaSecretName, property: 'ca.crt' },
+        },
+        template: {
+          username: user,
+          password: '{{ .password }}',
+          'sasl.jaas.config': '{{ .jaas }}',
+          'ca.crt': '{{ .ca }}',
+          'bootstrap.servers': kafka.bootstrapServers,
+        },
+      }),
+    );
+    this.release = new ManifestsRelease(this, 'Release', {
+      releaseName: 'kafka-client-credentials',
+      namespace: kafka.namespace,
+      manifests: [...reader, ...copies],
+      dependsOn: [...props.dependsOn, kafka.release.helmRelease.release],
+    });
+  }
+}
