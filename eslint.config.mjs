@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdktf.out/', '.tmp/', 'test/stacks/__snapshots__/'] },
+  { ignores: ['node_modules/', 'cdktf.out/', 'dist/', '.tmp/', 'test/stacks/__snapshots__/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -18,5 +18,9 @@ export default tseslint.config(
   {
     files: ['scripts/bench/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { process: 'readonly' } },
+  },
+  {
+    files: ['scripts/*.mjs'],
+    languageOptions: { globals: { process: 'readonly' } },
   },
 );

@@ -4,10 +4,6 @@ import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadEnvironmentsOrExit, synthesize } from './run';
 
-// cdktf records a stack trace for every token it creates; mapping each through tsx's source maps
-// costs more than the rest of synthesis. Errors still carry traces, in transpiled positions.
-process.setSourceMapsEnabled(false);
-
 const target = resolve(process.argv[2] ?? 'cdktf.out');
 const environments = loadEnvironmentsOrExit();
 const staging = mkdtempSync(join(dirname(target), '.cdktf.out-'));

@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { HelmValues } from '../constructs/helm/values';
+import { projectPath } from '../constructs/project-path';
 
 /** Where chart values live: `values/<chart>.yaml` and `values/<chart>.<environment>.yaml`. */
-export const VALUES_DIR = join(__dirname, '..', 'values');
+export const VALUES_DIR = projectPath('values');
 
 /** The two file layers of one chart's values for one environment. */
 export interface ValuesFiles {

@@ -1,11 +1,11 @@
 import { AssetType, TerraformAsset, TerraformStack, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
 import type { KubernetesObject } from '../kubernetes/objects';
+import { projectPath } from '../project-path';
 import { HelmRelease } from './helm-release';
 
 /** The project's `manifests` chart: renders the objects in its values. */
-const CHART_DIR = join(__dirname, '..', '..', 'charts', 'manifests');
+const CHART_DIR = projectPath('charts', 'manifests');
 const CHART_VERSION = '1.0.0';
 const ASSET_ID = 'ManifestsChart';
 

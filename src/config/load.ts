@@ -2,11 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { projectPath } from '../../constructs/project-path';
 import { ConfigError, type ConfigProblem } from './config-error';
 import { environmentSchema, type EnvironmentConfig } from './schema';
 
 /** Where the environment files live: `MLOPS_ENVIRONMENTS_DIR`, else the shipped `environments/`. */
-export const ENVIRONMENTS_DIR = process.env.MLOPS_ENVIRONMENTS_DIR ?? join(__dirname, '..', '..', 'environments');
+export const ENVIRONMENTS_DIR = process.env.MLOPS_ENVIRONMENTS_DIR ?? projectPath('environments');
 
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{0,11}$/;
 
