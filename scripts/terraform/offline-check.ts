@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MIRRORED_PROVIDERS, mirrorHas, runTerraform, type CommandResult, type Toolchain } from './toolchain';
 
@@ -128,16 +128,16 @@ async function validateAll(toolchain: Toolchain, stacks: SynthesizedStack[], dir
  * remote state read across stacks gets placeholder outputs.
  */
 async function applyAllMocked(toolchain: Toolchain, stacks: SynthesizedStack[], dir: string): Promise<HarnessResult> {
-  writeHarness(
-    dir,
-    stacks,
-    (json) => withoutEphemeral(withoutProviderOrBackend(json)),
-    rootProviders(stacks, () => ({})),
-  );
+  const providers = rootProviders(stacks, () => ({}));
+  writeHarness(dir, stacks, (json) => withoutEphemeral(withoutProviderOrBackend(json)), providers);
   const overrides = stacks.flatMap((s) => remoteStateOverrides(s.name, readFileSync(join(s.dir, 'cdk.tf.json'), 'utf8')));
+  // AWS needs the tuned mocks of the file; the cluster providers' generated values serve as they are.
+  const plainMocks = Object.keys(providers)
+    .filter((name) => name !== 'aws')
+    .map((name) => `mock_provider "${name}" {}\n`);
   writeFileSync(
     join(dir, 'mocked.tftest.hcl'),
-    [readFileSync(MOCKS, 'utf8'), ...overrides, 'run "apply" {\n  command = apply\n}\n'].join('\n'),
+    [readFileSync(MOCKS, 'utf8'), ...plainMocks, ...overrides, 'run "apply" {\n  command = apply\n}\n'].join('\n'),
   );
   return initThen(toolchain, dir, ['test']);
 }
@@ -191,6 +191,9 @@ function writeHarness(
     Object.assign(required, requiredProviders(json));
     mkdirSync(join(dir, 'stacks', stack.name), { recursive: true });
     writeFileSync(join(dir, 'stacks', stack.name, 'cdk.tf.json'), JSON.stringify(json, null, 2));
+    // Local charts (the manifests chart) travel with their stack.
+    if (existsSync(join(stack.dir, 'assets')))
+      cpSync(join(stack.dir, 'assets'), join(dir, 'stacks', stack.name, 'assets'), { recursive: true });
     modules[stack.name] = { source: `./stacks/${stack.name}` };
   }
   const root = {
