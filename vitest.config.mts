@@ -10,6 +10,8 @@ export default defineConfig({
     pool: 'forks',
     // Test files share a worker's module cache: each would otherwise load cdktf and the providers again.
     isolate: false,
-    reporters: ['default'],
+    // The JSON report lets CI print a plain 'N passed, N failed' line.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.tmp/vitest-results.json' },
   },
 });
