@@ -135,6 +135,16 @@ const storageSchema = z.strictObject({
   forceDestroy: z.boolean().default(false),
 });
 
+const deliverySchema = z.strictObject({
+  /** `owner/name` of the GitHub repository whose workflows may plan and apply this environment. */
+  githubRepository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/name of a GitHub repository'),
+  /** GitHub environment whose deployment jobs may apply (the apply role trusts only it). @default the environment's name */
+  githubEnvironment: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,255}$/, 'must be a GitHub environment name')
+    .optional(),
+});
+
 /** The raw schema, before cross-field rules. */
 const environmentObject = z.strictObject({
   /** Production turns on the rules below: multi-AZ everything, backups, deletion protection. */
@@ -145,6 +155,8 @@ const environmentObject = z.strictObject({
   /** Extra tags on every resource, besides environment, owner and cost centre. */
   tags: tagMap.default({}),
   backend: backendSchema.default({ type: 'local' }),
+  /** CI/CD: who may plan and apply this environment (the bootstrap stack's roles trust exactly that). */
+  delivery: deliverySchema,
   network: networkSchema,
   cluster: clusterSchema,
   database: databaseSchema,
@@ -236,3 +248,4 @@ export type EnvironmentConfig = z.infer<typeof environmentSchema> & {
 
 export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
 export type BackendConfig = z.infer<typeof backendSchema>;
+export type DeliveryConfig = z.infer<typeof deliverySchema>;

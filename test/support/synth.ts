@@ -45,6 +45,7 @@ export function environment(overrides: Record<string, unknown> = {}, name = 'tes
     aws: { accountId: '123456789012', region: 'eu-west-1' },
     owner: 'team',
     costCenter: 'cc',
+    delivery: { githubRepository: 'example-org/mlops-platform' },
     network: { vpcCidr: '10.0.0.0/16', azCount: 2 },
     cluster: {
       kubernetesVersion: '1.35',
