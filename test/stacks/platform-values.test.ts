@@ -1,0 +1,72 @@
+import Ajv from 'ajv';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import type { HelmValues } from '../../constructs/helm/values';
+import type { KubernetesObject } from '../../constructs/kubernetes/objects';
+import { chartVersion, crdSchema, customResourceViolations, schemaViolations, unknownKeys } from '../support/chart-values';
+import { resources } from '../support/synth';
+import { synthesizedStack } from '../support/synthesized';
+
+// The "done" check of the in-cluster layer, on the synthesized stacks themselves (environment overlays
+// included): every release's values are ones its pinned chart knows and accepts.
+
+/** How each upstream chart's values are checked: its schema where it has one, else its default keys. */
+const CHECKS: Record<string, (values: HelmValues) => string[]> = {
+  'external-secrets': (values) => schemaViolations('external-secrets', values),
+  airflow: (values) => schemaViolations('airflow', values),
+  mlflow: (values) => schemaViolations('mlflow', values),
+  'strimzi-kafka-operator': (values) => unknownKeys('strimzi-kafka-operator', values),
+  'spark-operator': (values) => unknownKeys('spark-operator', values, ['controller.podSecurityContext', 'webhook.podSecurityContext']),
+};
+
+const CRDS: Record<string, string> = {
+  Kafka: '040-Crd-kafka.yaml',
+  KafkaTopic: '043-Crd-kafkatopic.yaml',
+  KafkaNodePool: '045-Crd-kafkanodepool.yaml',
+};
+
+const manifestsSchema = new Ajv({ strict: false, allErrors: true }).compile(
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'charts', 'manifests', 'values.schema.json'), 'utf8')) as object,
+);
+
+describe.each(['dev', 'staging', 'prod'])('%s platform releases', (env) => {
+  const releases = Object.entries(resources(synthesizedStack(`mlops-${env}-platform`), 'helm_release')).map(([id, release]) => ({
+    id,
+    chart: String(release.chart),
+    version: String(release.version),
+    values: parse((release.values as string[])[0]) as HelmValues,
+  }));
+  const upstream = releases.filter((r) => !r.chart.startsWith('assets/'));
+  const local = releases.filter((r) => r.chart.startsWith('assets/'));
+
+  it('install only charts whose values this suite checks', () => {
+    expect(upstream.map((r) => r.chart).sort()).toEqual(Object.keys(CHECKS).sort());
+  });
+
+  it.each(upstream.map((r) => [r.chart, r] as const))('%s is the vendored version and its values are valid', (chart, release) => {
+    expect(release.version).toBe(chartVersion(chart));
+    expect(CHECKS[chart](release.values)).toEqual([]);
+  });
+
+  it('give the manifests chart only complete objects, and custom resources their CRD accepts', () => {
+    expect(local.length).toBeGreaterThan(5);
+    for (const release of local) {
+      expect(manifestsSchema(release.values), `${release.id}: ${JSON.stringify(manifestsSchema.errors)}`).toBe(true);
+      for (const object of release.values.manifests as KubernetesObject[]) {
+        const crd = CRDS[object.kind];
+        if (crd) expect(customResourceViolations(object, crdSchema(crd, 'v1')), `${object.kind}/${object.metadata.name}`).toEqual([]);
+      }
+    }
+  });
+
+  it('set no literal secret in any values', () => {
+    const text = JSON.stringify(releases.map((r) => r.values));
+    // A template (`{{ .password }}`) or a Terraform reference names where a value comes from; anything else is a literal.
+    const literal =
+      /"(password|adminPassword|awsSecretAccessKey|fernetKey|webserverSecretKey|flaskServerSecretKey|authToken)":"(?!\{\{|\$\{)[^"]+"/;
+    expect(text).not.toMatch(literal);
+    expect('{"adminPassword":"hunter2"}').toMatch(literal);
+  });
+});
