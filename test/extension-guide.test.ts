@@ -1,0 +1,105 @@
+import { App, Testing } from 'cdktf';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { NODE_POOL_LABEL } from '../constructs/cluster/node-pool';
+import { HelmRelease } from '../constructs/helm/helm-release';
+import type { Placement } from '../constructs/kubernetes/objects';
+import { KmsKey } from '../constructs/security/kms-key';
+import { Bucket } from '../constructs/storage/bucket';
+import { addEnvironment } from '../src/app';
+import { ENVIRONMENTS_DIR, loadEnvironments } from '../src/config/load';
+import { resources } from './support/synth';
+import { Construct } from 'constructs';
+
+// Each test does exactly what a section of the README's "Extending the platform" shows.
+
+/** README § Adding a Helm component: a thin construct on the shared HelmRelease. */
+class Podinfo extends Construct {
+  static readonly CHART = { repository: 'https://stefanprodan.github.io/podinfo', chart: 'podinfo', version: '6.9.2' };
+  readonly release: HelmRelease;
+
+  constructor(scope: Construct, id: string, props: { namespace: string; placement: Placement; replicas: number }) {
+    super(scope, id);
+    this.release = new HelmRelease(this, 'Release', {
+      releaseName: 'podinfo',
+      namespace: props.namespace,
+      chart: Podinfo.CHART,
+      values: {
+        file: { resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } } },
+        computed: { replicaCount: props.replicas, nodeSelector: props.placement.nodeSelector, tolerations: props.placement.tolerations },
+      },
+    });
+  }
+}
+
+describe('extension guide', () => {
+  it('adds a Helm component to the platform stack', () => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'guide-')) });
+    const { platform } = addEnvironment(
+      app,
+      loadEnvironments().find((e) => e.name === 'dev')!,
+    );
+    new Podinfo(platform, 'Podinfo', {
+      namespace: platform.namespaces['platform-system'].name,
+      placement: platform.placement.general,
+      replicas: 1,
+    });
+    const release = Object.values(resources(JSON.parse(Testing.synth(platform)), 'helm_release')).find((r) => r.name === 'podinfo')!;
+    expect(release).toMatchObject({ chart: 'podinfo', version: '6.9.2', atomic: true });
+    expect(parse((release.values as string[])[0])).toMatchObject({ replicaCount: 1, nodeSelector: { [NODE_POOL_LABEL]: 'general' } });
+  });
+
+  it('adds a node pool through the environment file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guide-env-'));
+    const text = readFileSync(join(ENVIRONMENTS_DIR, 'dev.yaml'), 'utf8').replace(
+      '    storage:\n',
+      '    gpu:\n      instanceTypes: [g6.xlarge]\n      minSize: 0\n      desiredSize: 0\n      maxSize: 2\n      labels: { nvidia.com/gpu.present: "true" }\n    storage:\n',
+    );
+    writeFileSync(join(dir, 'dev.yaml'), text);
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'guide-')) });
+    const { cluster } = addEnvironment(app, loadEnvironments(dir)[0]);
+    const gpu = Object.values(resources(JSON.parse(Testing.synth(cluster)), 'aws_eks_node_group')).find(
+      (g) => (g.labels as Record<string, string>)[NODE_POOL_LABEL] === 'gpu',
+    )!;
+    expect(gpu).toMatchObject({ instance_types: ['g6.xlarge'], scaling_config: { min_size: 0, max_size: 2 } });
+    expect(gpu.taint).toEqual([{ key: NODE_POOL_LABEL, value: 'gpu', effect: 'NO_SCHEDULE' }]);
+    expect(cluster.nodePools.gpu.tolerations).toEqual([{ key: NODE_POOL_LABEL, operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }]);
+  });
+
+  it('adds a bucket and grants a workload one prefix of it', () => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'guide-')) });
+    const { data, identity } = addEnvironment(
+      app,
+      loadEnvironments().find((e) => e.name === 'dev')!,
+    );
+    const key = new KmsKey(data, 'ReportsKey', { alias: 'mlops-dev-reports', description: 'Encrypts the reports bucket' });
+    const reports = new Bucket(data, 'ReportsBucket', { bucketName: 'mlops-dev-111111111111-reports', encryptionKey: key });
+    reports.grantReadWrite(identity.identities.airflow, 'daily/');
+    expect(Object.values(resources(JSON.parse(Testing.synth(data)), 'aws_s3_bucket')).map((b) => b.bucket)).toContain(
+      'mlops-dev-111111111111-reports',
+    );
+    const policies = Object.values(resources(JSON.parse(Testing.synth(identity)), 'aws_iam_role_policy')).map((p) => p.name);
+    expect(policies).toContain('ReportsBucketReadWriteDaily');
+  });
+
+  it('adds an environment with one file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guide-env-'));
+    copyFileSync(join(ENVIRONMENTS_DIR, 'staging.yaml'), join(dir, 'staging.yaml'));
+    writeFileSync(
+      join(dir, 'qa.yaml'),
+      readFileSync(join(ENVIRONMENTS_DIR, 'staging.yaml'), 'utf8')
+        .replaceAll('222222222222', '444444444444')
+        .replace('vpcCidr: 10.20.0.0/16', 'vpcCidr: 10.40.0.0/16'),
+    );
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'guide-')) });
+    const qa = loadEnvironments(dir).find((e) => e.name === 'qa')!;
+    const stacks = addEnvironment(app, qa);
+    expect(Object.values(stacks).map((s) => s.node.id)).toEqual(
+      ['network', 'data', 'cluster', 'identity', 'platform'].map((l) => `mlops-qa-${l}`),
+    );
+    expect(qa.aws.accountId).toBe('444444444444');
+  });
+});
