@@ -1,4 +1,5 @@
 import type { App } from 'cdktf';
+import { BootstrapStack } from '../stacks/bootstrap-stack';
 import { ClusterStack } from '../stacks/cluster-stack';
 import { DataStack } from '../stacks/data-stack';
 import { IdentityStack } from '../stacks/identity-stack';
@@ -9,6 +10,8 @@ import { loadValuesFiles } from './values';
 
 /** The stacks of one environment, in deployment order. */
 export interface EnvironmentStacks {
+  /** State bucket, GitHub OIDC provider and delivery roles: applied once by hand, never by CI. Absent when state is local. */
+  readonly bootstrap?: BootstrapStack;
   readonly network: NetworkStack;
   readonly data: DataStack;
   readonly cluster: ClusterStack;
@@ -18,6 +21,7 @@ export interface EnvironmentStacks {
 
 /** Adds one environment's stacks to `app`, wiring what crosses between them. */
 export function addEnvironment(app: App, environment: EnvironmentConfig): EnvironmentStacks {
+  const bootstrap = environment.backend.type === 's3' ? new BootstrapStack(app, environment) : undefined;
   const network = new NetworkStack(app, environment);
   const shared = { network: network.network, workloadSecurityGroupId: network.workloadSecurityGroupId };
   const data = new DataStack(app, environment, shared);
@@ -53,5 +57,5 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
     },
     values: (chart) => loadValuesFiles(chart, environment.name),
   });
-  return { network, data, cluster, identity, platform };
+  return { bootstrap, network, data, cluster, identity, platform };
 }

@@ -18,6 +18,8 @@ export interface RoleProps {
    * @default none
    */
   readonly managedPolicies?: string[];
+  /** Longest session a caller may ask for. @default 3600 (one hour) */
+  readonly maxSessionDurationSeconds?: number;
 }
 
 /** An IAM role with a trust policy and named inline grants; the building block of every identity here. */
@@ -33,7 +35,7 @@ export class Role extends Construct implements IGrantable {
       name: props.roleName,
       description: props.description,
       assumeRolePolicy: trust.json,
-      maxSessionDuration: 3600,
+      maxSessionDuration: props.maxSessionDurationSeconds ?? 3600,
     });
     this.roleArn = role.arn;
     this.roleName = role.name;

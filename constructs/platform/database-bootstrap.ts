@@ -104,8 +104,9 @@ export class DatabaseBootstrap extends Construct {
       ];
     });
     // Jobs are immutable: a new name per set of logins makes Helm run a new one when it changes.
+    // Only what is known at synthesis: secret names may be tokens, whose text changes with unrelated code.
     const digest = createHash('sha256')
-      .update(JSON.stringify({ image, logins: names.map((n) => props.logins[n]), SCRIPT }))
+      .update(JSON.stringify({ image, logins: names.map((n) => [n, props.logins[n].database]), SCRIPT }))
       .digest('hex')
       .slice(0, 8);
     const job: KubernetesObject = {

@@ -3,10 +3,10 @@ import { synthesizedStackNames, synthesizedText } from '../support/synthesized';
 
 // One reviewed snapshot per stack per environment: review a diff here as you would a plan.
 describe('synthesized stacks', () => {
-  it('are the five layers of each shipped environment', () => {
+  it('are the bootstrap and the five layers of each shipped environment', () => {
     expect(synthesizedStackNames().sort()).toEqual(
       ['dev', 'prod', 'staging'].flatMap((env) =>
-        ['cluster', 'data', 'identity', 'network', 'platform'].map((layer) => `mlops-${env}-${layer}`),
+        ['bootstrap', 'cluster', 'data', 'identity', 'network', 'platform'].map((layer) => `mlops-${env}-${layer}`),
       ),
     );
   });

@@ -1,0 +1,151 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Testing } from 'cdktf';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkStacks, readStacks } from '../../scripts/terraform/offline-check';
+import { detectToolchain } from '../../scripts/terraform/toolchain';
+import { BootstrapStack, type BootstrapStackProps } from '../../stacks/bootstrap-stack';
+import { scan } from '../security/rules';
+import { dataSources, environment, onlyResource, resources, synthStack, type StackJson } from '../support/synth';
+
+const S3_BACKEND = { backend: { type: 's3', bucket: 'mlops-tfstate-123456789012-eu-west-1' } };
+const GITHUB_PROVIDER = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
+
+function bootstrap(overrides: Record<string, unknown> = {}, props: BootstrapStackProps = {}): StackJson {
+  return synthStack(new BootstrapStack(Testing.app(), environment({ ...S3_BACKEND, ...overrides }), props));
+}
+
+/** Trust statements of the role named `name`. */
+function trustOf(json: StackJson, name: string) {
+  const role = Object.values(resources(json, 'aws_iam_role')).find((r) => r.name === name)!;
+  const id = /data\.aws_iam_policy_document\.([\w-]+)\.json/.exec(String(role.assume_role_policy))![1];
+  return dataSources(json, 'aws_iam_policy_document')[id].statement as {
+    principals: { identifiers: string[] }[];
+    condition: { variable: string; values: string[] }[];
+  }[];
+}
+
+describe('BootstrapStack', () => {
+  const json = bootstrap();
+
+  it('keeps its own state locally, outside cdktf.out, never in the bucket it creates', () => {
+    expect(json.terraform?.backend).toEqual({ local: { path: '../../../terraform.mlops-test-bootstrap.tfstate' } });
+  });
+
+  it('pins the provider to the account, with the default tags of every stack', () => {
+    expect(json.provider?.aws).toEqual([
+      expect.objectContaining({
+        region: 'eu-west-1',
+        allowed_account_ids: ['123456789012'],
+        default_tags: [{ tags: expect.objectContaining({ Environment: 'test', Stack: 'mlops-test-bootstrap', ManagedBy: 'cdktf' }) }],
+      }),
+    ]);
+  });
+
+  it("creates the environment's state bucket, the GitHub provider and the two delivery roles", () => {
+    expect(
+      Object.values(resources(json, 'aws_s3_bucket'))
+        .map((b) => b.bucket)
+        .sort(),
+    ).toEqual(['mlops-tfstate-123456789012-eu-west-1', 'mlops-tfstate-123456789012-eu-west-1-access-logs']);
+    expect(onlyResource(json, 'aws_iam_openid_connect_provider').url).toBe('https://token.actions.githubusercontent.com');
+    expect(
+      Object.values(resources(json, 'aws_iam_role'))
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['mlops-test-deploy', 'mlops-test-plan']);
+  });
+
+  it('trusts the configured repository, and the GitHub environment named after the environment by default', () => {
+    const subject = (name: string) => trustOf(json, name)[0].condition.find((c) => c.variable.endsWith(':sub'))!.values;
+    expect(subject('mlops-test-plan')).toEqual(['repo:example-org/mlops-platform:pull_request']);
+    expect(subject('mlops-test-deploy')).toEqual(['repo:example-org/mlops-platform:environment:test']);
+    const custom = bootstrap({ delivery: { githubRepository: 'acme/platform', githubEnvironment: 'production' } });
+    expect(trustOf(custom, 'mlops-test-deploy')[0].condition.find((c) => c.variable.endsWith(':sub'))!.values).toEqual([
+      'repo:acme/platform:environment:production',
+    ]);
+  });
+
+  it('outputs what the GitHub repository needs', () => {
+    expect(Object.keys(json.output ?? {}).sort()).toEqual([
+      'deploy_role_arn',
+      'oidc_provider_arn',
+      'plan_role_arn',
+      'state_bucket',
+      'state_key_arn',
+    ]);
+    expect(json.output).toMatchObject({
+      plan_role_arn: {
+        value: expect.stringMatching(/^\$\{aws_iam_role\.Delivery_PlanRole_\w+\.arn\}$/),
+        description: expect.stringMatching(/^MLOPS_TEST_PLAN_ROLE_ARN: /),
+      },
+      deploy_role_arn: {
+        value: expect.stringMatching(/^\$\{aws_iam_role\.Delivery_DeployRole_\w+\.arn\}$/),
+        description: expect.stringMatching(/^MLOPS_TEST_APPLY_ROLE_ARN: /),
+      },
+      state_bucket: { value: expect.stringMatching(/^\$\{aws_s3_bucket\.State_Bucket_\w+\.bucket\}$/) },
+      oidc_provider_arn: { value: expect.stringMatching(/^\$\{aws_iam_openid_connect_provider\.\w+\.arn\}$/) },
+    });
+  });
+
+  it("grants state access under the environment's key prefix", () => {
+    const custom = bootstrap({ backend: { ...S3_BACKEND.backend, keyPrefix: 'state/mlops' } });
+    const names = Object.values(resources(custom, 'aws_iam_role_policy')).map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(['BucketReadStateMlops', 'BucketReadWriteStateMlops']));
+  });
+
+  it('uses an existing GitHub provider instead of creating a second one in the account', () => {
+    const shared = bootstrap({}, { existingOidcProviderArn: GITHUB_PROVIDER });
+    expect(resources(shared, 'aws_iam_openid_connect_provider')).toEqual({});
+    expect(trustOf(shared, 'mlops-test-plan')[0].principals[0].identifiers).toEqual([GITHUB_PROVIDER]);
+    expect(shared.output?.oidc_provider_arn).toMatchObject({ value: GITHUB_PROVIDER });
+  });
+
+  it('rejects contradictory or incomplete provider props', () => {
+    expect(() => bootstrap({}, { createOidcProvider: true, existingOidcProviderArn: GITHUB_PROVIDER })).toThrow(
+      /createOidcProvider and existingOidcProviderArn exclude each other/,
+    );
+    expect(() => bootstrap({}, { createOidcProvider: false })).toThrow(
+      /existingOidcProviderArn must name the account's GitHub OIDC provider/,
+    );
+    expect(() => bootstrap({}, { existingOidcProviderArn: 'arn:aws:iam::123456789012:role/x' })).toThrow(
+      /must be the ARN of the GitHub provider/,
+    );
+  });
+
+  it('refuses an environment that keeps its state locally', () => {
+    expect(() => new BootstrapStack(Testing.app(), environment())).toThrow(
+      /mlops-test-bootstrap: environments\/test\.yaml keeps state locally \(backend type 'local'\)/,
+    );
+  });
+
+  it('passes every scanner rule, redundancy included (as production stacks must)', () => {
+    expect(scan(json, ['security', 'redundancy'])).toEqual([]);
+  });
+
+  it('fails the scanner when it attaches an administrator policy', () => {
+    const tampered = structuredClone(json);
+    const attachment = Object.values(resources(tampered, 'aws_iam_role_policy_attachment'))[0];
+    attachment.policy_arn = 'arn:aws:iam::aws:policy/AdministratorAccess';
+    expect(scan(tampered, ['security'])).toEqual([expect.stringContaining('administrator policy attached')]);
+  });
+});
+
+describe('BootstrapStack in terraform', () => {
+  const toolchain = detectToolchain();
+  const workdir = mkdtempSync(join(tmpdir(), 'mlops-bootstrap-'));
+  afterAll(() => rmSync(workdir, { recursive: true, force: true }));
+
+  it('validates and applies against mocks', async (context) => {
+    if (!toolchain.terraform) context.skip('terraform is not on PATH');
+    const outdir = join(workdir, 'cdktf.out');
+    const app = new App({ outdir, stackTraces: false });
+    new BootstrapStack(app, environment(S3_BACKEND));
+    app.synth();
+    const [check] = await checkStacks(toolchain, readStacks(outdir), join(workdir, 'checks'));
+    if (check.validate === 'skipped') context.skip(check.detail);
+    expect(check.validate, check.detail).toBe('passed');
+    expect(check.mockedApply, check.detail).toBe('passed');
+  }, 300_000);
+});
