@@ -6,9 +6,9 @@ import { GithubOidcProvider, type IGithubOidcProvider } from '../constructs/deli
 import { StateBucket } from '../constructs/delivery/state-bucket';
 import type { EnvironmentConfig } from '../src/config/schema';
 
-/** `mlops-<environment>-bootstrap`. */
+/** `mlops-bootstrap-<environment>`: outside the `mlops-<environment>-*` glob that deploys an environment, so CI and `cdktf deploy` never apply it by accident. */
 export function bootstrapStackName(environment: string): string {
-  return `mlops-${environment}-bootstrap`;
+  return `mlops-bootstrap-${environment}`;
 }
 
 /** Props of {@link BootstrapStack}. */

@@ -97,9 +97,10 @@ describe('extension guide', () => {
     const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'guide-')) });
     const qa = loadEnvironments(dir).find((e) => e.name === 'qa')!;
     const stacks = addEnvironment(app, qa);
-    expect(Object.values(stacks).map((s) => s?.node.id)).toEqual(
-      ['bootstrap', 'network', 'data', 'cluster', 'identity', 'platform'].map((l) => `mlops-qa-${l}`),
-    );
+    expect(Object.values(stacks).map((s) => s?.node.id)).toEqual([
+      'mlops-bootstrap-qa',
+      ...['network', 'data', 'cluster', 'identity', 'platform'].map((l) => `mlops-qa-${l}`),
+    ]);
     expect(qa.aws.accountId).toBe('444444444444');
   });
 });

@@ -30,7 +30,7 @@ describe('BootstrapStack', () => {
   const json = bootstrap();
 
   it('keeps its own state locally, outside cdktf.out, never in the bucket it creates', () => {
-    expect(json.terraform?.backend).toEqual({ local: { path: '../../../terraform.mlops-test-bootstrap.tfstate' } });
+    expect(json.terraform?.backend).toEqual({ local: { path: '../../../terraform.mlops-bootstrap-test.tfstate' } });
   });
 
   it('pins the provider to the account, with the default tags of every stack', () => {
@@ -38,7 +38,7 @@ describe('BootstrapStack', () => {
       expect.objectContaining({
         region: 'eu-west-1',
         allowed_account_ids: ['123456789012'],
-        default_tags: [{ tags: expect.objectContaining({ Environment: 'test', Stack: 'mlops-test-bootstrap', ManagedBy: 'cdktf' }) }],
+        default_tags: [{ tags: expect.objectContaining({ Environment: 'test', Stack: 'mlops-bootstrap-test', ManagedBy: 'cdktf' }) }],
       }),
     ]);
   });
@@ -116,7 +116,7 @@ describe('BootstrapStack', () => {
 
   it('refuses an environment that keeps its state locally', () => {
     expect(() => new BootstrapStack(Testing.app(), environment())).toThrow(
-      /mlops-test-bootstrap: environments\/test\.yaml keeps state locally \(backend type 'local'\)/,
+      /mlops-bootstrap-test: environments\/test\.yaml keeps state locally \(backend type 'local'\)/,
     );
   });
 
