@@ -1,10 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Testing } from 'cdktf';
-import { afterAll, describe, expect, it } from 'vitest';
-import { checkStacks, readStacks } from '../../scripts/terraform/offline-check';
-import { detectToolchain } from '../../scripts/terraform/toolchain';
+import { Testing } from 'cdktf';
+import { describe, expect, it } from 'vitest';
 import { BootstrapStack, type BootstrapStackProps } from '../../stacks/bootstrap-stack';
 import { scan } from '../security/rules';
 import { dataSources, environment, onlyResource, resources, synthStack, type StackJson } from '../support/synth';
@@ -132,20 +127,5 @@ describe('BootstrapStack', () => {
   });
 });
 
-describe('BootstrapStack in terraform', () => {
-  const toolchain = detectToolchain();
-  const workdir = mkdtempSync(join(tmpdir(), 'mlops-bootstrap-'));
-  afterAll(() => rmSync(workdir, { recursive: true, force: true }));
-
-  it('validates and applies against mocks', async (context) => {
-    if (!toolchain.terraform) context.skip('terraform is not on PATH');
-    const outdir = join(workdir, 'cdktf.out');
-    const app = new App({ outdir, stackTraces: false });
-    new BootstrapStack(app, environment(S3_BACKEND));
-    app.synth();
-    const [check] = await checkStacks(toolchain, readStacks(outdir), join(workdir, 'checks'));
-    if (check.validate === 'skipped') context.skip(check.detail);
-    expect(check.validate, check.detail).toBe('passed');
-    expect(check.mockedApply, check.detail).toBe('passed');
-  }, 300_000);
-});
+// Terraform validate and the mocked apply of the shipped bootstrap stacks run with every other stack in
+// test/terraform/offline.test.ts.

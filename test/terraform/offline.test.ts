@@ -21,10 +21,9 @@ beforeAll(async () => {
 afterAll(() => rmSync(workdir, { recursive: true, force: true }));
 
 describe('offline terraform', () => {
-  it('finds terraform and the AWS provider when CI requires them', () => {
+  it('finds terraform when CI requires it (providers come from the mirror, or from the registry where there is none)', () => {
     if (!toolchain.required) return;
     expect(toolchain.terraform, `${REQUIRE_ENV} is set but terraform is not on PATH`).toBeDefined();
-    expect(toolchain.pluginDir, `${REQUIRE_ENV} is set but no provider mirror was found (set TF_PLUGIN_DIR)`).toBeDefined();
   });
 
   it.for(readStacks(synthesizedOutdir()).map((s) => s.name))('%s validates and applies against mocks', (name, context) => {
