@@ -78,6 +78,8 @@ export class DeliveryRoles extends Construct {
       managedPolicies: ['ReadOnlyAccess'],
     });
     stateBucket.grantRead(this.planRole, statePrefix);
+    // Plans read the data source that generates the cache AUTH token; IAM cannot scope this action.
+    this.planRole.addToPolicy('GenerateRandomPasswords', [{ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }]);
 
     this.deployRole = new Role(this, 'DeployRole', {
       roleName: `${namePrefix}-deploy`,

@@ -124,7 +124,11 @@ describe('DeliveryRoles', () => {
 
   it('gives the plan role read-only access, state reads under the prefix and decryption with the state key', () => {
     expect(plan.managed).toEqual(['ReadOnlyAccess']);
-    expect(Object.keys(plan.inline)).toEqual(['BucketReadMlops']);
+    expect(Object.keys(plan.inline)).toEqual(['BucketReadMlops', 'GenerateRandomPasswords']);
+    // Plans read the data source that generates the cache AUTH token: the one action, which IAM cannot scope.
+    expect(plan.inline.GenerateRandomPasswords).toEqual([
+      expect.objectContaining({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }),
+    ]);
     const [list, objects, key] = plan.inline.BucketReadMlops;
     expect(list).toMatchObject({
       actions: ['s3:ListBucket', 's3:GetBucketLocation'],
@@ -136,7 +140,8 @@ describe('DeliveryRoles', () => {
       expect.stringMatching(/State_Bucket.*\}\/mlops\/\*$/),
     ]);
     expect(key).toMatchObject({ actions: ['kms:Decrypt'], resources: [expect.stringContaining('aws_kms_key.State_Key')] });
-    expect(JSON.stringify(plan.inline)).not.toMatch(/secretsmanager|s3:PutObject|s3:DeleteObject/);
+    expect(JSON.stringify(plan.inline.BucketReadMlops)).not.toMatch(/secretsmanager|s3:PutObject|s3:DeleteObject/);
+    expect(JSON.stringify(plan.inline)).not.toMatch(/GetSecretValue/);
   });
 
   it('gives the deploy role PowerUserAccess, never administrator policies, and state writes under the prefix', () => {

@@ -35,6 +35,8 @@ type Statement = {
 };
 
 const OPEN = ['0.0.0.0/0', '::/0'];
+/** Actions IAM cannot scope to a resource, so `Resource: "*"` is their only form (trivy's wildcard allowance). */
+const RESOURCELESS_ACTIONS = ['secretsmanager:GetRandomPassword'];
 const fail = (condition: boolean, reason: string) => (condition ? reason : undefined);
 const LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];
 
@@ -406,7 +408,7 @@ export const RULES: Rule[] = [
           'wildcard action',
         ) ??
         fail(
-          statements.some((s) => s.resources?.some((r) => r === '*')),
+          statements.some((s) => s.resources?.some((r) => r === '*') && !s.actions?.every((a) => RESOURCELESS_ACTIONS.includes(a))),
           'wildcard resource',
         )
       );
