@@ -13,6 +13,33 @@ export function stackName(environment: string, layer: Layer): string {
 }
 
 /**
+ * The AWS provider every stack of an environment uses: its region, refusing any account but the
+ * environment's (credentials for the wrong account fail before anything is planned), the optional role,
+ * and default tags (environment, owner, cost centre, stack) on every resource.
+ */
+export function addAwsProvider(stack: TerraformStack, environment: EnvironmentConfig, stackName: string): AwsProvider {
+  const { aws } = environment;
+  return new AwsProvider(stack, 'Aws', {
+    region: aws.region,
+    allowedAccountIds: [aws.accountId],
+    assumeRole: aws.assumeRoleArn ? [{ roleArn: aws.assumeRoleArn, sessionName: stackName }] : undefined,
+    defaultTags: [
+      {
+        tags: {
+          ...environment.tags,
+          Environment: environment.name,
+          Owner: environment.owner,
+          CostCenter: environment.costCenter,
+          Project: 'mlops-platform',
+          ManagedBy: 'cdktf',
+          Stack: stackName,
+        },
+      },
+    ],
+  });
+}
+
+/**
  * What every stack repeats: the AWS provider pinned to the environment's account with default tags,
  * the backend and its state key, and the `mlops-<environment>` naming prefix.
  */
@@ -27,26 +54,7 @@ export abstract class BaseStack extends TerraformStack {
     this.environment = environment;
     this.prefix = `mlops-${environment.name}`;
 
-    const { aws } = environment;
-    new AwsProvider(this, 'Aws', {
-      region: aws.region,
-      // A typo'd profile or the wrong credentials fail before anything is planned, not after.
-      allowedAccountIds: [aws.accountId],
-      assumeRole: aws.assumeRoleArn ? [{ roleArn: aws.assumeRoleArn, sessionName: name }] : undefined,
-      defaultTags: [
-        {
-          tags: {
-            ...environment.tags,
-            Environment: environment.name,
-            Owner: environment.owner,
-            CostCenter: environment.costCenter,
-            Project: 'mlops-platform',
-            ManagedBy: 'cdktf',
-            Stack: name,
-          },
-        },
-      ],
-    });
+    addAwsProvider(this, environment, name);
     this.configureBackend(name);
   }
 

@@ -1,4 +1,4 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { addAwsProvider } from './base-stack';
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { DeliveryRoles } from '../constructs/delivery/deploy-roles';
@@ -39,31 +39,13 @@ export class BootstrapStack extends TerraformStack {
   constructor(scope: Construct, environment: EnvironmentConfig, props: BootstrapStackProps = {}) {
     const name = bootstrapStackName(environment.name);
     super(scope, name);
-    const { backend, aws, delivery } = environment;
+    const { backend, delivery } = environment;
     if (backend.type !== 's3') {
       throw new Error(
         `${name}: environments/${environment.name}.yaml keeps state locally (backend type '${backend.type}'), so there is no state bucket to create: set backend: { type: s3, bucket: <name> } or leave the bootstrap stack out`,
       );
     }
-    // The same provider as every other stack (see BaseStack): pinned account, optional role, default tags.
-    new AwsProvider(this, 'Aws', {
-      region: aws.region,
-      allowedAccountIds: [aws.accountId],
-      assumeRole: aws.assumeRoleArn ? [{ roleArn: aws.assumeRoleArn, sessionName: name }] : undefined,
-      defaultTags: [
-        {
-          tags: {
-            ...environment.tags,
-            Environment: environment.name,
-            Owner: environment.owner,
-            CostCenter: environment.costCenter,
-            Project: 'mlops-platform',
-            ManagedBy: 'cdktf',
-            Stack: name,
-          },
-        },
-      ],
-    });
+    addAwsProvider(this, environment, name);
     new LocalBackend(this, { path: `../../../terraform.${name}.tfstate` });
 
     const prefix = `mlops-${environment.name}`;

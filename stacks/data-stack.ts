@@ -4,7 +4,6 @@ import { MetadataDatabase } from '../constructs/data/metadata-database';
 import type { INetwork } from '../constructs/network/network';
 import { allowCloudWatchLogs, KmsKey } from '../constructs/security/kms-key';
 import { Bucket } from '../constructs/storage/bucket';
-import { awsContext } from '../constructs/aws-context';
 import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
 
@@ -47,7 +46,10 @@ export class DataStack extends BaseStack {
       alias: `${this.prefix}-storage`,
       description: `Encrypts the S3 buckets of ${this.prefix}`,
     });
-    const accessLogs = this.accessLogBucket(`${bucketPrefix}-access-logs`, storage.forceDestroy);
+    const accessLogs = Bucket.forAccessLogs(this, 'AccessLogsBucket', {
+      bucketName: `${bucketPrefix}-access-logs`,
+      forceDestroy: storage.forceDestroy,
+    });
     const bucket = (purpose: keyof PlatformBuckets) =>
       new Bucket(this, `${purpose.charAt(0).toUpperCase()}${purpose.slice(1)}Bucket`, {
         bucketName: `${bucketPrefix}-${purpose}`,
@@ -97,24 +99,5 @@ export class DataStack extends BaseStack {
       secretRecoveryDays: production ? 30 : 7,
     });
     this.cache.allowFrom(props.workloadSecurityGroupId, 'Platform workloads (cluster nodes and pods)');
-  }
-
-  /** S3 server access logs cannot be delivered to SSE-KMS buckets, so this one bucket uses SSE-S3. */
-  private accessLogBucket(bucketName: string, forceDestroy: boolean): Bucket {
-    const { accountId, partition } = awsContext(this);
-    return new Bucket(this, 'AccessLogsBucket', {
-      bucketName,
-      forceDestroy,
-      expirationDays: 365,
-      extraPolicyStatements: [
-        {
-          sid: 'S3ServerAccessLogDelivery',
-          actions: ['s3:PutObject'],
-          resources: [`arn:${partition}:s3:::${bucketName}/*`],
-          principals: [{ type: 'Service', identifiers: ['logging.s3.amazonaws.com'] }],
-          condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [accountId] }],
-        },
-      ],
-    });
   }
 }

@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import { awsContext } from '../aws-context';
 import { KmsKey } from '../security/kms-key';
 import { Bucket } from '../storage/bucket';
 
@@ -33,7 +32,7 @@ export class StateBucket extends Construct {
       );
     }
     this.key = new KmsKey(this, 'Key', { alias: props.keyAlias, description: `Encrypts the Terraform state in ${props.bucketName}` });
-    this.accessLogs = accessLogBucket(this, logBucketName);
+    this.accessLogs = Bucket.forAccessLogs(this, 'AccessLogsBucket', { bucketName: logBucketName });
     this.bucket = new Bucket(this, 'Bucket', {
       bucketName: props.bucketName,
       encryptionKey: this.key,
@@ -42,22 +41,4 @@ export class StateBucket extends Construct {
       forceDestroy: false,
     });
   }
-}
-
-/** S3 server access logs cannot be delivered to SSE-KMS buckets, so this one bucket uses SSE-S3 (as in the data stack). */
-function accessLogBucket(scope: Construct, bucketName: string): Bucket {
-  const { accountId, partition } = awsContext(scope);
-  return new Bucket(scope, 'AccessLogsBucket', {
-    bucketName,
-    expirationDays: 365,
-    extraPolicyStatements: [
-      {
-        sid: 'S3ServerAccessLogDelivery',
-        actions: ['s3:PutObject'],
-        resources: [`arn:${partition}:s3:::${bucketName}/*`],
-        principals: [{ type: 'Service', identifiers: ['logging.s3.amazonaws.com'] }],
-        condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [accountId] }],
-      },
-    ],
-  });
 }

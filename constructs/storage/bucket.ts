@@ -10,6 +10,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { awsContext } from '../aws-context';
 import type { IGrantable, PolicyStatement } from '../iam/grantable';
 import type { IKmsKey } from '../security/kms-key';
 
@@ -61,6 +62,29 @@ export class Bucket extends Construct implements IBucket {
   readonly bucketName: string;
   readonly bucketArn: string;
   private readonly encryptionKey?: IKmsKey;
+
+  /**
+   * A target for other buckets' server access logs. S3 cannot deliver access logs into SSE-KMS buckets, so
+   * this one uses SSE-S3; its policy lets only the log delivery service of this account write, and logs
+   * expire after a year.
+   */
+  static forAccessLogs(scope: Construct, id: string, props: { readonly bucketName: string; readonly forceDestroy?: boolean }): Bucket {
+    const { accountId, partition } = awsContext(scope);
+    return new Bucket(scope, id, {
+      bucketName: props.bucketName,
+      forceDestroy: props.forceDestroy,
+      expirationDays: 365,
+      extraPolicyStatements: [
+        {
+          sid: 'S3ServerAccessLogDelivery',
+          actions: ['s3:PutObject'],
+          resources: [`arn:${partition}:s3:::${props.bucketName}/*`],
+          principals: [{ type: 'Service', identifiers: ['logging.s3.amazonaws.com'] }],
+          condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [accountId] }],
+        },
+      ],
+    });
+  }
 
   constructor(scope: Construct, id: string, props: BucketProps) {
     super(scope, id);
