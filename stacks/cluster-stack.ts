@@ -112,5 +112,7 @@ export class ClusterStack extends BaseStack {
       serviceAccountRoleArn: ebsCsi.roleArn,
       dependsOn: nodeGroups,
     });
+    // Resource metrics for `kubectl top` and horizontal pod autoscaling, managed and versioned by EKS.
+    this.cluster.addAddon('metrics-server', { version: version('metrics-server'), dependsOn: nodeGroups });
   }
 }

@@ -62,6 +62,7 @@ describe.each(['dev', 'staging', 'prod'])('%s environment', (env) => {
       expect(group.depends_on).toEqual(expect.arrayContaining([expect.stringContaining('VpcCniAddon')]));
     }
     expect(addon('coredns').depends_on).toHaveLength(3);
+    expect(addon('metrics-server').depends_on).toHaveLength(3);
     expect(addon('aws-ebs-csi-driver')).toMatchObject({ service_account_role_arn: expect.stringContaining('EbsCsiIdentity') });
     expect(addon('vpc-cni')).toMatchObject({
       service_account_role_arn: expect.stringContaining('VpcCniIdentity'),
