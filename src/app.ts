@@ -56,6 +56,7 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
       mlflowAuth: secrets.mlflowAuth.secretName,
     },
     values: (chart) => loadValuesFiles(chart, environment.name),
+    vpcCidr: environment.network.vpcCidr,
   });
   return { bootstrap, network, data, cluster, identity, platform };
 }

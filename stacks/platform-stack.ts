@@ -4,6 +4,7 @@ import { poolPlacement, poolTaints } from '../constructs/cluster/node-pool';
 import type { HelmValues } from '../constructs/helm/values';
 import { ClusterProviders } from '../constructs/kubernetes/cluster-providers';
 import { EncryptedStorageClass } from '../constructs/kubernetes/encrypted-storage-class';
+import { NetworkPolicies, type NamespaceFlows } from '../constructs/kubernetes/network-policies';
 import type { Placement } from '../constructs/kubernetes/objects';
 import { PlatformNamespace, type PodSecurityLevel } from '../constructs/kubernetes/platform-namespace';
 import { Airflow } from '../constructs/platform/airflow';
@@ -43,6 +44,8 @@ export interface PlatformStackProps {
     readonly mlflowAuth: string;
   };
   readonly values: ValuesSource;
+  /** The VPC's range: load balancers and the EKS control plane (webhook calls) reach pods from it. */
+  readonly vpcCidr: string;
 }
 
 /** Namespaces of the platform, with the Pod Security level each enforces. */
@@ -57,6 +60,42 @@ const NAMESPACES: Record<string, PodSecurityLevel> = {
 };
 
 /**
+ * Connections between the platform's namespaces, beyond each namespace's own pods, DNS, HTTPS out and
+ * scrapes from monitoring (the baseline of {@link NetworkPolicies}). Webhooks are called by the EKS control
+ * plane from the VPC; databases and the cache are outside the cluster, in the VPC.
+ */
+const PLATFORM_FLOWS: Record<string, NamespaceFlows> = {
+  [WORKLOADS.externalSecrets.namespace]: { ingress: [{ from: 'vpc', ports: [10250] }] },
+  'platform-system': { egress: [{ to: 'vpc', ports: [5432] }] },
+  kafka: {
+    ingress: [{ from: [WORKLOADS.sparkJobs.namespace, WORKLOADS.airflow.namespace], ports: [9093, 8081] }],
+  },
+  [WORKLOADS.airflow.namespace]: {
+    ingress: [{ from: 'vpc', ports: [8080] }],
+    egress: [
+      { to: 'vpc', ports: [5432] },
+      { to: ['kafka'], ports: [9093, 8081] },
+      { to: [WORKLOADS.mlflow.namespace], ports: [5000] },
+    ],
+  },
+  [WORKLOADS.mlflow.namespace]: {
+    ingress: [
+      { from: 'vpc', ports: [5000] },
+      { from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [5000] },
+    ],
+    egress: [{ to: 'vpc', ports: [5432] }],
+  },
+  'spark-operator': { ingress: [{ from: 'vpc', ports: [9443] }] },
+  [WORKLOADS.sparkJobs.namespace]: {
+    ingress: [{ from: 'vpc', ports: [18080] }],
+    egress: [
+      { to: ['kafka'], ports: [9093, 8081] },
+      { to: [WORKLOADS.mlflow.namespace], ports: [5000] },
+    ],
+  },
+};
+
+/**
  * The in-cluster layer: Helm releases of the operators and platform services, wired to the foundation's
  * endpoints, buckets, identities and secrets. Custom resources ride in releases of the project's
  * `manifests` chart that depend on their operator's release, so one deploy brings up a fresh environment.
@@ -68,6 +107,7 @@ export class PlatformStack extends BaseStack {
   readonly storageClass: EncryptedStorageClass;
   readonly externalSecrets: ExternalSecretsOperator;
   readonly databases: DatabaseBootstrap;
+  readonly networkPolicies: NetworkPolicies;
   readonly mlflow: Mlflow;
   readonly airflow: Airflow;
   readonly kafka: KafkaCluster;
@@ -223,5 +263,12 @@ export class PlatformStack extends BaseStack {
             })
           : undefined,
     };
+
+    this.networkPolicies = new NetworkPolicies(this, 'NetworkPolicies', {
+      namespaces: Object.fromEntries(Object.keys(this.namespaces).map((name) => [namespace(name), PLATFORM_FLOWS[name] ?? {}])),
+      vpcCidr: props.vpcCidr,
+      monitoringNamespace: 'monitoring',
+      releaseNamespace: namespace('platform-system'),
+    });
   }
 }

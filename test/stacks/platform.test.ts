@@ -59,6 +59,18 @@ describe.each(['dev', 'staging', 'prod'])('%s platform stack', (env) => {
     });
   });
 
+  it('makes every platform namespace default-deny, with the flows between components opened port by port', () => {
+    const policies = Object.entries(releases).find(([id]) => id.startsWith('NetworkPolicies'))![1];
+    const objects = parse((policies.values as string[])[0]).manifests as {
+      metadata: { name: string; namespace: string };
+      spec: Record<string, unknown>;
+    }[];
+    const namespaces = Object.values(resources(stack, 'kubernetes_namespace_v1')).length;
+    expect(objects.filter((p) => p.metadata.name === 'default-deny')).toHaveLength(namespaces);
+    const kafkaIngress = objects.find((p) => p.metadata.namespace.includes('Namespace-kafka') && p.metadata.name === 'allow-ingress-0')!;
+    expect(JSON.stringify(kafkaIngress.spec)).toMatch(/"spark-jobs".*"airflow".*"port":9093.*"port":8081/);
+  });
+
   it('places control components on the general pool', () => {
     const eso = Object.entries(releases).find(([id]) => id.startsWith('ExternalSecrets_Operator'))![1];
     expect(parse((eso.values as string[])[0]).global.nodeSelector).toEqual({ [NODE_POOL_LABEL]: 'general' });

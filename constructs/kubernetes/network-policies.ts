@@ -1,0 +1,102 @@
+import type { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { ManifestsRelease } from '../helm/manifests-release';
+import type { KubernetesObject } from './objects';
+
+/** Who may open connections to a namespace's pods, and on which TCP ports. */
+export interface IngressFlow {
+  /** Namespaces whose pods may connect; `'vpc'` for addresses of the VPC (load balancers, the EKS control plane). */
+  readonly from: string[] | 'vpc';
+  readonly ports: number[];
+}
+
+/** Where a namespace's pods may connect beyond the baseline. */
+export interface EgressFlow {
+  /** Namespaces to reach; `'vpc'` for the VPC's addresses (RDS, ElastiCache); `'anywhere'` for the internet. */
+  readonly to: string[] | 'vpc' | 'anywhere';
+  readonly ports: number[];
+}
+
+/** The flows of one namespace, beyond the baseline every namespace gets. */
+export interface NamespaceFlows {
+  readonly ingress?: IngressFlow[];
+  readonly egress?: EgressFlow[];
+}
+
+/** Props of {@link NetworkPolicies}. */
+export interface NetworkPoliciesProps {
+  /** Flows by namespace; every namespace named here is default-deny. */
+  readonly namespaces: Record<string, NamespaceFlows>;
+  readonly vpcCidr: string;
+  /** Namespace whose pods scrape metrics from every namespace. */
+  readonly monitoringNamespace: string;
+  /** Namespace of the release record. */
+  readonly releaseNamespace: string;
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** `kubernetes.io/metadata.name` is set by Kubernetes on every namespace: selectable without our own labels. */
+const namespaceSelector = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+const tcp = (ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port }));
+
+/**
+ * Default-deny network policies for the platform namespaces, enforced by the VPC CNI's policy agent, with
+ * a baseline every namespace needs (its own pods, DNS, HTTPS out to AWS APIs, the API server and image and
+ * package registries, scrapes from monitoring) and the flows that exist between components, port by port.
+ */
+export class NetworkPolicies extends Construct {
+  readonly release: ManifestsRelease;
+  readonly policies: KubernetesObject[];
+
+  constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
+    super(scope, id);
+    for (const [namespace, flows] of Object.entries(props.namespaces)) {
+      for (const flow of [...(flows.ingress ?? []), ...(flows.egress ?? [])]) {
+        if (flow.ports.length === 0 || flow.ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+          throw new Error(`${this.node.path}: ${namespace}: ports must be TCP port numbers (got ${JSON.stringify(flow.ports)})`);
+        }
+      }
+    }
+    this.policies = Object.entries(props.namespaces).flatMap(([namespace, flows]) => this.policiesFor(namespace, flows, props));
+    this.release = new ManifestsRelease(this, 'Release', {
+      releaseName: 'network-policies',
+      namespace: props.releaseNamespace,
+      manifests: this.policies,
+      dependsOn: props.dependsOn,
+    });
+  }
+
+  private policiesFor(namespace: string, flows: NamespaceFlows, props: NetworkPoliciesProps): KubernetesObject[] {
+    const policy = (name: string, spec: Record<string, unknown>): KubernetesObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name, namespace },
+      spec: { podSelector: {}, ...spec },
+    });
+    const peers = (target: string[] | 'vpc' | 'anywhere') =>
+      target === 'anywhere'
+        ? [{ ipBlock: { cidr: '0.0.0.0/0' } }]
+        : target === 'vpc'
+          ? [{ ipBlock: { cidr: props.vpcCidr } }]
+          : target.map(namespaceSelector);
+    return [
+      policy('default-deny', { policyTypes: ['Ingress', 'Egress'] }),
+      policy('baseline', {
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [{ podSelector: {} }] }, { from: [namespaceSelector(props.monitoringNamespace)] }],
+        egress: [
+          { to: [{ podSelector: {} }] },
+          { to: [namespaceSelector('kube-system')], ports: [53, 53].map((port, i) => ({ protocol: i === 0 ? 'UDP' : 'TCP', port })) },
+          // AWS APIs, the API server, image and package registries: all HTTPS, their addresses are not fixed.
+          { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp([443]) },
+        ],
+      }),
+      ...(flows.ingress ?? []).map((flow, index) =>
+        policy(`allow-ingress-${index}`, { policyTypes: ['Ingress'], ingress: [{ from: peers(flow.from), ports: tcp(flow.ports) }] }),
+      ),
+      ...(flows.egress ?? []).map((flow, index) =>
+        policy(`allow-egress-${index}`, { policyTypes: ['Egress'], egress: [{ to: peers(flow.to), ports: tcp(flow.ports) }] }),
+      ),
+    ];
+  }
+}
