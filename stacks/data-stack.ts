@@ -8,7 +8,12 @@ import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
 
 /** Key prefixes of the buckets, by the workload that owns them. */
-export const BUCKET_PREFIXES = { airflowLogs: 'airflow/', sparkEvents: 'spark-events/', mlflowArtifacts: 'mlflow/' } as const;
+export const BUCKET_PREFIXES = {
+  airflowLogs: 'airflow/',
+  sparkEvents: 'spark-events/',
+  mlflowArtifacts: 'mlflow/',
+  feast: 'feast/',
+} as const;
 
 /** What the data stack needs from the network stack. */
 export interface DataStackProps {

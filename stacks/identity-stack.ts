@@ -19,6 +19,7 @@ export const WORKLOADS = {
   mlflow: { namespace: 'mlflow', serviceAccounts: ['mlflow'] },
   sparkJobs: { namespace: 'spark-jobs', serviceAccounts: ['spark'] },
   sparkHistory: { namespace: 'spark-jobs', serviceAccounts: ['spark-history'] },
+  featureStore: { namespace: 'feature-store', serviceAccounts: ['feast'] },
 } as const;
 
 /** What the identity stack needs from the stacks below it. */
@@ -41,6 +42,7 @@ export class IdentityStack extends BaseStack {
     readonly mlflow: WorkloadIdentity;
     readonly sparkJobs: WorkloadIdentity;
     readonly sparkHistory: WorkloadIdentity;
+    readonly featureStore: WorkloadIdentity;
   };
   readonly secrets: {
     /** `username`, `password` of the airflow login. */
@@ -51,6 +53,8 @@ export class IdentityStack extends BaseStack {
     readonly mlflowDatabase: GeneratedSecret;
     /** `admin_username`, `admin_password`, `flask_secret_key`. */
     readonly mlflowAuth: GeneratedSecret;
+    /** `username`, `password` of the Feast registry's login. */
+    readonly feastDatabase: GeneratedSecret;
   };
 
   constructor(scope: Construct, environment: EnvironmentConfig, props: IdentityStackProps) {
@@ -68,6 +72,7 @@ export class IdentityStack extends BaseStack {
       mlflow: identity('MlflowIdentity', WORKLOADS.mlflow, 'mlflow'),
       sparkJobs: identity('SparkJobsIdentity', WORKLOADS.sparkJobs, 'spark-jobs'),
       sparkHistory: identity('SparkHistoryIdentity', WORKLOADS.sparkHistory, 'spark-history'),
+      featureStore: identity('FeatureStoreIdentity', WORKLOADS.featureStore, 'feature-store'),
     };
 
     const key = new KmsKey(this, 'SecretsKey', {
@@ -100,6 +105,10 @@ export class IdentityStack extends BaseStack {
         generated: { admin_password: {}, flask_secret_key: { length: 64 } },
         fixed: { admin_username: 'admin' },
       }),
+      feastDatabase: secret('FeastDatabaseSecret', 'feast/database', 'Login of the Feast registry on the metadata database', {
+        generated: { password: {} },
+        fixed: { username: 'feast' },
+      }),
     };
 
     this.grant(props);
@@ -107,7 +116,7 @@ export class IdentityStack extends BaseStack {
 
   /** Least privilege: each identity gets exactly the buckets, prefixes and secrets its workload uses. */
   private grant(props: IdentityStackProps): void {
-    const { externalSecrets, airflow, mlflow, sparkJobs, sparkHistory } = this.identities;
+    const { externalSecrets, airflow, mlflow, sparkJobs, sparkHistory, featureStore } = this.identities;
     const { artifacts, datasets, logs } = props.buckets;
 
     logs.grantReadWrite(airflow, BUCKET_PREFIXES.airflowLogs);
@@ -116,6 +125,7 @@ export class IdentityStack extends BaseStack {
     logs.grantReadWrite(sparkJobs, BUCKET_PREFIXES.sparkEvents);
     // Read-write: the history server's cleaner deletes event logs past their retention.
     logs.grantReadWrite(sparkHistory, BUCKET_PREFIXES.sparkEvents);
+    datasets.grantReadWrite(featureStore, BUCKET_PREFIXES.feast);
 
     for (const [id, secret] of Object.entries(this.secrets))
       secret.grantRead(externalSecrets, `Read${id.charAt(0).toUpperCase()}${id.slice(1)}`);

@@ -11,6 +11,7 @@ import { Airflow } from '../constructs/platform/airflow';
 import { DatabaseBootstrap } from '../constructs/platform/database-bootstrap';
 import { ExternalSecretsOperator } from '../constructs/platform/external-secrets-operator';
 import { KafkaClientCredentials, KafkaCluster, SchemaRegistry, StrimziOperator } from '../constructs/platform/kafka';
+import { FeatureStore } from '../constructs/platform/feast';
 import { Mlflow } from '../constructs/platform/mlflow';
 import { SparkApplications, SparkHistoryServer, SparkOperator } from '../constructs/platform/spark';
 import type { EnvironmentConfig } from '../src/config/schema';
@@ -28,6 +29,8 @@ export interface PlatformStackProps {
   readonly volumeKeyArn: string;
   readonly buckets: { readonly artifacts: string; readonly datasets: string; readonly logs: string };
   readonly database: { readonly address: string; readonly port: number; readonly masterSecretArn: string };
+  /** The online feature cache: endpoint, port and the secret holding its AUTH token (`auth_token`). */
+  readonly cache: { readonly address: string; readonly port: number; readonly authSecretArn: string };
   /** IRSA role ARNs, by workload. */
   readonly roles: {
     readonly externalSecrets: string;
@@ -35,6 +38,7 @@ export interface PlatformStackProps {
     readonly mlflow: string;
     readonly sparkJobs: string;
     readonly sparkHistory: string;
+    readonly featureStore: string;
   };
   /** Secrets Manager secret names, by purpose. */
   readonly secrets: {
@@ -42,6 +46,7 @@ export interface PlatformStackProps {
     readonly airflowKeys: string;
     readonly mlflowDatabase: string;
     readonly mlflowAuth: string;
+    readonly feastDatabase: string;
   };
   readonly values: ValuesSource;
   /** The VPC's range: load balancers and the EKS control plane (webhook calls) reach pods from it. */
@@ -56,6 +61,7 @@ const NAMESPACES: Record<string, PodSecurityLevel> = {
   [WORKLOADS.airflow.namespace]: 'restricted',
   [WORKLOADS.mlflow.namespace]: 'restricted',
   'spark-operator': 'restricted',
+  [WORKLOADS.featureStore.namespace]: 'restricted',
   [WORKLOADS.sparkJobs.namespace]: 'restricted',
 };
 
@@ -76,6 +82,7 @@ const PLATFORM_FLOWS: Record<string, NamespaceFlows> = {
       { to: 'vpc', ports: [5432] },
       { to: ['kafka'], ports: [9093, 8081] },
       { to: [WORKLOADS.mlflow.namespace], ports: [5000] },
+      { to: [WORKLOADS.featureStore.namespace], ports: [6566] },
     ],
   },
   [WORKLOADS.mlflow.namespace]: {
@@ -86,11 +93,16 @@ const PLATFORM_FLOWS: Record<string, NamespaceFlows> = {
     egress: [{ to: 'vpc', ports: [5432] }],
   },
   'spark-operator': { ingress: [{ from: 'vpc', ports: [9443] }] },
+  [WORKLOADS.featureStore.namespace]: {
+    ingress: [{ from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [6566] }],
+    egress: [{ to: 'vpc', ports: [5432, 6379] }],
+  },
   [WORKLOADS.sparkJobs.namespace]: {
     ingress: [{ from: 'vpc', ports: [18080] }],
     egress: [
       { to: ['kafka'], ports: [9093, 8081] },
       { to: [WORKLOADS.mlflow.namespace], ports: [5000] },
+      { to: [WORKLOADS.featureStore.namespace], ports: [6566] },
     ],
   },
 };
@@ -110,6 +122,7 @@ export class PlatformStack extends BaseStack {
   readonly networkPolicies: NetworkPolicies;
   readonly mlflow: Mlflow;
   readonly airflow: Airflow;
+  readonly featureStore: FeatureStore;
   readonly kafka: KafkaCluster;
   readonly schemaRegistry: SchemaRegistry;
   readonly spark: {
@@ -158,6 +171,7 @@ export class PlatformStack extends BaseStack {
         mlflow: { database: 'mlflow', secretName: props.secrets.mlflowDatabase },
         // MLflow's users and permissions live in a database of their own, owned by the same login.
         'mlflow-auth': { database: 'mlflow_auth', secretName: props.secrets.mlflowDatabase },
+        feast: { database: 'feast_registry', secretName: props.secrets.feastDatabase },
       },
       placement: this.placement.general,
       dependsOn: [this.externalSecrets.ready],
@@ -182,7 +196,29 @@ export class PlatformStack extends BaseStack {
       dependsOn: [this.databases.ready],
     });
 
-    const { airflow, kafka, schemaRegistry, spark } = environment.platform;
+    const { airflow, featureStore, kafka, schemaRegistry, spark } = environment.platform;
+    this.featureStore = new FeatureStore(this, 'FeatureStore', {
+      namespace: namespace(WORKLOADS.featureStore.namespace),
+      project: featureStore.project,
+      databaseHost: props.database.address,
+      databasePort: props.database.port,
+      databaseSecretName: props.secrets.feastDatabase,
+      cacheHost: props.cache.address,
+      cachePort: props.cache.port,
+      cacheAuthSecretName: props.cache.authSecretArn,
+      storeName: this.externalSecrets.storeName,
+      datasetsBucket: props.buckets.datasets,
+      datasetsPrefix: BUCKET_PREFIXES.feast.replace(/\/$/, ''),
+      region: aws.region,
+      roleArn: props.roles.featureStore,
+      serviceAccountName: WORKLOADS.featureStore.serviceAccounts[0],
+      placement: this.placement.general,
+      production,
+      replicas: featureStore.replicas,
+      materializeSchedule: featureStore.materializeSchedule,
+      dependsOn: [this.databases.ready],
+    });
+
     this.airflow = new Airflow(this, 'Airflow', {
       namespace: namespace(WORKLOADS.airflow.namespace),
       values: props.values('airflow'),

@@ -60,6 +60,21 @@ export const platformSchema = z.strictObject({
     replicas: z.int().min(1).max(10).default(2),
   }),
   mlflow: z.strictObject({ replicas: z.int().min(1).max(10).default(2) }).default({ replicas: 2 }),
+  /** The feature store (Feast): registry in PostgreSQL, online store on the cache, offline store on S3. */
+  featureStore: z
+    .strictObject({
+      project: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case Feast project name')
+        .default('mlops'),
+      replicas: z.int().min(1).max(10).default(2),
+      /** Cron schedule (UTC) of `feast materialize-incremental`. */
+      materializeSchedule: z
+        .string()
+        .regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron schedule')
+        .default('0 * * * *'),
+    })
+    .default({ project: 'mlops', replicas: 2, materializeSchedule: '0 * * * *' }),
   spark: z
     .strictObject({
       /** SparkApplications to install, by name: a worked example that teams copy. */
@@ -85,6 +100,7 @@ export function checkPlatformRules(
     [['platform', 'schemaRegistry', 'replicas'], platform.schemaRegistry.replicas],
     [['platform', 'airflow', 'replicas'], platform.airflow.replicas],
     [['platform', 'mlflow', 'replicas'], platform.mlflow.replicas],
+    [['platform', 'featureStore', 'replicas'], platform.featureStore.replicas],
   ] as const) {
     if (replicas < 2) fail([...path], `production runs at least 2 replicas (got ${replicas})`);
   }

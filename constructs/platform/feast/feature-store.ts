@@ -1,0 +1,372 @@
+import { createHash } from 'node:crypto';
+import { Token, type ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { ManifestsRelease } from '../../helm/manifests-release';
+import { zoneSpread, type KubernetesObject, type Placement, type Resources } from '../../kubernetes/objects';
+import { externalSecret } from '../external-secret';
+import { CONFIG_ENV, renderFeatureStoreConfig } from './feature-store-config';
+
+/** Props of {@link FeatureStore}. */
+export interface FeatureStoreProps {
+  readonly namespace: string;
+  /** Feast project every feature repository applies to. @default 'mlops' */
+  readonly project?: string;
+
+  /** RDS PostgreSQL address (a token is fine). */
+  readonly databaseHost: string;
+  /** @default 5432 */
+  readonly databasePort?: number;
+  /** Database of the SQL registry. @default 'feast_registry' */
+  readonly databaseName?: string;
+  /** Secrets Manager secret (name or ARN) with `username` and `password` of the registry login. */
+  readonly databaseSecretName: string;
+
+  /** ElastiCache primary endpoint (TLS, AUTH); a token is fine. */
+  readonly cacheHost: string;
+  /** @default 6379 */
+  readonly cachePort?: number;
+  /** Secrets Manager secret (name or ARN) with the cache's `auth_token`. */
+  readonly cacheAuthSecretName: string;
+  /** ClusterSecretStore reading Secrets Manager. @default 'aws-secrets-manager' */
+  readonly storeName?: string;
+
+  /** Bucket of the offline data (a token is fine); feature repositories keep their sources under {@link datasetsPrefix}. */
+  readonly datasetsBucket: string;
+  /** Key prefix, without slashes at the ends; the IRSA role must allow exactly it. @default 'feast' */
+  readonly datasetsPrefix?: string;
+  readonly region: string;
+  /** IRSA role of the server and of materialization (S3 read-write under the prefix). */
+  readonly roleArn: string;
+  /** Must be the service account the role trusts. @default 'feast' */
+  readonly serviceAccountName?: string;
+
+  /** Feature server image; materialization runs the same. @default 'quay.io/feastdev/feature-server:0.47.0' */
+  readonly image?: string;
+  /** The `general` node pool. */
+  readonly placement: Placement;
+  /** Production rules: at least 2 replicas. @default false */
+  readonly production?: boolean;
+  /** Feature server replicas; from 2 on they get a PodDisruptionBudget and zone spread. @default 2 in production, else 1 */
+  readonly replicas?: number;
+  /** @default 250m/512Mi requested, 1Gi limit */
+  readonly resources?: Resources;
+  /** Cron schedule (UTC) of `feast materialize-incremental`. @default '0 * * * *' (hourly) */
+  readonly materializeSchedule?: string;
+  /** @default 500m/1Gi requested, 4Gi limit (dask loads the new rows in memory) */
+  readonly materializeResources?: Resources;
+  /** The secret store and the registry database/login must exist first. @default none */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+const PORT = 6566;
+const CONFIG_DIR = '/etc/feast';
+
+/**
+ * Feast feature store: the Python feature server (online reads from ElastiCache) and an hourly CronJob that
+ * materializes new offline rows (files in S3) into it, both on one feature_store.yaml whose registry lives in
+ * PostgreSQL. Credentials reach Feast as environment variables from ExternalSecrets, substituted into the
+ * config at load time; nothing secret is in values or state.
+ *
+ * Not the upstream `feast-feature-server` chart: its 0.47.0 templates take the config only as a literal env
+ * value and have no extra env, volumes or service account annotations, so secrets could not reach it.
+ */
+export class FeatureStore extends Construct {
+  static readonly IMAGE = 'quay.io/feastdev/feature-server:0.47.0';
+  /** In-cluster URL of the HTTP feature server (`POST /get-online-features`). */
+  readonly url: string;
+  readonly serviceName: string;
+  readonly port = PORT;
+  readonly namespace: string;
+  readonly project: string;
+  readonly serviceAccountName: string;
+  /** ConfigMap with `feature_store.yaml` (secrets as `$FEAST_*` variables), for other in-cluster Feast clients. */
+  readonly configMapName: string;
+  /** Kubernetes Secret with the `FEAST_*` variables feature_store.yaml needs, for `envFrom`. */
+  readonly credentialsSecretName: string;
+  /** `s3://<datasets bucket>/<prefix>/`: where feature repositories keep their FileSource parquet. */
+  readonly offlineDataUri: string;
+  /** feature_store.yaml as mounted. */
+  readonly featureStoreYaml: string;
+  /** ExternalSecrets, ConfigMap and service account, installed first. */
+  readonly prerequisites: ManifestsRelease;
+  /** Server Deployment, Service, disruption budget and the materialization CronJob. */
+  readonly release: ManifestsRelease;
+
+  constructor(scope: Construct, id: string, props: FeatureStoreProps) {
+    super(scope, id);
+    const where = this.node.path;
+    const production = props.production ?? false;
+    const r = {
+      project: props.project ?? 'mlops',
+      databasePort: props.databasePort ?? 5432,
+      databaseName: props.databaseName ?? 'feast_registry',
+      cachePort: props.cachePort ?? 6379,
+      storeName: props.storeName ?? 'aws-secrets-manager',
+      datasetsPrefix: props.datasetsPrefix ?? 'feast',
+      serviceAccountName: props.serviceAccountName ?? 'feast',
+      image: props.image ?? FeatureStore.IMAGE,
+      replicas: props.replicas ?? (production ? 2 : 1),
+      schedule: props.materializeSchedule ?? '0 * * * *',
+      resources: props.resources ?? { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
+      materializeResources: props.materializeResources ?? { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '4Gi' } },
+    };
+    validate(where, props, production, r);
+
+    const { namespace } = props;
+    this.namespace = namespace;
+    this.project = r.project;
+    this.serviceAccountName = r.serviceAccountName;
+    this.serviceName = 'feast';
+    this.configMapName = 'feast-config';
+    this.credentialsSecretName = 'feast-credentials';
+    this.offlineDataUri = `s3://${props.datasetsBucket}/${r.datasetsPrefix}/`;
+    this.url = `http://${this.serviceName}.${namespace}.svc:${PORT}`;
+    this.featureStoreYaml = renderFeatureStoreConfig({
+      project: r.project,
+      databaseHost: props.databaseHost,
+      databasePort: r.databasePort,
+      databaseName: r.databaseName,
+      cacheHost: props.cacheHost,
+      cachePort: r.cachePort,
+    });
+
+    this.prerequisites = new ManifestsRelease(this, 'Prerequisites', {
+      releaseName: 'feast-prerequisites',
+      namespace,
+      dependsOn: props.dependsOn,
+      manifests: [
+        externalSecret({
+          name: this.credentialsSecretName,
+          namespace,
+          storeName: r.storeName,
+          // Loaded whole with envFrom: it holds nothing but the variables feature_store.yaml names.
+          data: {
+            [CONFIG_ENV.registryUser]: { key: props.databaseSecretName, property: 'username' },
+            [CONFIG_ENV.registryPassword]: { key: props.databaseSecretName, property: 'password' },
+            [CONFIG_ENV.redisPassword]: { key: props.cacheAuthSecretName, property: 'auth_token' },
+          },
+        }),
+        {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: r.serviceAccountName, namespace, annotations: { 'eks.amazonaws.com/role-arn': props.roleArn } },
+          // The IRSA webhook mounts its own token; Feast never calls the Kubernetes API.
+          automountServiceAccountToken: false,
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: this.configMapName, namespace },
+          // The data root sits beside the config for feature repositories and jobs to read; Feast itself has no key for it.
+          data: { 'feature_store.yaml': this.featureStoreYaml, offline_data_uri: this.offlineDataUri },
+        },
+      ],
+    });
+
+    const labels = { 'app.kubernetes.io/name': 'feast', 'app.kubernetes.io/component': 'feature-server' };
+    const highlyAvailable = r.replicas >= 2;
+    // Only what is known at synthesis: token text changes with unrelated code and would restart pods for nothing.
+    const configDigest = createHash('sha256')
+      .update(JSON.stringify([r.project, r.databaseName, r.databasePort, r.cachePort]))
+      .digest('hex');
+    const pod = (container: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+      serviceAccountName: r.serviceAccountName,
+      nodeSelector: props.placement.nodeSelector,
+      tolerations: props.placement.tolerations,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 10001,
+        runAsGroup: 10001,
+        fsGroup: 10001,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      volumes: [
+        { name: 'config', configMap: { name: this.configMapName } },
+        // The root filesystem is read-only; Python, dask and boto write only here.
+        { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+      ],
+      containers: [
+        {
+          image: r.image,
+          imagePullPolicy: 'IfNotPresent',
+          envFrom: [{ secretRef: { name: this.credentialsSecretName } }],
+          env: [
+            { name: 'AWS_REGION', value: props.region },
+            { name: 'AWS_DEFAULT_REGION', value: props.region },
+            { name: 'HOME', value: '/tmp' },
+            // No usage telemetry leaves the cluster.
+            { name: 'FEAST_USAGE', value: 'False' },
+          ],
+          volumeMounts: [
+            { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+            { name: 'tmp', mountPath: '/tmp' },
+          ],
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] },
+          },
+          ...container,
+        },
+      ],
+      ...extra,
+    });
+
+    const manifests: KubernetesObject[] = [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: this.serviceName, namespace, labels },
+        spec: {
+          replicas: r.replicas,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels, annotations: { 'mlops-platform/config-digest': configDigest.slice(0, 16) } },
+            spec: pod(
+              {
+                name: 'feature-server',
+                command: ['feast', '--chdir', CONFIG_DIR, 'serve', '--host', '0.0.0.0', '--port', String(PORT)],
+                ports: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }],
+                readinessProbe: { httpGet: { path: '/health', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 10 },
+                livenessProbe: {
+                  httpGet: { path: '/health', port: 'http' },
+                  initialDelaySeconds: 30,
+                  periodSeconds: 30,
+                  failureThreshold: 4,
+                },
+                resources: r.resources,
+              },
+              highlyAvailable ? { topologySpreadConstraints: zoneSpread(labels) } : {},
+            ),
+          },
+        },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: this.serviceName, namespace, labels },
+        spec: { type: 'ClusterIP', selector: labels, ports: [{ name: 'http', port: PORT, targetPort: 'http', protocol: 'TCP' }] },
+      },
+      {
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: {
+          name: 'feast-materialize',
+          namespace,
+          labels: { 'app.kubernetes.io/name': 'feast', 'app.kubernetes.io/component': 'materialize' },
+        },
+        spec: {
+          schedule: r.schedule,
+          timeZone: 'Etc/UTC',
+          // A slow run must finish before the next starts: two would write the same keys.
+          concurrencyPolicy: 'Forbid',
+          startingDeadlineSeconds: 600,
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            spec: {
+              backoffLimit: 2,
+              template: {
+                metadata: { labels: { 'app.kubernetes.io/name': 'feast', 'app.kubernetes.io/component': 'materialize' } },
+                spec: pod(
+                  {
+                    name: 'materialize',
+                    // Everything new since each view's last run, up to now (UTC).
+                    command: ['/bin/sh', '-c', `exec feast --chdir ${CONFIG_DIR} materialize-incremental "$(date -u +%Y-%m-%dT%H:%M:%S)"`],
+                    resources: r.materializeResources,
+                  },
+                  { restartPolicy: 'Never' },
+                ),
+              },
+            },
+          },
+        },
+      },
+    ];
+    if (highlyAvailable) {
+      manifests.push({
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name: this.serviceName, namespace },
+        spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+      });
+    }
+    this.release = new ManifestsRelease(this, 'Release', {
+      releaseName: 'feast',
+      namespace,
+      manifests,
+      dependsOn: [this.prerequisites.helmRelease.release],
+    });
+  }
+}
+
+interface Resolved {
+  readonly project: string;
+  readonly databasePort: number;
+  readonly databaseName: string;
+  readonly cachePort: number;
+  readonly datasetsPrefix: string;
+  readonly serviceAccountName: string;
+  readonly replicas: number;
+  readonly schedule: string;
+  readonly resources: Resources;
+  readonly materializeResources: Resources;
+}
+
+function validate(where: string, props: FeatureStoreProps, production: boolean, r: Resolved): void {
+  const fail = (message: string) => {
+    throw new Error(`${where}: ${message}`);
+  };
+  const known = (value: string) => !Token.isUnresolved(value);
+  if (!/^[a-z][a-z0-9_]{0,62}$/.test(r.project)) fail(`project '${r.project}' must be lower-case letters, digits and underscores`);
+  if (!Number.isInteger(r.replicas) || r.replicas < 1 || r.replicas > 10)
+    fail(`replicas must be a whole number from 1 to 10 (got ${r.replicas})`);
+  if (production && r.replicas < 2)
+    fail(`replicas must be at least 2 in production (got ${r.replicas}); raise platform.featureStore.replicas`);
+  for (const [prop, port] of [
+    ['databasePort', r.databasePort],
+    ['cachePort', r.cachePort],
+  ] as const) {
+    if (!Token.isUnresolved(port) && (!Number.isInteger(port) || port < 1 || port > 65535))
+      fail(`${prop} must be from 1 to 65535 (got ${port})`);
+  }
+  if (!/^[a-z][a-z0-9_]{0,62}$/.test(r.databaseName)) fail(`databaseName '${r.databaseName}' must be a lower-case SQL identifier`);
+  for (const [prop, host] of [
+    ['databaseHost', props.databaseHost],
+    ['cacheHost', props.cacheHost],
+  ] as const) {
+    if (known(host) && !/^[A-Za-z0-9.-]+$/.test(host)) fail(`${prop} '${host}' must be a host name, without scheme or port`);
+  }
+  for (const [prop, value] of [
+    ['serviceAccountName', r.serviceAccountName],
+    ['namespace', props.namespace],
+  ] as const) {
+    if (known(value) && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value)) fail(`${prop} '${value}' must be a lower-case DNS label`);
+  }
+  for (const [prop, value] of [
+    ['databaseSecretName', props.databaseSecretName],
+    ['cacheAuthSecretName', props.cacheAuthSecretName],
+  ] as const) {
+    if (value.trim() === '') fail(`${prop} must name a Secrets Manager secret`);
+  }
+  if (known(props.datasetsBucket) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.datasetsBucket)) {
+    fail(`datasetsBucket '${props.datasetsBucket}' must be an S3 bucket name, without s3://`);
+  }
+  if (!/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/.test(r.datasetsPrefix)) {
+    fail(`datasetsPrefix '${r.datasetsPrefix}' must be a key prefix without leading or trailing slashes, such as 'feast'`);
+  }
+  if (known(props.roleArn) && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(props.roleArn))
+    fail(`roleArn '${props.roleArn}' must be an IAM role ARN`);
+  if (known(props.region) && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.region))
+    fail(`region '${props.region}' must be an AWS region such as eu-west-1`);
+  if (r.schedule.trim().split(/\s+/).length !== 5 && !/^@(hourly|daily|weekly|monthly|yearly)$/.test(r.schedule)) {
+    fail(`materializeSchedule '${r.schedule}' must be a five-field cron expression such as '0 * * * *'`);
+  }
+  for (const [prop, res] of [
+    ['resources', r.resources],
+    ['materializeResources', r.materializeResources],
+  ] as const) {
+    if (!res.requests.cpu || !res.requests.memory || !res.limits.memory)
+      fail(`${prop} must set requests.cpu, requests.memory and limits.memory`);
+  }
+}

@@ -1,0 +1,2 @@
+export * from './feature-store';
+export * from './feature-store-config';
