@@ -57,6 +57,7 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
       mlflowDatabase: secrets.mlflowDatabase.secretName,
       mlflowAuth: secrets.mlflowAuth.secretName,
       feastDatabase: secrets.feastDatabase.secretName,
+      grafanaAdmin: secrets.grafanaAdmin.secretName,
     },
     values: (chart) => loadValuesFiles(chart, environment.name),
     vpcCidr: environment.network.vpcCidr,

@@ -55,6 +55,8 @@ export class IdentityStack extends BaseStack {
     readonly mlflowAuth: GeneratedSecret;
     /** `username`, `password` of the Feast registry's login. */
     readonly feastDatabase: GeneratedSecret;
+    /** `admin_user`, `admin_password` of Grafana. */
+    readonly grafanaAdmin: GeneratedSecret;
   };
 
   constructor(scope: Construct, environment: EnvironmentConfig, props: IdentityStackProps) {
@@ -108,6 +110,10 @@ export class IdentityStack extends BaseStack {
       feastDatabase: secret('FeastDatabaseSecret', 'feast/database', 'Login of the Feast registry on the metadata database', {
         generated: { password: {} },
         fixed: { username: 'feast' },
+      }),
+      grafanaAdmin: secret('GrafanaAdminSecret', 'grafana/admin', 'Grafana admin login', {
+        generated: { admin_password: {} },
+        fixed: { admin_user: 'admin' },
       }),
     };
 

@@ -13,6 +13,7 @@ import { ExternalSecretsOperator } from '../constructs/platform/external-secrets
 import { KafkaClientCredentials, KafkaCluster, SchemaRegistry, StrimziOperator } from '../constructs/platform/kafka';
 import { FeatureStore } from '../constructs/platform/feast';
 import { Mlflow } from '../constructs/platform/mlflow';
+import { Observability } from '../constructs/platform/observability';
 import { SparkApplications, SparkHistoryServer, SparkOperator } from '../constructs/platform/spark';
 import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
@@ -47,6 +48,7 @@ export interface PlatformStackProps {
     readonly mlflowDatabase: string;
     readonly mlflowAuth: string;
     readonly feastDatabase: string;
+    readonly grafanaAdmin: string;
   };
   readonly values: ValuesSource;
   /** The VPC's range: load balancers and the EKS control plane (webhook calls) reach pods from it. */
@@ -62,6 +64,9 @@ const NAMESPACES: Record<string, PodSecurityLevel> = {
   [WORKLOADS.mlflow.namespace]: 'restricted',
   'spark-operator': 'restricted',
   [WORKLOADS.featureStore.namespace]: 'restricted',
+  monitoring: 'restricted',
+  // node-exporter reads the host: host network, PID namespace and paths.
+  'node-exporter': 'privileged',
   [WORKLOADS.sparkJobs.namespace]: 'restricted',
 };
 
@@ -93,6 +98,8 @@ const PLATFORM_FLOWS: Record<string, NamespaceFlows> = {
     egress: [{ to: 'vpc', ports: [5432] }],
   },
   'spark-operator': { ingress: [{ from: 'vpc', ports: [9443] }] },
+  // Prometheus scrapes pods in every namespace and kubelets on the nodes, each on its own port.
+  monitoring: { ingress: [{ from: 'vpc', ports: [8080] }], egress: [{ to: 'vpc', ports: 'any' }] },
   [WORKLOADS.featureStore.namespace]: {
     ingress: [{ from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [6566] }],
     egress: [{ to: 'vpc', ports: [5432, 6379] }],
@@ -123,6 +130,7 @@ export class PlatformStack extends BaseStack {
   readonly mlflow: Mlflow;
   readonly airflow: Airflow;
   readonly featureStore: FeatureStore;
+  readonly observability: Observability;
   readonly kafka: KafkaCluster;
   readonly schemaRegistry: SchemaRegistry;
   readonly spark: {
@@ -299,6 +307,25 @@ export class PlatformStack extends BaseStack {
             })
           : undefined,
     };
+
+    this.observability = new Observability(this, 'Observability', {
+      namespace: namespace('monitoring'),
+      nodeExporterNamespace: namespace('node-exporter'),
+      values: props.values('kube-prometheus-stack'),
+      placement: this.placement.general,
+      storageClass: this.storageClass.name,
+      retentionDays: environment.platform.observability.retentionDays,
+      storageGiB: environment.platform.observability.storageGiB,
+      production,
+      grafanaAdminSecretName: props.secrets.grafanaAdmin,
+      storeName: this.externalSecrets.storeName,
+      scrapeTargets: {
+        kafka: { namespace: this.kafka.namespace, clusterName: this.kafka.clusterName },
+        airflow: { namespace: this.airflow.namespace, releaseName: this.airflow.releaseName },
+        sparkOperator: { namespace: namespace('spark-operator'), releaseName: this.spark.operator.release.releaseName },
+      },
+      dependsOn: [this.externalSecrets.ready],
+    });
 
     this.networkPolicies = new NetworkPolicies(this, 'NetworkPolicies', {
       namespaces: Object.fromEntries(Object.keys(this.namespaces).map((name) => [namespace(name), PLATFORM_FLOWS[name] ?? {}])),

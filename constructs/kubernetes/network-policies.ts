@@ -14,7 +14,8 @@ export interface IngressFlow {
 export interface EgressFlow {
   /** Namespaces to reach; `'vpc'` for the VPC's addresses (RDS, ElastiCache); `'anywhere'` for the internet. */
   readonly to: string[] | 'vpc' | 'anywhere';
-  readonly ports: number[];
+  /** TCP ports, or `'any'` for a scraper that follows each target's own port. */
+  readonly ports: number[] | 'any';
 }
 
 /** The flows of one namespace, beyond the baseline every namespace gets. */
@@ -52,6 +53,7 @@ export class NetworkPolicies extends Construct {
     super(scope, id);
     for (const [namespace, flows] of Object.entries(props.namespaces)) {
       for (const flow of [...(flows.ingress ?? []), ...(flows.egress ?? [])]) {
+        if (flow.ports === 'any') continue;
         if (flow.ports.length === 0 || flow.ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
           throw new Error(`${this.node.path}: ${namespace}: ports must be TCP port numbers (got ${JSON.stringify(flow.ports)})`);
         }
@@ -95,7 +97,10 @@ export class NetworkPolicies extends Construct {
         policy(`allow-ingress-${index}`, { policyTypes: ['Ingress'], ingress: [{ from: peers(flow.from), ports: tcp(flow.ports) }] }),
       ),
       ...(flows.egress ?? []).map((flow, index) =>
-        policy(`allow-egress-${index}`, { policyTypes: ['Egress'], egress: [{ to: peers(flow.to), ports: tcp(flow.ports) }] }),
+        policy(`allow-egress-${index}`, {
+          policyTypes: ['Egress'],
+          egress: [{ to: peers(flow.to), ...(flow.ports === 'any' ? {} : { ports: tcp(flow.ports) }) }],
+        }),
       ),
     ];
   }

@@ -60,6 +60,13 @@ export const platformSchema = z.strictObject({
     replicas: z.int().min(1).max(10).default(2),
   }),
   mlflow: z.strictObject({ replicas: z.int().min(1).max(10).default(2) }).default({ replicas: 2 }),
+  /** Prometheus: how long metrics are kept and the size of its volume. */
+  observability: z
+    .strictObject({
+      retentionDays: z.int().min(1).max(365).default(15),
+      storageGiB: z.int().min(10).max(16384).default(50),
+    })
+    .default({ retentionDays: 15, storageGiB: 50 }),
   /** The feature store (Feast): registry in PostgreSQL, online store on the cache, offline store on S3. */
   featureStore: z
     .strictObject({

@@ -56,7 +56,7 @@ describe.each(['dev', 'prod'])('%s identity stack', (env) => {
       .flat()
       .filter((s) => s.actions.includes('secretsmanager:GetSecretValue'))
       .flatMap((s) => s.resources);
-    expect(readable).toHaveLength(7);
+    expect(readable).toHaveLength(8);
     expect(readable.every((r) => r.startsWith('${'))).toBe(true);
     expect(
       Object.values(grants)
@@ -67,7 +67,7 @@ describe.each(['dev', 'prod'])('%s identity stack', (env) => {
 
   it('generates every secret value at apply time, write-only', () => {
     const versions = Object.values(resources(stack, 'aws_secretsmanager_secret_version'));
-    expect(versions).toHaveLength(5);
+    expect(versions).toHaveLength(6);
     for (const version of versions) {
       expect(version.secret_string).toBeUndefined();
       expect(version.secret_string_wo).toMatch(/ephemeral\.aws_secretsmanager_random_password\./);
@@ -76,6 +76,6 @@ describe.each(['dev', 'prod'])('%s identity stack', (env) => {
       Object.values(resources(stack, 'aws_secretsmanager_secret'))
         .map((s) => s.name)
         .sort(),
-    ).toEqual(['airflow/database', 'airflow/keys', 'feast/database', 'mlflow/auth', 'mlflow/database'].map((name) => `mlops-${env}/${name}`));
+    ).toEqual(['airflow/database', 'airflow/keys', 'feast/database', 'grafana/admin', 'mlflow/auth', 'mlflow/database'].map((name) => `mlops-${env}/${name}`));
   });
 });

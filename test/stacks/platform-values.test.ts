@@ -19,6 +19,26 @@ const CHECKS: Record<string, (values: HelmValues) => string[]> = {
   mlflow: (values) => schemaViolations('mlflow', values),
   'strimzi-kafka-operator': (values) => unknownKeys('strimzi-kafka-operator', values),
   'spark-operator': (values) => unknownKeys('spark-operator', values, ['controller.podSecurityContext', 'webhook.podSecurityContext']),
+  // The grafana, kube-state-metrics and node-exporter sub-charts are not vendored: their keys are free-form here.
+  'kube-prometheus-stack': (values) =>
+    unknownKeys('kube-prometheus-stack', values, [
+      'grafana.testFramework',
+      'grafana.resources',
+      'grafana.sidecar.resources',
+      'grafana.securityContext',
+      'grafana.replicas',
+      'grafana.persistence',
+      'grafana.nodeSelector',
+      'grafana.tolerations',
+      'grafana.service.type',
+      'kube-state-metrics.resources',
+      'kube-state-metrics.nodeSelector',
+      'kube-state-metrics.tolerations',
+      'prometheus-node-exporter.resources',
+      'prometheus-node-exporter.securityContext',
+      'prometheus-node-exporter.containerSecurityContext',
+      'prometheus-node-exporter.tolerations',
+    ]),
 };
 
 const CRDS: Record<string, string> = {

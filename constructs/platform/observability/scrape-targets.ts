@@ -1,0 +1,116 @@
+import type { KubernetesObject } from '../../kubernetes/objects';
+
+/**
+ * The workloads Prometheus scrapes beyond Kubernetes itself; each present key adds its monitor. Omit a key
+ * while its component is not deployed: a monitor without targets is harmless, but its alerts would mislead.
+ */
+export interface ScrapeTargets {
+  /** Strimzi Kafka brokers and controllers (metrics from `metricsConfig: { type: strimziMetricsReporter }`). */
+  readonly kafka?: {
+    readonly namespace: string;
+    /** The Kafka CR's name. */
+    readonly clusterName: string;
+    /**
+     * Whether the Kafka CR runs Strimzi's Kafka Exporter (`spec.kafkaExporter`), the only source of consumer
+     * lag (`kafka_consumergroup_lag`); the lag alert is added only then.
+     * @default false
+     */
+    readonly kafkaExporter?: boolean;
+    /** Messages a consumer group may lag behind on a topic for 15 minutes before it alerts. @default 10000 */
+    readonly consumerLagThreshold?: number;
+  };
+  /** The Airflow chart's statsd exporter (Service `<release>-statsd`, port `statsd-scrape`). */
+  readonly airflow?: { readonly namespace: string; readonly releaseName: string };
+  /** The Kubeflow Spark operator's controller (`prometheus.metrics.enable`, port `metrics`). */
+  readonly sparkOperator?: { readonly namespace: string; readonly releaseName: string };
+  /** The KServe controller manager, whose metrics sit behind kube-rbac-proxy on port `https`. */
+  readonly kserve?: { readonly namespace: string };
+}
+
+/** Strimzi names the port of both its metrics reporter and its JMX exporter `tcp-prometheus` (9404). */
+const STRIMZI_METRICS_PORT = 'tcp-prometheus';
+
+/** ServiceMonitors and PodMonitors for the targets given, each in its target's namespace. */
+export function scrapeMonitors(targets: ScrapeTargets): KubernetesObject[] {
+  const monitors: KubernetesObject[] = [];
+  const { kafka, airflow, sparkOperator, kserve } = targets;
+  if (kafka) {
+    monitors.push({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PodMonitor',
+      metadata: { name: `${kafka.clusterName}-kafka`, namespace: kafka.namespace },
+      spec: {
+        // Every pod Strimzi runs for the cluster (nodes of all pools, and the Kafka Exporter when enabled);
+        // the entity operator has no metrics port, so it yields no target.
+        selector: { matchLabels: { 'strimzi.io/cluster': kafka.clusterName, 'strimzi.io/kind': 'Kafka' } },
+        namespaceSelector: { matchNames: [kafka.namespace] },
+        podMetricsEndpoints: [
+          {
+            port: STRIMZI_METRICS_PORT,
+            path: '/metrics',
+            interval: '30s',
+            relabelings: [
+              { sourceLabels: ['__meta_kubernetes_pod_label_strimzi_io_pool_name'], targetLabel: 'pool', action: 'replace' },
+              { sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node_name', action: 'replace' },
+            ],
+          },
+        ],
+      },
+    });
+  }
+  if (airflow) {
+    monitors.push({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name: `${airflow.releaseName}-statsd`, namespace: airflow.namespace },
+      spec: {
+        // Labels the Airflow chart puts on its statsd Service.
+        selector: { matchLabels: { tier: 'airflow', component: 'statsd', release: airflow.releaseName } },
+        namespaceSelector: { matchNames: [airflow.namespace] },
+        endpoints: [{ port: 'statsd-scrape', path: '/metrics', interval: '30s' }],
+      },
+    });
+  }
+  if (sparkOperator) {
+    monitors.push({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PodMonitor',
+      metadata: { name: `${sparkOperator.releaseName}-controller`, namespace: sparkOperator.namespace },
+      spec: {
+        selector: {
+          matchLabels: {
+            'app.kubernetes.io/name': 'spark-operator',
+            'app.kubernetes.io/instance': sparkOperator.releaseName,
+            'app.kubernetes.io/component': 'controller',
+          },
+        },
+        namespaceSelector: { matchNames: [sparkOperator.namespace] },
+        podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }],
+      },
+    });
+  }
+  if (kserve) {
+    monitors.push({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name: 'kserve-controller-manager', namespace: kserve.namespace },
+      spec: {
+        selector: { matchLabels: { 'control-plane': 'kserve-controller-manager' } },
+        namespaceSelector: { matchNames: [kserve.namespace] },
+        endpoints: [
+          {
+            // kube-rbac-proxy admits Prometheus's service-account token (the chart's ClusterRole grants GET on
+            // /metrics) and serves a self-signed certificate.
+            port: 'https',
+            scheme: 'https',
+            path: '/metrics',
+            interval: '30s',
+            bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+            tlsConfig: { insecureSkipVerify: true },
+          },
+        ],
+      },
+    });
+  }
+  return monitors;
+}

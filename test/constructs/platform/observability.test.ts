@@ -1,0 +1,460 @@
+import { TerraformVariable } from 'cdktf';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { mergeValues, type HelmValues } from '../../../constructs/helm/values';
+import type { KubernetesObject, Placement } from '../../../constructs/kubernetes/objects';
+import {
+  alertGroups,
+  Observability,
+  REPLACED_DEFAULT_ALERTS,
+  type ObservabilityProps,
+  type ScrapeTargets,
+} from '../../../constructs/platform/observability';
+import { loadValuesFiles } from '../../../src/values';
+import { chartDefaults, chartVersion, unknownKeys } from '../../support/chart-values';
+import { resources, synthScope, type StackJson } from '../../support/synth';
+
+const GENERAL: Placement = {
+  nodeSelector: { 'mlops-platform/node-pool': 'general' },
+  tolerations: [{ key: 'mlops-platform/node-pool', operator: 'Equal', value: 'general', effect: 'NoSchedule' }],
+};
+const ADMIN_SECRET = 'mlops-test/grafana/admin';
+const ALL_TARGETS: ScrapeTargets = {
+  kafka: { namespace: 'kafka', clusterName: 'platform', kafkaExporter: true },
+  airflow: { namespace: 'airflow', releaseName: 'airflow' },
+  sparkOperator: { namespace: 'spark-operator', releaseName: 'spark-operator' },
+  kserve: { namespace: 'kserve' },
+};
+
+/**
+ * Keys of the Grafana, kube-state-metrics and node-exporter subcharts: the vendored values.yaml is the parent
+ * chart's only, which lists just a few keys of each subchart.
+ */
+const SUBCHART_KEYS = [
+  'grafana.testFramework',
+  'grafana.resources',
+  'grafana.sidecar.resources',
+  'grafana.securityContext',
+  'grafana.replicas',
+  'grafana.persistence',
+  'grafana.nodeSelector',
+  'grafana.tolerations',
+  'grafana.service.type',
+  'kube-state-metrics.resources',
+  'kube-state-metrics.nodeSelector',
+  'kube-state-metrics.tolerations',
+  'prometheus-node-exporter.resources',
+  'prometheus-node-exporter.securityContext',
+  'prometheus-node-exporter.containerSecurityContext',
+  'prometheus-node-exporter.tolerations',
+];
+
+type Built = { observability: Observability; json: StackJson };
+
+function build(props: Partial<ObservabilityProps> = {}, environment = 'dev'): Built {
+  let observability: Observability | undefined;
+  const json = synthScope((scope) => {
+    observability = new Observability(scope, 'Observability', {
+      namespace: 'monitoring',
+      values: loadValuesFiles('kube-prometheus-stack', environment),
+      placement: GENERAL,
+      nodeExporterNamespace: 'node-exporter',
+      grafanaAdminSecretName: ADMIN_SECRET,
+      scrapeTargets: ALL_TARGETS,
+      ...props,
+    });
+  });
+  return { observability: observability!, json };
+}
+
+const attempt = (props: Partial<ObservabilityProps>) => () => void build(props);
+const at = (values: HelmValues, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, k) => (v as HelmValues | undefined)?.[k], values);
+const releaseNamed = (json: StackJson, name: string) => {
+  const found = Object.entries(resources(json, 'helm_release')).find(([, r]) => r.name === name);
+  if (!found) throw new Error(`no helm_release ${name}`);
+  return { id: found[0], resource: found[1] };
+};
+const find = (manifests: KubernetesObject[], kind: string, name: string): KubernetesObject & { spec: HelmValues } => {
+  const found = manifests.find((m) => m.kind === kind && m.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name}`);
+  return found as KubernetesObject & { spec: HelmValues };
+};
+
+describe('Observability', () => {
+  it('pins the vendored chart from its upstream repository', () => {
+    expect(Observability.CHART).toEqual({
+      repository: 'https://prometheus-community.github.io/helm-charts',
+      chart: 'kube-prometheus-stack',
+      version: chartVersion('kube-prometheus-stack'),
+    });
+  });
+
+  it('uses only keys the chart knows, in dev and production', () => {
+    expect(unknownKeys('kube-prometheus-stack', build().observability.release.values, SUBCHART_KEYS)).toEqual([]);
+    expect(unknownKeys('kube-prometheus-stack', build({ production: true }, 'prod').observability.release.values, SUBCHART_KEYS)).toEqual(
+      [],
+    );
+  });
+
+  it('would catch a misspelt key', () => {
+    const { values } = build().observability.release;
+    const prometheus = values.prometheus as HelmValues;
+    const typo = {
+      ...values,
+      prometheus: { ...prometheus, prometheusSpec: { ...(prometheus.prometheusSpec as HelmValues), retension: '1d' } },
+    };
+    expect(unknownKeys('kube-prometheus-stack', typo, SUBCHART_KEYS)).toEqual(['prometheus.prometheusSpec.retension']);
+    expect(
+      unknownKeys('kube-prometheus-stack', { ...values, grafana: { ...(values.grafana as HelmValues), replica: 2 } }, SUBCHART_KEYS),
+    ).toEqual(['grafana.replica']);
+  });
+
+  it('keeps Prometheus on encrypted persistent volumes with the retention asked for', () => {
+    const spec = at(
+      build({ retentionDays: 30, storageGiB: 100, storageClass: 'gp3-encrypted' }).observability.release.values,
+      'prometheus.prometheusSpec',
+    ) as HelmValues;
+    expect(spec.retention).toBe('30d');
+    expect(spec.retentionSize).toBe('85GB');
+    expect(spec.storageSpec).toEqual({
+      volumeClaimTemplate: {
+        spec: { storageClassName: 'gp3-encrypted', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '100Gi' } } },
+      },
+    });
+    const { values } = build().observability.release;
+    expect(at(values, 'prometheus.prometheusSpec.retention')).toBe('15d');
+    expect(at(values, 'prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage')).toBe('50Gi');
+    expect(at(values, 'alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.storageClassName')).toBe('gp3-encrypted');
+    expect(at(values, 'alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.resources.requests.storage')).toBe('2Gi');
+  });
+
+  it('selects monitors and rules of every release and namespace', () => {
+    // As Helm sees them: over the chart's defaults.
+    const spec = at(
+      mergeValues(chartDefaults('kube-prometheus-stack'), build().observability.release.values),
+      'prometheus.prometheusSpec',
+    ) as HelmValues;
+    for (const kind of ['rule', 'serviceMonitor', 'podMonitor', 'probe', 'scrapeConfig']) {
+      expect(spec[`${kind}SelectorNilUsesHelmValues`], kind).toBe(false);
+      expect(spec[`${kind}Selector`], kind).toEqual({});
+      expect(spec[`${kind}NamespaceSelector`], kind).toEqual({});
+    }
+    // The chart's defaults would select only its own release's label.
+    expect(at(chartDefaults('kube-prometheus-stack'), 'prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues')).toBe(true);
+  });
+
+  it('places everything but node-exporter on the general pool; node-exporter tolerates every taint', () => {
+    const { values } = build().observability.release;
+    for (const path of [
+      'prometheusOperator',
+      'prometheusOperator.admissionWebhooks.patch',
+      'prometheus.prometheusSpec',
+      'alertmanager.alertmanagerSpec',
+      'grafana',
+      'kube-state-metrics',
+    ]) {
+      expect(at(values, `${path}.nodeSelector`), path).toEqual(GENERAL.nodeSelector);
+      expect(at(values, `${path}.tolerations`), path).toEqual(GENERAL.tolerations);
+    }
+    expect(at(values, 'prometheus-node-exporter.nodeSelector')).toBeUndefined();
+    expect(at(values, 'prometheus-node-exporter.tolerations')).toEqual([{ operator: 'Exists' }]);
+    expect(at(values, 'prometheus-node-exporter.namespaceOverride')).toBe('node-exporter');
+    expect(at(build({ nodeExporterNamespace: undefined }).observability.release.values, 'prometheus-node-exporter.namespaceOverride')).toBe(
+      'monitoring',
+    );
+  });
+
+  it('runs Prometheus twice and Alertmanager three times in production, with budgets and zone anti-affinity', () => {
+    const prod = build({ production: true }, 'prod').observability.release.values;
+    expect(at(prod, 'prometheus.prometheusSpec.replicas')).toBe(2);
+    expect(at(prod, 'alertmanager.alertmanagerSpec.replicas')).toBe(3);
+    for (const component of ['prometheus', 'alertmanager']) {
+      expect(at(prod, `${component}.podDisruptionBudget`)).toMatchObject({ enabled: true, minAvailable: 1 });
+    }
+    expect(at(prod, 'prometheus.prometheusSpec.podAntiAffinity')).toBe('soft');
+    expect(at(prod, 'prometheus.prometheusSpec.podAntiAffinityTopologyKey')).toBe('topology.kubernetes.io/zone');
+    expect(at(prod, 'alertmanager.alertmanagerSpec.podAntiAffinityTopologyKey')).toBe('topology.kubernetes.io/zone');
+
+    const dev = build().observability.release.values;
+    expect(at(dev, 'prometheus.prometheusSpec.replicas')).toBe(1);
+    expect(at(dev, 'alertmanager.alertmanagerSpec.replicas')).toBe(1);
+    expect(at(dev, 'prometheus.podDisruptionBudget.enabled')).toBe(false);
+    // Grafana keeps sessions in SQLite: one replica everywhere.
+    expect(at(prod, 'grafana.replicas')).toBe(1);
+  });
+
+  it('gives every container requests and limits and a non-root security context', () => {
+    const { values } = build().observability.release;
+    for (const path of [
+      'prometheusOperator',
+      'prometheusOperator.prometheusConfigReloader',
+      'prometheusOperator.admissionWebhooks.patch',
+      'prometheus.prometheusSpec',
+      'alertmanager.alertmanagerSpec',
+      'grafana',
+      'grafana.sidecar',
+      'kube-state-metrics',
+      'prometheus-node-exporter',
+    ]) {
+      const r = at(values, `${path}.resources`) as { requests: { cpu: string; memory: string }; limits: { memory: string } };
+      expect(r.requests.cpu, path).toBeTruthy();
+      expect(r.requests.memory, path).toBeTruthy();
+      expect(r.limits.memory, path).toBeTruthy();
+    }
+    // The operator, Prometheus and Alertmanager keep the chart's non-root defaults: check them as Helm merges them.
+    const effective = mergeValues(chartDefaults('kube-prometheus-stack'), values);
+    for (const path of [
+      'prometheusOperator',
+      'prometheus.prometheusSpec',
+      'alertmanager.alertmanagerSpec',
+      'grafana',
+      'prometheus-node-exporter',
+    ]) {
+      expect(at(effective, `${path}.securityContext.runAsNonRoot`), path).toBe(true);
+      expect(at(effective, `${path}.securityContext.seccompProfile.type`), path).toBe('RuntimeDefault');
+    }
+    expect(at(values, 'prometheus-node-exporter.containerSecurityContext')).toEqual({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(at(values, 'grafana.testFramework.enabled')).toBe(false);
+    expect(at(values, 'crds.upgradeJob.enabled')).toBe(false);
+  });
+
+  it('gives Grafana its admin login from Secrets Manager through an ExternalSecret, and keeps every UI ClusterIP', () => {
+    const { observability, json } = build();
+    const { values } = observability.release;
+    expect(at(values, 'grafana.admin')).toEqual({
+      existingSecret: 'monitoring-grafana-admin',
+      userKey: 'admin-user',
+      passwordKey: 'admin-password',
+    });
+    expect(at(values, 'grafana.defaultDashboardsEnabled')).toBe(true);
+    expect(at(values, 'grafana.persistence.enabled')).toBe(false);
+    const secret = find(observability.prerequisites.manifests, 'ExternalSecret', 'monitoring-grafana-admin');
+    expect(secret.metadata.namespace).toBe('monitoring');
+    expect(secret.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'aws-secrets-manager' });
+    expect(secret.spec.data).toEqual([
+      { secretKey: 'admin-user', remoteRef: { key: ADMIN_SECRET, property: 'admin_user' } },
+      { secretKey: 'admin-password', remoteRef: { key: ADMIN_SECRET, property: 'admin_password' } },
+    ]);
+    for (const component of ['prometheus', 'alertmanager', 'grafana']) {
+      expect(at(values, `${component}.service.type`), component).toBe('ClusterIP');
+      expect(at(values, `${component}.ingress.enabled`), component).toBe(false);
+    }
+    expect(observability.grafanaUrl).toBe('http://monitoring-grafana.monitoring.svc:80');
+    expect(observability.prometheusUrl).toBe('http://monitoring-prometheus.monitoring.svc:9090');
+    expect(observability.alertmanagerUrl).toBe('http://monitoring-alertmanager.monitoring.svc:9093');
+    expect(at(values, 'fullnameOverride')).toBe('monitoring');
+    // No password anywhere in what Terraform sees.
+    const text = JSON.stringify(json);
+    expect(text).not.toMatch(/adminPassword|admin-password:\s*\S/);
+    expect(at(values, 'grafana.adminPassword')).toBeUndefined();
+  });
+
+  it('orders the releases: secret, chart, then the objects that need its CRDs', () => {
+    const { json } = build({ dependsOn: [] });
+    const prerequisites = releaseNamed(json, 'monitoring-prerequisites');
+    const chart = releaseNamed(json, 'monitoring');
+    const platform = releaseNamed(json, 'monitoring-platform');
+    expect(chart.resource.depends_on).toEqual([`helm_release.${prerequisites.id}`]);
+    expect(platform.resource.depends_on).toEqual([`helm_release.${chart.id}`]);
+    expect(chart.resource).toMatchObject({ chart: 'kube-prometheus-stack', version: '88.5.3', namespace: 'monitoring', atomic: true });
+    const rendered = parse((chart.resource.values as string[])[0]) as HelmValues;
+    expect(at(rendered, 'prometheus.prometheusSpec.podMonitorSelectorNilUsesHelmValues')).toBe(false);
+  });
+
+  it('scrapes the platform components given, each in its own namespace', () => {
+    const { manifests } = build().observability.monitoring;
+    const kafka = find(manifests, 'PodMonitor', 'platform-kafka');
+    expect(kafka.metadata.namespace).toBe('kafka');
+    expect(kafka.spec.selector).toEqual({ matchLabels: { 'strimzi.io/cluster': 'platform', 'strimzi.io/kind': 'Kafka' } });
+    expect(at(kafka.spec, 'podMetricsEndpoints.0.port')).toBe('tcp-prometheus');
+
+    const airflow = find(manifests, 'ServiceMonitor', 'airflow-statsd');
+    expect(airflow.metadata.namespace).toBe('airflow');
+    expect(airflow.spec.selector).toEqual({ matchLabels: { tier: 'airflow', component: 'statsd', release: 'airflow' } });
+    expect(at(airflow.spec, 'endpoints.0.port')).toBe('statsd-scrape');
+
+    const spark = find(manifests, 'PodMonitor', 'spark-operator-controller');
+    expect(spark.metadata.namespace).toBe('spark-operator');
+    expect(at(spark.spec, 'selector.matchLabels')).toMatchObject({ 'app.kubernetes.io/component': 'controller' });
+    expect(at(spark.spec, 'podMetricsEndpoints.0.port')).toBe('metrics');
+
+    const kserve = find(manifests, 'ServiceMonitor', 'kserve-controller-manager');
+    expect(kserve.metadata.namespace).toBe('kserve');
+    expect(at(kserve.spec, 'endpoints.0')).toMatchObject({ port: 'https', scheme: 'https' });
+
+    for (const monitor of manifests.filter((m) => m.kind.endsWith('Monitor'))) {
+      expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
+      expect(at(monitor as HelmValues, 'spec.namespaceSelector.matchNames')).toEqual([monitor.metadata.namespace]);
+    }
+    const dashboard = find(manifests, 'ConfigMap', 'monitoring-dashboard-kafka');
+    expect(dashboard.metadata.labels).toEqual({ grafana_dashboard: '1' });
+    const json = JSON.parse((dashboard as unknown as { data: Record<string, string> }).data['platform-kafka.json']) as {
+      panels: unknown[];
+    };
+    expect(json.panels).toHaveLength(3);
+  });
+
+  it('adds monitors only for the targets that exist', () => {
+    const none = build({ scrapeTargets: undefined }).observability.monitoring.manifests;
+    expect(none.map((m) => m.kind)).toEqual(['PrometheusRule']);
+    const airflowOnly = build({ scrapeTargets: { airflow: ALL_TARGETS.airflow } }).observability.monitoring.manifests;
+    expect(airflowOnly.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual([
+      'ServiceMonitor/airflow-statsd',
+      'PrometheusRule/monitoring-platform',
+    ]);
+  });
+
+  describe('alert rules', () => {
+    const DURATION = /^\d+[smhdw]$/;
+    const groups = alertGroups(ALL_TARGETS);
+    const rules = groups.flatMap((g) => g.rules);
+
+    /** Structural PromQL checks (no promtool here): balanced brackets and quotes, a comparison, known metric. */
+    const wellFormed = (expr: string): string[] => {
+      const problems: string[] = [];
+      const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+      const stack: string[] = [];
+      let quoted = false;
+      for (const c of expr) {
+        if (c === '"') quoted = !quoted;
+        else if (quoted) continue;
+        else if ('([{'.includes(c)) stack.push(c);
+        else if (c in pairs && stack.pop() !== pairs[c]) problems.push(`unbalanced ${c}`);
+      }
+      if (quoted) problems.push('unterminated string');
+      if (stack.length > 0) problems.push(`unclosed ${stack.join('')}`);
+      if (!/(==|!=|>=|<=|>|<)\s*\d+(\.\d+)?$/.test(expr)) problems.push('no threshold comparison at the end');
+      for (const matcher of expr.match(/\{[^}]*\}/g) ?? []) {
+        if (!/^\{(\s*[a-zA-Z_]\w*\s*(=|!=|=~|!~)\s*"[^"]*"\s*,?)*\}$/.test(matcher)) problems.push(`bad matcher ${matcher}`);
+      }
+      for (const range of expr.match(/\[[^\]]*\]/g) ?? []) if (!/^\[\d+[smhdw]\]$/.test(range)) problems.push(`bad range ${range}`);
+      return problems;
+    };
+
+    it('are well-formed, labelled and annotated, with a sensible wait', () => {
+      expect(new Set(rules.map((r) => r.alert)).size).toBe(rules.length);
+      for (const rule of rules) {
+        expect(rule.alert, rule.alert).toMatch(/^[A-Z][A-Za-z]+$/);
+        expect(wellFormed(rule.expr), rule.alert).toEqual([]);
+        expect(rule.for, rule.alert).toMatch(DURATION);
+        expect(['critical', 'warning', 'info'], rule.alert).toContain(rule.labels.severity);
+        expect(rule.annotations.summary.length, rule.alert).toBeGreaterThan(10);
+        expect(rule.annotations.description.length, rule.alert).toBeGreaterThan(20);
+      }
+      expect(wellFormed('sum(rate(x{a="b"}[5m]) > 0')).toContain('unclosed (');
+      expect(wellFormed('x{a=b} > 0')).toContain('bad matcher {a=b}');
+      expect(wellFormed('rate(x[5 minutes]) > 0')).toContain('bad range [5 minutes]');
+    });
+
+    it('cover what users care about, on the metrics their exporters publish', () => {
+      const expr = Object.fromEntries(rules.map((r) => [r.alert, r.expr]));
+      expect(expr.KafkaUnderReplicatedPartitions).toContain('kafka_server_replicamanager_underreplicatedpartitions{namespace="kafka"}');
+      expect(expr.KafkaConsumerGroupLag).toContain('kafka_consumergroup_lag{namespace="kafka"}) > 10000');
+      expect(expr.AirflowDagRunFailed).toContain('af_agg_dagrun_duration_failed_count{namespace="airflow"}');
+      expect(expr.PodCrashLooping).toContain('kube_pod_container_status_restarts_total');
+      expect(expr.NodeNotReady).toBe('kube_node_status_condition{job="kube-state-metrics",condition="Ready",status="true"} == 0');
+    });
+
+    it('leave out alerts whose metrics would not exist', () => {
+      const names = (targets: ScrapeTargets) => alertGroups(targets).flatMap((g) => g.rules.map((r) => r.alert));
+      expect(names({})).toEqual(['PodCrashLooping', 'NodeNotReady']);
+      expect(names({ kafka: { namespace: 'kafka', clusterName: 'platform' } })).not.toContain('KafkaConsumerGroupLag');
+      expect(names({ kafka: { namespace: 'kafka', clusterName: 'platform', kafkaExporter: true, consumerLagThreshold: 5 } })).toContain(
+        'KafkaConsumerGroupLag',
+      );
+    });
+
+    it('ship as one PrometheusRule and replace the chart alerts they duplicate', () => {
+      const { observability } = build();
+      const rule = find(observability.monitoring.manifests, 'PrometheusRule', 'monitoring-platform');
+      expect(rule.metadata.namespace).toBe('monitoring');
+      expect(rule.spec.groups).toEqual(groups);
+      expect(at(observability.release.values, 'defaultRules.disabled')).toEqual(
+        Object.fromEntries(REPLACED_DEFAULT_ALERTS.map((a) => [a, true])),
+      );
+      // The chart's kubernetesApps and kubernetesSystem groups (templates, not vendored) carry the replaced
+      // alerts; they stay on, so everything else in them still fires.
+      const defaults = mergeValues(chartDefaults('kube-prometheus-stack'), observability.release.values);
+      expect(at(defaults, 'defaultRules.rules.kubernetesApps')).toBe(true);
+      expect(at(defaults, 'defaultRules.rules.kubernetesSystem')).toBe(true);
+    });
+  });
+
+  it('layers values: file, then environment, then computed, then overrides', () => {
+    const { values } = build({
+      values: {
+        file: mergeValues(loadValuesFiles('kube-prometheus-stack', 'dev').file, {
+          prometheus: { prometheusSpec: { scrapeInterval: '60s', replicas: 5 } },
+        }),
+        environment: { prometheus: { prometheusSpec: { scrapeInterval: '15s' } } },
+      },
+      overrides: { prometheus: { prometheusSpec: { logLevel: 'debug' } } },
+    }).observability.release;
+    expect(at(values, 'prometheus.prometheusSpec.scrapeInterval')).toBe('15s');
+    expect(at(values, 'prometheus.prometheusSpec.replicas')).toBe(1);
+    expect(at(values, 'prometheus.prometheusSpec.logLevel')).toBe('debug');
+  });
+
+  it('accepts tokens where only the plan knows the value', () => {
+    expect(() =>
+      synthScope((scope) => {
+        const token = (name: string) => new TerraformVariable(scope, name, { type: 'string' }).stringValue;
+        new Observability(scope, 'Observability', {
+          namespace: token('namespace'),
+          values: loadValuesFiles('kube-prometheus-stack', 'dev'),
+          placement: GENERAL,
+          storageClass: token('storage_class'),
+          grafanaAdminSecretName: token('admin_secret'),
+        });
+      }),
+    ).not.toThrow();
+  });
+
+  it('rejects props it cannot deploy, naming the prop and the fix', () => {
+    expect(attempt({ releaseName: 'kube-prometheus-stack-monitoring' })).toThrow(
+      /releaseName 'kube-prometheus-stack-monitoring' must be a lower-case DNS label of at most 26 characters/,
+    );
+    expect(attempt({ namespace: 'Monitoring' })).toThrow(/namespace 'Monitoring' must be a lower-case DNS label/);
+    expect(attempt({ nodeExporterNamespace: 'node_exporter' })).toThrow(
+      /nodeExporterNamespace 'node_exporter' must be a lower-case DNS label/,
+    );
+    expect(attempt({ storageClass: 'GP3' })).toThrow(/storageClass 'GP3' must be a lower-case DNS label/);
+    expect(attempt({ retentionDays: 0 })).toThrow(/retentionDays must be a whole number of days from 1 to 365 \(got 0\)/);
+    expect(attempt({ retentionDays: 1.5 })).toThrow(/retentionDays must be a whole number/);
+    expect(attempt({ storageGiB: 5 })).toThrow(/storageGiB must be a whole number of GiB from 10 to 16384 \(got 5\)/);
+    expect(attempt({ alertmanagerStorageGiB: 0 })).toThrow(/alertmanagerStorageGiB must be a whole number of GiB from 1 to 100 \(got 0\)/);
+    expect(attempt({ grafanaAdminSecretName: ' ' })).toThrow(/grafanaAdminSecretName must name a Secrets Manager secret/);
+    expect(attempt({ storeName: '' })).toThrow(/storeName must name a ClusterSecretStore/);
+    expect(attempt({ scrapeTargets: { kafka: { namespace: 'kafka', clusterName: 'My_Cluster' } } })).toThrow(
+      /scrapeTargets.kafka.clusterName 'My_Cluster' must be a lower-case DNS label/,
+    );
+    expect(attempt({ scrapeTargets: { airflow: { namespace: 'airflow', releaseName: 'Airflow' } } })).toThrow(
+      /scrapeTargets.airflow.releaseName 'Airflow' must be a lower-case DNS label/,
+    );
+    expect(attempt({ scrapeTargets: { kafka: { namespace: 'kafka', clusterName: 'platform', consumerLagThreshold: 100 } } })).toThrow(
+      /consumerLagThreshold needs kafkaExporter: true/,
+    );
+    expect(
+      attempt({ scrapeTargets: { kafka: { namespace: 'kafka', clusterName: 'platform', kafkaExporter: true, consumerLagThreshold: 0 } } }),
+    ).toThrow(/consumerLagThreshold must be a positive whole number of messages \(got 0\)/);
+  });
+
+  it('refuses values that would expose a UI, narrow the selectors or drop resources', () => {
+    expect(attempt({ overrides: { grafana: { service: { type: 'LoadBalancer' } } } })).toThrow(
+      /grafana.service.type must stay ClusterIP \(got LoadBalancer\)/,
+    );
+    expect(attempt({ overrides: { prometheus: { ingress: { enabled: true } } } })).toThrow(/prometheus.ingress.enabled must stay false/);
+    expect(attempt({ overrides: { prometheus: { prometheusSpec: { ruleSelectorNilUsesHelmValues: true } } } })).toThrow(
+      /ruleSelectorNilUsesHelmValues must stay false/,
+    );
+    expect(attempt({ values: {} })).toThrow(/prometheusOperator.resources must set requests.cpu, requests.memory and limits.memory/);
+    expect(attempt({ overrides: { grafana: { sidecar: { resources: { requests: { cpu: '10m', memory: '' } } } } } })).toThrow(
+      /grafana.sidecar.resources must set/,
+    );
+  });
+});
