@@ -50,6 +50,7 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
       sparkJobs: identities.sparkJobs.roleArn,
       sparkHistory: identities.sparkHistory.roleArn,
       featureStore: identities.featureStore.roleArn,
+      modelServing: identities.modelServing.roleArn,
     },
     secrets: {
       airflowDatabase: secrets.airflowDatabase.secretName,

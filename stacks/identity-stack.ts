@@ -20,6 +20,7 @@ export const WORKLOADS = {
   sparkJobs: { namespace: 'spark-jobs', serviceAccounts: ['spark'] },
   sparkHistory: { namespace: 'spark-jobs', serviceAccounts: ['spark-history'] },
   featureStore: { namespace: 'feature-store', serviceAccounts: ['feast'] },
+  modelServing: { namespace: 'model-serving', serviceAccounts: ['model-serving'] },
 } as const;
 
 /** What the identity stack needs from the stacks below it. */
@@ -43,6 +44,7 @@ export class IdentityStack extends BaseStack {
     readonly sparkJobs: WorkloadIdentity;
     readonly sparkHistory: WorkloadIdentity;
     readonly featureStore: WorkloadIdentity;
+    readonly modelServing: WorkloadIdentity;
   };
   readonly secrets: {
     /** `username`, `password` of the airflow login. */
@@ -75,6 +77,7 @@ export class IdentityStack extends BaseStack {
       sparkJobs: identity('SparkJobsIdentity', WORKLOADS.sparkJobs, 'spark-jobs'),
       sparkHistory: identity('SparkHistoryIdentity', WORKLOADS.sparkHistory, 'spark-history'),
       featureStore: identity('FeatureStoreIdentity', WORKLOADS.featureStore, 'feature-store'),
+      modelServing: identity('ModelServingIdentity', WORKLOADS.modelServing, 'model-serving'),
     };
 
     const key = new KmsKey(this, 'SecretsKey', {
@@ -122,7 +125,7 @@ export class IdentityStack extends BaseStack {
 
   /** Least privilege: each identity gets exactly the buckets, prefixes and secrets its workload uses. */
   private grant(props: IdentityStackProps): void {
-    const { externalSecrets, airflow, mlflow, sparkJobs, sparkHistory, featureStore } = this.identities;
+    const { externalSecrets, airflow, mlflow, sparkJobs, sparkHistory, featureStore, modelServing } = this.identities;
     const { artifacts, datasets, logs } = props.buckets;
 
     logs.grantReadWrite(airflow, BUCKET_PREFIXES.airflowLogs);
@@ -132,6 +135,8 @@ export class IdentityStack extends BaseStack {
     // Read-write: the history server's cleaner deletes event logs past their retention.
     logs.grantReadWrite(sparkHistory, BUCKET_PREFIXES.sparkEvents);
     datasets.grantReadWrite(featureStore, BUCKET_PREFIXES.feast);
+    // Served models are read from MLflow's artifacts, never written.
+    artifacts.grantRead(modelServing, BUCKET_PREFIXES.mlflowArtifacts);
 
     for (const [id, secret] of Object.entries(this.secrets))
       secret.grantRead(externalSecrets, `Read${id.charAt(0).toUpperCase()}${id.slice(1)}`);

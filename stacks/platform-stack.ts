@@ -14,6 +14,7 @@ import { KafkaClientCredentials, KafkaCluster, SchemaRegistry, StrimziOperator }
 import { FeatureStore } from '../constructs/platform/feast';
 import { Mlflow } from '../constructs/platform/mlflow';
 import { Observability } from '../constructs/platform/observability';
+import { CertManager, KServe, ModelServing } from '../constructs/platform/serving';
 import { SparkApplications, SparkHistoryServer, SparkOperator } from '../constructs/platform/spark';
 import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
@@ -40,6 +41,7 @@ export interface PlatformStackProps {
     readonly sparkJobs: string;
     readonly sparkHistory: string;
     readonly featureStore: string;
+    readonly modelServing: string;
   };
   /** Secrets Manager secret names, by purpose. */
   readonly secrets: {
@@ -65,6 +67,9 @@ const NAMESPACES: Record<string, PodSecurityLevel> = {
   'spark-operator': 'restricted',
   [WORKLOADS.featureStore.namespace]: 'restricted',
   monitoring: 'restricted',
+  'cert-manager': 'restricted',
+  kserve: 'restricted',
+  [WORKLOADS.modelServing.namespace]: 'restricted',
   // node-exporter reads the host: host network, PID namespace and paths.
   'node-exporter': 'privileged',
   [WORKLOADS.sparkJobs.namespace]: 'restricted',
@@ -88,6 +93,7 @@ const PLATFORM_FLOWS: Record<string, NamespaceFlows> = {
       { to: ['kafka'], ports: [9093, 8081] },
       { to: [WORKLOADS.mlflow.namespace], ports: [5000] },
       { to: [WORKLOADS.featureStore.namespace], ports: [6566] },
+      { to: [WORKLOADS.modelServing.namespace], ports: [8080] },
     ],
   },
   [WORKLOADS.mlflow.namespace]: {
@@ -98,6 +104,9 @@ const PLATFORM_FLOWS: Record<string, NamespaceFlows> = {
     egress: [{ to: 'vpc', ports: [5432] }],
   },
   'spark-operator': { ingress: [{ from: 'vpc', ports: [9443] }] },
+  'cert-manager': { ingress: [{ from: 'vpc', ports: [10250] }] },
+  kserve: { ingress: [{ from: 'vpc', ports: [9443] }] },
+  [WORKLOADS.modelServing.namespace]: { ingress: [{ from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [8080] }] },
   // Prometheus scrapes pods in every namespace and kubelets on the nodes, each on its own port.
   monitoring: { ingress: [{ from: 'vpc', ports: [8080] }], egress: [{ to: 'vpc', ports: 'any' }] },
   [WORKLOADS.featureStore.namespace]: {
@@ -110,6 +119,7 @@ const PLATFORM_FLOWS: Record<string, NamespaceFlows> = {
       { to: ['kafka'], ports: [9093, 8081] },
       { to: [WORKLOADS.mlflow.namespace], ports: [5000] },
       { to: [WORKLOADS.featureStore.namespace], ports: [6566] },
+      { to: [WORKLOADS.modelServing.namespace], ports: [8080] },
     ],
   },
 };
@@ -131,6 +141,7 @@ export class PlatformStack extends BaseStack {
   readonly airflow: Airflow;
   readonly featureStore: FeatureStore;
   readonly observability: Observability;
+  readonly modelServing: ModelServing;
   readonly kafka: KafkaCluster;
   readonly schemaRegistry: SchemaRegistry;
   readonly spark: {
@@ -325,6 +336,37 @@ export class PlatformStack extends BaseStack {
         sparkOperator: { namespace: namespace('spark-operator'), releaseName: this.spark.operator.release.releaseName },
       },
       dependsOn: [this.externalSecrets.ready],
+    });
+
+    const certManager = new CertManager(this, 'CertManager', {
+      namespace: namespace('cert-manager'),
+      values: props.values('cert-manager'),
+      placement: this.placement.general,
+      production,
+    });
+    const kserve = new KServe(this, 'KServe', {
+      namespace: namespace('kserve'),
+      values: props.values('kserve-resources'),
+      certManager,
+      region: aws.region,
+      placement: this.placement.general,
+    });
+    this.modelServing = new ModelServing(this, 'ModelServing', {
+      kserve,
+      namespace: namespace(WORKLOADS.modelServing.namespace),
+      serviceAccountName: WORKLOADS.modelServing.serviceAccounts[0],
+      roleArn: props.roles.modelServing,
+      region: aws.region,
+      artifactsBucket: props.buckets.artifacts,
+      artifactsPrefix: BUCKET_PREFIXES.mlflowArtifacts.replace(/\/$/, ''),
+      placement: this.placement.general,
+      production,
+      models: Object.fromEntries(
+        Object.entries(environment.platform.serving.models).map(([name, { artifactPath, ...model }]) => [
+          name,
+          { ...model, storageUri: `s3://${props.buckets.artifacts}/${artifactPath}` },
+        ]),
+      ),
     });
 
     this.networkPolicies = new NetworkPolicies(this, 'NetworkPolicies', {

@@ -36,6 +36,22 @@ const dagsSchema = z.strictObject({
   credentialsSecret: dns1123.optional(),
 });
 
+const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'must be a Kubernetes quantity such as 500m or 1Gi');
+
+const servedModelSchema = z.strictObject({
+  /** Model directory in the artifacts bucket, e.g. `mlflow/<experiment>/<run>/artifacts/model`. */
+  artifactPath: z.string().regex(/^mlflow\/[\w!.*'()/-]+$/, 'must be a key under mlflow/ in the artifacts bucket'),
+  modelFormat: z.enum(['mlflow', 'sklearn', 'xgboost', 'lightgbm', 'tensorflow', 'pytorch', 'onnx', 'huggingface']).default('mlflow'),
+  runtime: dns1123.optional(),
+  protocolVersion: z.enum(['v1', 'v2']).optional(),
+  resources: z.strictObject({
+    requests: z.strictObject({ cpu: quantity, memory: quantity }),
+    limits: z.strictObject({ cpu: quantity.optional(), memory: quantity }),
+  }),
+  minReplicas: z.int().min(1).max(50).default(1),
+  maxReplicas: z.int().min(1).max(50).default(1),
+});
+
 const resourceSchema = z.strictObject({
   cores: z.int().min(1).max(64),
   memory: z.string().regex(/^\d+[mg]$/, 'must be Spark memory such as 2g or 512m'),
@@ -60,6 +76,17 @@ export const platformSchema = z.strictObject({
     replicas: z.int().min(1).max(10).default(2),
   }),
   mlflow: z.strictObject({ replicas: z.int().min(1).max(10).default(2) }).default({ replicas: 2 }),
+  /** Models served by KServe, by name (a DNS-1035 label of at most 53 characters). */
+  serving: z
+    .strictObject({
+      models: z
+        .record(
+          z.string().regex(/^[a-z]([-a-z0-9]{0,51}[a-z0-9])?$/, 'must be a DNS-1035 label of at most 53 characters'),
+          servedModelSchema,
+        )
+        .default({}),
+    })
+    .default({ models: {} }),
   /** Prometheus: how long metrics are kept and the size of its volume. */
   observability: z
     .strictObject({
@@ -100,6 +127,12 @@ export function checkPlatformRules(
   production: boolean,
   fail: (path: (string | number)[], message: string) => void,
 ): void {
+  for (const [name, model] of Object.entries(platform.serving.models)) {
+    const path = ['platform', 'serving', 'models', name];
+    if (model.maxReplicas < model.minReplicas) fail([...path, 'maxReplicas'], `must be ≥ minReplicas (${model.minReplicas})`);
+    if (production && model.minReplicas < 2)
+      fail([...path, 'minReplicas'], `production serves every model from at least 2 replicas (got ${model.minReplicas})`);
+  }
   if (!production) return;
   if (platform.kafka.brokers < 3)
     fail(['platform', 'kafka', 'brokers'], `production runs at least 3 brokers for replication factor 3 (got ${platform.kafka.brokers})`);

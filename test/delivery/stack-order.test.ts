@@ -134,22 +134,18 @@ describe('scripts/stack-order.ts', () => {
     expect(localStateStacks(workdir, cliFixture)).toEqual(['mlops-dev-bootstrap', 'mlops-devx-network']);
   });
 
-  it('prints one stack with remote state a line, in order or reversed', () => {
-    const forward = run('dev', workdir);
-    expect(forward.stderr).toBe('');
-    expect(forward.status).toBe(0);
-    expect(forward.stdout).toBe(`${stackOrder(FIXTURE, 'dev').join('\n')}\n`);
+  // Each run starts a TypeScript process: the order itself is tested above, the command line once each way.
+  it('prints one stack with remote state a line, in reverse when asked', () => {
     const reverse = run('dev', workdir, '--reverse');
-    expect(reverse.stdout.trim().split('\n')).toEqual(stackOrder(FIXTURE, 'dev', { reverse: true }));
+    expect(reverse.stderr).toBe('');
+    expect(reverse.status).toBe(0);
+    expect(reverse.stdout).toBe(`${stackOrder(FIXTURE, 'dev', { reverse: true }).join('\n')}\n`);
   });
 
-  it('fails with the reason on an unknown environment, and with usage without one', () => {
+  it('fails with the reason on an unknown environment', () => {
     const unknown = run('qa', workdir);
     expect(unknown.status).toBe(1);
     expect(unknown.stdout).toBe('');
     expect(unknown.stderr).toContain("no stacks for environment 'qa'");
-    const usage = run();
-    expect(usage.status).toBe(2);
-    expect(usage.stderr).toContain('usage:');
   });
 });

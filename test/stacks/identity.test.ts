@@ -76,6 +76,10 @@ describe.each(['dev', 'prod'])('%s identity stack', (env) => {
       Object.values(resources(stack, 'aws_secretsmanager_secret'))
         .map((s) => s.name)
         .sort(),
-    ).toEqual(['airflow/database', 'airflow/keys', 'feast/database', 'grafana/admin', 'mlflow/auth', 'mlflow/database'].map((name) => `mlops-${env}/${name}`));
+    ).toEqual(
+      ['airflow/database', 'airflow/keys', 'feast/database', 'grafana/admin', 'mlflow/auth', 'mlflow/database'].map(
+        (name) => `mlops-${env}/${name}`,
+      ),
+    );
   });
 });

@@ -15,11 +15,13 @@ export function chartDefaults(chart: string): HelmValues {
 }
 
 /**
- * The chart's published version: its Chart.yaml `version`, except for Strimzi, whose Chart.yaml in git
- * carries a placeholder (its release tooling sets the real one); its values name it as `defaultImageTag`.
+ * The chart's published version: its Chart.yaml `version`, except where the Chart.yaml in git carries a
+ * placeholder that release tooling replaces (Strimzi names its version as `defaultImageTag`; cert-manager).
  */
 export function chartVersion(chart: string): string {
   if (chart === 'strimzi-kafka-operator') return String(chartDefaults(chart).defaultImageTag);
+  // cert-manager's Chart.yaml in git is a placeholder too; v1.21.1 is the release the vendored files come from.
+  if (chart === 'cert-manager') return 'v1.21.1';
   return (parse(readFileSync(join(CHARTS_DIR, chart, 'Chart.yaml'), 'utf8')) as { version: string }).version;
 }
 

@@ -1,0 +1,81 @@
+import type { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { HelmRelease } from '../../helm/helm-release';
+import type { HelmValues } from '../../helm/values';
+import { zoneSpread, type Placement } from '../../kubernetes/objects';
+import { checkResources } from './validation';
+
+/** Props of {@link CertManager}. */
+export interface CertManagerProps {
+  readonly namespace: string;
+  /** `values/cert-manager.yaml` and the environment's overlay. */
+  readonly values: { readonly file?: HelmValues; readonly environment?: HelmValues };
+  /** Last word on the chart's values. @default none */
+  readonly overrides?: HelmValues;
+  /** The `general` node pool. */
+  readonly placement: Placement;
+  /** Two replicas of the controller, webhook and CA injector, disruption budgets and zone spread. @default false */
+  readonly production?: boolean;
+  /** @default none */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** The chart's components that run as Deployments, by values key ('' is the controller, at the top level). */
+const COMPONENTS = { '': 'controller', webhook: 'webhook', cainjector: 'cainjector' } as const;
+
+/**
+ * cert-manager (chart `cert-manager` v1.21.1) with its CRDs, for the certificates of admission webhooks
+ * (KServe's). Its post-install check waits until the webhook answers, so dependants may create
+ * Issuers and Certificates as soon as {@link release} is applied. No issuer is configured here: each
+ * consumer brings its own (KServe a self-signed one).
+ */
+export class CertManager extends Construct {
+  /** The Chart.yaml in git says v0.0.0; the release tooling stamps the real version. */
+  static readonly CHART = { repository: 'oci://quay.io/jetstack/charts', chart: 'cert-manager', version: 'v1.21.1' };
+  readonly namespace: string;
+  readonly release: HelmRelease;
+
+  constructor(scope: Construct, id: string, props: CertManagerProps) {
+    super(scope, id);
+    const where = this.node.path;
+    const production = props.production ?? false;
+    this.namespace = props.namespace;
+    const { nodeSelector, tolerations } = props.placement;
+
+    const component = (name: string): HelmValues => ({
+      replicaCount: production ? 2 : 1,
+      podDisruptionBudget: production ? { enabled: true, maxUnavailable: 1 } : { enabled: false },
+      // The chart labels every pod with instance and component; these two select one Deployment.
+      topologySpreadConstraints: production
+        ? zoneSpread({ 'app.kubernetes.io/instance': 'cert-manager', 'app.kubernetes.io/component': name })
+        : [],
+      nodeSelector,
+      tolerations,
+    });
+    const computed: HelmValues = {
+      // CRDs from the chart, so one release installs and upgrades them; `crds.keep` (default) survives an uninstall.
+      crds: { enabled: true },
+      ...component(COMPONENTS['']),
+      webhook: component(COMPONENTS.webhook),
+      cainjector: { enabled: true, ...component(COMPONENTS.cainjector) },
+      startupapicheck: { enabled: true, nodeSelector, tolerations },
+    };
+
+    this.release = new HelmRelease(this, 'Release', {
+      releaseName: 'cert-manager',
+      namespace: props.namespace,
+      chart: CertManager.CHART,
+      values: { ...props.values, computed, overrides: props.overrides },
+      // The startup API check is a post-install hook Job: wait for it, so dependants find a serving webhook.
+      waitForJobs: true,
+      dependsOn: props.dependsOn,
+    });
+
+    const values = this.release.values as Record<string, HelmValues | undefined>;
+    checkResources(where, 'resources', values.resources);
+    for (const key of ['webhook', 'cainjector', 'startupapicheck']) checkResources(where, `${key}.resources`, values[key]?.resources);
+    if ((values.crds as { enabled?: boolean } | undefined)?.enabled !== true) {
+      throw new Error(`${where}: crds.enabled must stay true: KServe's Issuer and Certificate need the CRDs`);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export * from './cert-manager';
+export * from './inference-service';
+export * from './kserve';
+export * from './model-serving';

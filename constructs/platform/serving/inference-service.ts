@@ -1,0 +1,136 @@
+import { Token } from 'cdktf';
+import { zoneSpread, type KubernetesObject, type Placement, type Resources } from '../../kubernetes/objects';
+import { check, checkLabel } from './validation';
+
+/** Model formats the KServe runtimes of `kserve-runtime-configs` serve (MLServer serves `mlflow`). */
+export const MODEL_FORMATS = ['mlflow', 'sklearn', 'xgboost', 'lightgbm', 'tensorflow', 'pytorch', 'onnx', 'huggingface'] as const;
+export type ModelFormat = (typeof MODEL_FORMATS)[number];
+
+/** One served model, as teams configure it (`platform.serving.models.<name>`). */
+export interface ModelSpec {
+  /** `s3://<bucket>/<key>` of the model directory, e.g. an MLflow run's `…/artifacts/model`. */
+  readonly storageUri: string;
+  readonly modelFormat: ModelFormat;
+  /** ClusterServingRuntime to use. @default the runtime KServe selects for the format (`kserve-mlserver` for mlflow) */
+  readonly runtime?: string;
+  /** Inference protocol. @default 'v2' for mlflow (MLServer speaks only v2), else the runtime's default */
+  readonly protocolVersion?: 'v1' | 'v2';
+  /** Of the model server container. */
+  readonly resources: Resources;
+  /** At least 2 in production. */
+  readonly minReplicas: number;
+  /** The HPA scales on CPU up to this; equal to {@link minReplicas} for a fixed size. */
+  readonly maxReplicas: number;
+}
+
+/** What every platform model shares: where it runs and as whom. */
+export interface ModelDefaults {
+  readonly namespace: string;
+  /** Service account bound to the serving IRSA role; the storage initializer downloads with it. */
+  readonly serviceAccountName: string;
+  readonly placement: Placement;
+  /** Production rules: at least 2 replicas, zone spread. */
+  readonly production: boolean;
+}
+
+/** Labels KServe puts on the predictor pods of an InferenceService. */
+export function predictorLabels(name: string): Record<string, string> {
+  return { 'serving.kserve.io/inferenceservice': name, component: 'predictor' };
+}
+
+/** In-cluster URL of a model's predictor Service (Standard mode, no ingress). */
+export function predictorUrl(name: string, namespace: string): string {
+  return `http://${name}-predictor.${namespace}.svc.cluster.local`;
+}
+
+/**
+ * A `serving.kserve.io/v1beta1` InferenceService for one model: predictor on the given pool under the serving
+ * service account (IRSA), non-root and Pod Security `restricted`-compatible, scaled by an HPA between
+ * `minReplicas` and `maxReplicas`, spread over zones from 2 replicas on.
+ */
+export function inferenceService(name: string, spec: ModelSpec, defaults: ModelDefaults): KubernetesObject {
+  const where = `InferenceService ${defaults.namespace}/${name}`;
+  validate(where, name, spec, defaults);
+  const protocolVersion = spec.protocolVersion ?? (spec.modelFormat === 'mlflow' ? 'v2' : undefined);
+  const spread = spec.minReplicas >= 2;
+  return {
+    apiVersion: 'serving.kserve.io/v1beta1',
+    kind: 'InferenceService',
+    metadata: {
+      name,
+      namespace: defaults.namespace,
+      labels: { 'app.kubernetes.io/part-of': 'mlops-platform' },
+      // Explicit, so a change of the controller's default never turns a model into a Knative service.
+      annotations: { 'serving.kserve.io/deploymentMode': 'Standard' },
+    },
+    spec: {
+      predictor: {
+        minReplicas: spec.minReplicas,
+        maxReplicas: spec.maxReplicas,
+        serviceAccountName: defaults.serviceAccountName,
+        nodeSelector: { ...defaults.placement.nodeSelector },
+        tolerations: defaults.placement.tolerations.map((t) => ({ ...t })),
+        ...(spread ? { topologySpreadConstraints: zoneSpread(predictorLabels(name)) } : {}),
+        // Pod level, so the storage initializer the controller injects is covered too.
+        securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+        model: {
+          modelFormat: { name: spec.modelFormat },
+          ...(spec.runtime ? { runtime: spec.runtime } : {}),
+          ...(protocolVersion ? { protocolVersion } : {}),
+          storageUri: spec.storageUri,
+          resources: { requests: { ...spec.resources.requests }, limits: { ...spec.resources.limits } },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            runAsNonRoot: true,
+            capabilities: { drop: ['ALL'] },
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+        },
+      },
+    },
+  };
+}
+
+const QUANTITY = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+
+function validate(where: string, name: string, spec: ModelSpec, defaults: ModelDefaults): void {
+  const fail = (message: string) => {
+    throw new Error(`${where}: ${message}`);
+  };
+  // DNS-1035 (KServe's rule), short enough for `<name>-predictor` to stay a 63-character label.
+  if (!/^[a-z]([-a-z0-9]{0,51}[a-z0-9])?$/.test(name)) {
+    fail(`name '${name}' must start with a letter, hold lower-case letters, digits and hyphens, and be at most 53 characters`);
+  }
+  if (!(MODEL_FORMATS as readonly string[]).includes(spec.modelFormat)) {
+    fail(`modelFormat '${spec.modelFormat}' must be one of ${MODEL_FORMATS.join(', ')}`);
+  }
+  check(where, 'storageUri', spec.storageUri, /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+$/, 'must be s3://<bucket>/<key>');
+  if (spec.runtime !== undefined) checkLabel(where, 'runtime', spec.runtime);
+  if (spec.modelFormat === 'mlflow' && spec.protocolVersion === 'v1') {
+    fail(`protocolVersion 'v1' cannot serve mlflow models: MLServer speaks only v2`);
+  }
+  for (const [prop, value] of [
+    ['minReplicas', spec.minReplicas],
+    ['maxReplicas', spec.maxReplicas],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1 || value > 50) fail(`${prop} must be a whole number from 1 to 50 (got ${value})`);
+  }
+  if (spec.maxReplicas < spec.minReplicas) {
+    fail(`maxReplicas (${spec.maxReplicas}) must be at least minReplicas (${spec.minReplicas})`);
+  }
+  if (defaults.production && spec.minReplicas < 2) {
+    fail(`minReplicas must be at least 2 in production (got ${spec.minReplicas}); raise platform.serving.models.${name}.minReplicas`);
+  }
+  const { requests, limits } = spec.resources;
+  for (const [prop, value] of [
+    ['resources.requests.cpu', requests.cpu],
+    ['resources.requests.memory', requests.memory],
+    ['resources.limits.memory', limits.memory],
+    ...(limits.cpu === undefined ? [] : [['resources.limits.cpu', limits.cpu] as const]),
+  ] as const) {
+    if (!Token.isUnresolved(value) && !QUANTITY.test(value)) fail(`${prop} '${value}' must be a Kubernetes quantity such as 500m or 1Gi`);
+  }
+  checkLabel(where, 'namespace', defaults.namespace);
+  checkLabel(where, 'serviceAccountName', defaults.serviceAccountName);
+}

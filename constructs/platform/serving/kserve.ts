@@ -1,0 +1,115 @@
+import type { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { HelmRelease } from '../../helm/helm-release';
+import type { HelmValues } from '../../helm/values';
+import type { Placement } from '../../kubernetes/objects';
+import type { CertManager } from './cert-manager';
+import { checkRegion, checkResources } from './validation';
+
+/** Props of {@link KServe}. */
+export interface KServeProps {
+  readonly namespace: string;
+  /** `values/kserve-resources.yaml` and the environment's overlay. */
+  readonly values: { readonly file?: HelmValues; readonly environment?: HelmValues };
+  /** Last word on the kserve-resources values. @default none */
+  readonly overrides?: HelmValues;
+  /** Issues the controller's webhook certificate; its release must exist first. */
+  readonly certManager: CertManager;
+  /** AWS region of the model buckets: the storage initializer's default S3 region. */
+  readonly region: string;
+  /** The `general` node pool. */
+  readonly placement: Placement;
+  /** @default none */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+const REPOSITORY = 'oci://ghcr.io/kserve/charts';
+const VERSION = 'v0.20.0';
+
+/**
+ * KServe (charts `kserve-crd`, `kserve-resources` and `kserve-runtime-configs` v0.20.0) in Standard mode:
+ * InferenceServices become plain Deployments, Services and HPAs, with no Knative and no Istio. KServe
+ * creates no Ingress or Gateway: models are reached through their ClusterIP Service. The controller's
+ * webhook certificate comes from cert-manager. Depend on {@link ready} before creating InferenceServices.
+ */
+export class KServe extends Construct {
+  static readonly CRD_CHART = { repository: REPOSITORY, chart: 'kserve-crd', version: VERSION };
+  static readonly CHART = { repository: REPOSITORY, chart: 'kserve-resources', version: VERSION };
+  /** Since v0.17 the ClusterServingRuntimes (sklearn, xgboost, MLServer for mlflow…) ship in their own chart. */
+  static readonly RUNTIMES_CHART = { repository: REPOSITORY, chart: 'kserve-runtime-configs', version: VERSION };
+  readonly namespace: string;
+  readonly crds: HelmRelease;
+  readonly release: HelmRelease;
+  readonly runtimes: HelmRelease;
+  /** Depend on this: CRDs, controller, admission webhooks and serving runtimes are in place. */
+  readonly ready: ITerraformDependable;
+
+  constructor(scope: Construct, id: string, props: KServeProps) {
+    super(scope, id);
+    const where = this.node.path;
+    checkRegion(where, props.region);
+    this.namespace = props.namespace;
+
+    this.crds = new HelmRelease(this, 'Crds', {
+      releaseName: 'kserve-crd',
+      namespace: props.namespace,
+      chart: KServe.CRD_CHART,
+      values: {},
+      dependsOn: props.dependsOn,
+    });
+
+    const computed: HelmValues = {
+      kserve: {
+        controller: { nodeSelector: props.placement.nodeSelector, tolerations: props.placement.tolerations },
+        // Region of every S3 download unless the service account says otherwise (IRSA supplies credentials).
+        storage: { s3: { region: props.region } },
+      },
+    };
+    this.release = new HelmRelease(this, 'Release', {
+      releaseName: 'kserve',
+      namespace: props.namespace,
+      chart: KServe.CHART,
+      values: { ...props.values, computed, overrides: props.overrides },
+      dependsOn: [this.crds.release, props.certManager.release.release],
+    });
+    checkMerged(where, this.release.values);
+
+    // Its ClusterServingRuntimes pass through the controller's validating webhook: the controller comes first.
+    this.runtimes = new HelmRelease(this, 'Runtimes', {
+      releaseName: 'kserve-runtime-configs',
+      namespace: props.namespace,
+      chart: KServe.RUNTIMES_CHART,
+      values: { computed: { kserve: { servingruntime: { enabled: true }, llmisvcConfigs: { enabled: false } } } },
+      dependsOn: [this.release.release],
+    });
+    this.ready = this.runtimes.release;
+  }
+}
+
+/** What the values files and overrides must not undo. */
+function checkMerged(where: string, values: HelmValues): void {
+  const kserve = (values.kserve ?? {}) as {
+    controller?: {
+      deploymentMode?: string;
+      resources?: unknown;
+      rbacProxy?: { resources?: unknown };
+      gateway?: { disableIngressCreation?: boolean; ingressGateway?: { createGateway?: boolean; enableGatewayApi?: boolean } };
+    };
+    storage?: { resources?: unknown };
+  };
+  const controller = kserve.controller ?? {};
+  if (controller.deploymentMode !== 'Standard') {
+    throw new Error(
+      `${where}: kserve.controller.deploymentMode must be 'Standard' (got '${controller.deploymentMode}'): the cluster has no Knative`,
+    );
+  }
+  const gateway = controller.gateway ?? {};
+  if (gateway.disableIngressCreation !== true || gateway.ingressGateway?.createGateway || gateway.ingressGateway?.enableGatewayApi) {
+    throw new Error(
+      `${where}: kserve.controller.gateway must keep disableIngressCreation true and createGateway/enableGatewayApi false: models stay ClusterIP until the platform ALB`,
+    );
+  }
+  checkResources(where, 'kserve.controller.resources', controller.resources);
+  checkResources(where, 'kserve.controller.rbacProxy.resources', controller.rbacProxy?.resources);
+  checkResources(where, 'kserve.storage.resources', kserve.storage?.resources);
+}
