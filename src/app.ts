@@ -51,6 +51,7 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
       sparkHistory: identities.sparkHistory.roleArn,
       featureStore: identities.featureStore.roleArn,
       modelServing: identities.modelServing.roleArn,
+      loadBalancerController: identities.loadBalancerController.roleArn,
     },
     secrets: {
       airflowDatabase: secrets.airflowDatabase.secretName,
@@ -62,6 +63,7 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
     },
     values: (chart) => loadValuesFiles(chart, environment.name),
     vpcCidr: environment.network.vpcCidr,
+    vpcId: network.network.vpcId,
   });
   return { bootstrap, network, data, cluster, identity, platform };
 }

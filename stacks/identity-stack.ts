@@ -1,6 +1,8 @@
 import type { Construct } from 'constructs';
 import type { IOidcCluster } from '../constructs/cluster/eks-cluster';
+import { awsContext } from '../constructs/aws-context';
 import { WorkloadIdentity } from '../constructs/cluster/workload-identity';
+import { loadBalancerControllerPolicy } from '../constructs/iam/load-balancer-controller-policy';
 import type { IFeatureCache } from '../constructs/data/feature-cache';
 import type { IMetadataDatabase } from '../constructs/data/metadata-database';
 import { GeneratedSecret, type GeneratedSecretProps } from '../constructs/secrets/generated-secret';
@@ -21,6 +23,7 @@ export const WORKLOADS = {
   sparkHistory: { namespace: 'spark-jobs', serviceAccounts: ['spark-history'] },
   featureStore: { namespace: 'feature-store', serviceAccounts: ['feast'] },
   modelServing: { namespace: 'model-serving', serviceAccounts: ['model-serving'] },
+  loadBalancerController: { namespace: 'aws-load-balancer-controller', serviceAccounts: ['aws-load-balancer-controller'] },
 } as const;
 
 /** What the identity stack needs from the stacks below it. */
@@ -45,6 +48,7 @@ export class IdentityStack extends BaseStack {
     readonly sparkHistory: WorkloadIdentity;
     readonly featureStore: WorkloadIdentity;
     readonly modelServing: WorkloadIdentity;
+    readonly loadBalancerController: WorkloadIdentity;
   };
   readonly secrets: {
     /** `username`, `password` of the airflow login. */
@@ -78,6 +82,7 @@ export class IdentityStack extends BaseStack {
       sparkHistory: identity('SparkHistoryIdentity', WORKLOADS.sparkHistory, 'spark-history'),
       featureStore: identity('FeatureStoreIdentity', WORKLOADS.featureStore, 'feature-store'),
       modelServing: identity('ModelServingIdentity', WORKLOADS.modelServing, 'model-serving'),
+      loadBalancerController: identity('LoadBalancerControllerIdentity', WORKLOADS.loadBalancerController, 'load-balancer-controller'),
     };
 
     const key = new KmsKey(this, 'SecretsKey', {
@@ -137,6 +142,8 @@ export class IdentityStack extends BaseStack {
     datasets.grantReadWrite(featureStore, BUCKET_PREFIXES.feast);
     // Served models are read from MLflow's artifacts, never written.
     artifacts.grantRead(modelServing, BUCKET_PREFIXES.mlflowArtifacts);
+    // The upstream policy, with its wildcard resources scoped to ARN patterns (see the policy's file).
+    this.identities.loadBalancerController.addToPolicy('LoadBalancerController', loadBalancerControllerPolicy(awsContext(this).partition));
 
     for (const [id, secret] of Object.entries(this.secrets))
       secret.grantRead(externalSecrets, `Read${id.charAt(0).toUpperCase()}${id.slice(1)}`);

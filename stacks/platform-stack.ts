@@ -13,6 +13,7 @@ import { ExternalSecretsOperator } from '../constructs/platform/external-secrets
 import { KafkaClientCredentials, KafkaCluster, SchemaRegistry, StrimziOperator } from '../constructs/platform/kafka';
 import { FeatureStore } from '../constructs/platform/feast';
 import { Mlflow } from '../constructs/platform/mlflow';
+import { LoadBalancerController, PlatformIngress } from '../constructs/platform/ingress';
 import { Observability } from '../constructs/platform/observability';
 import { CertManager, KServe, ModelServing } from '../constructs/platform/serving';
 import { SparkApplications, SparkHistoryServer, SparkOperator } from '../constructs/platform/spark';
@@ -42,6 +43,7 @@ export interface PlatformStackProps {
     readonly sparkHistory: string;
     readonly featureStore: string;
     readonly modelServing: string;
+    readonly loadBalancerController: string;
   };
   /** Secrets Manager secret names, by purpose. */
   readonly secrets: {
@@ -55,6 +57,7 @@ export interface PlatformStackProps {
   readonly values: ValuesSource;
   /** The VPC's range: load balancers and the EKS control plane (webhook calls) reach pods from it. */
   readonly vpcCidr: string;
+  readonly vpcId: string;
 }
 
 /** Namespaces of the platform, with the Pod Security level each enforces. */
@@ -70,6 +73,7 @@ const NAMESPACES: Record<string, PodSecurityLevel> = {
   'cert-manager': 'restricted',
   kserve: 'restricted',
   [WORKLOADS.modelServing.namespace]: 'restricted',
+  [WORKLOADS.loadBalancerController.namespace]: 'restricted',
   // node-exporter reads the host: host network, PID namespace and paths.
   'node-exporter': 'privileged',
   [WORKLOADS.sparkJobs.namespace]: 'restricted',
@@ -106,6 +110,7 @@ const PLATFORM_FLOWS: Record<string, NamespaceFlows> = {
   'spark-operator': { ingress: [{ from: 'vpc', ports: [9443] }] },
   'cert-manager': { ingress: [{ from: 'vpc', ports: [10250] }] },
   kserve: { ingress: [{ from: 'vpc', ports: [9443] }] },
+  [WORKLOADS.loadBalancerController.namespace]: { ingress: [{ from: 'vpc', ports: [9443] }] },
   [WORKLOADS.modelServing.namespace]: { ingress: [{ from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [8080] }] },
   // Prometheus scrapes pods in every namespace and kubelets on the nodes, each on its own port.
   monitoring: { ingress: [{ from: 'vpc', ports: [8080] }], egress: [{ to: 'vpc', ports: 'any' }] },
@@ -142,6 +147,7 @@ export class PlatformStack extends BaseStack {
   readonly featureStore: FeatureStore;
   readonly observability: Observability;
   readonly modelServing: ModelServing;
+  readonly ingress: PlatformIngress;
   readonly kafka: KafkaCluster;
   readonly schemaRegistry: SchemaRegistry;
   readonly spark: {
@@ -367,6 +373,55 @@ export class PlatformStack extends BaseStack {
           { ...model, storageUri: `s3://${props.buckets.artifacts}/${artifactPath}` },
         ]),
       ),
+    });
+
+    const loadBalancerController = new LoadBalancerController(this, 'LoadBalancerController', {
+      namespace: namespace(WORKLOADS.loadBalancerController.namespace),
+      values: props.values('aws-load-balancer-controller'),
+      clusterName: props.cluster.clusterName,
+      region: aws.region,
+      vpcId: props.vpcId,
+      roleArn: props.roles.loadBalancerController,
+      serviceAccountName: WORKLOADS.loadBalancerController.serviceAccounts[0],
+      placement: this.placement.general,
+      production,
+    });
+    const { ingress } = environment.platform;
+    const host = (ui: 'airflow' | 'mlflow' | 'grafana') => ingress.hosts[ui] ?? `${ui}.${environment.name}.mlops.internal`;
+    this.ingress = new PlatformIngress(this, 'Ingress', {
+      controller: loadBalancerController,
+      internetFacing: ingress.internetFacing,
+      certificateArn: ingress.certificateArn,
+      oidc: ingress.oidc,
+      allowedCidrs: ingress.allowedCidrs,
+      storeName: this.externalSecrets.storeName,
+      dependsOn: [this.externalSecrets.ready],
+      routes: [
+        {
+          name: 'airflow',
+          namespace: this.airflow.namespace,
+          service: 'airflow-api-server',
+          port: 8080,
+          host: host('airflow'),
+          healthCheckPath: '/api/v2/monitor/health',
+        },
+        {
+          name: 'mlflow',
+          namespace: this.mlflow.namespace,
+          service: this.mlflow.serviceName,
+          port: this.mlflow.port,
+          host: host('mlflow'),
+          healthCheckPath: '/health',
+        },
+        {
+          name: 'grafana',
+          namespace: this.observability.namespace,
+          service: 'monitoring-grafana',
+          port: 80,
+          host: host('grafana'),
+          healthCheckPath: '/api/health',
+        },
+      ],
     });
 
     this.networkPolicies = new NetworkPolicies(this, 'NetworkPolicies', {

@@ -76,6 +76,35 @@ export const platformSchema = z.strictObject({
     replicas: z.int().min(1).max(10).default(2),
   }),
   mlflow: z.strictObject({ replicas: z.int().min(1).max(10).default(2) }).default({ replicas: 2 }),
+  /** How users reach the UIs and model endpoints: an internal ALB unless internet-facing is asked for. */
+  ingress: z
+    .strictObject({
+      internetFacing: z.boolean().default(false),
+      /** ACM certificate for HTTPS; required when internet-facing. */
+      certificateArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, 'must be an ACM certificate ARN')
+        .optional(),
+      /** OIDC login on the load balancer; required when internet-facing. */
+      oidc: z
+        .strictObject({
+          issuer: z.url(),
+          authorizationEndpoint: z.url(),
+          tokenEndpoint: z.url(),
+          userInfoEndpoint: z.url(),
+          /** Secrets Manager secret with `client_id` and `client_secret` (stored by hand: the IdP issues them). */
+          clientSecretName: z.string().min(1),
+        })
+        .optional(),
+      /** Who may reach the load balancer. @default anyone who can route to it */
+      allowedCidrs: z
+        .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR'))
+        .min(1)
+        .optional(),
+      /** Host names of the UIs. @default `<ui>.<environment>.mlops.internal` */
+      hosts: z.strictObject({ airflow: z.string().optional(), mlflow: z.string().optional(), grafana: z.string().optional() }).default({}),
+    })
+    .default({ internetFacing: false, hosts: {} }),
   /** Models served by KServe, by name (a DNS-1035 label of at most 53 characters). */
   serving: z
     .strictObject({
@@ -127,6 +156,11 @@ export function checkPlatformRules(
   production: boolean,
   fail: (path: (string | number)[], message: string) => void,
 ): void {
+  const { ingress } = platform;
+  if (ingress.internetFacing && !ingress.certificateArn)
+    fail(['platform', 'ingress', 'certificateArn'], 'an internet-facing load balancer needs a certificate (HTTPS only)');
+  if (ingress.internetFacing && !ingress.oidc)
+    fail(['platform', 'ingress', 'oidc'], 'an internet-facing load balancer needs OIDC login in front of the UIs');
   for (const [name, model] of Object.entries(platform.serving.models)) {
     const path = ['platform', 'serving', 'models', name];
     if (model.maxReplicas < model.minReplicas) fail([...path, 'maxReplicas'], `must be ≥ minReplicas (${model.minReplicas})`);

@@ -20,6 +20,8 @@ const CHECKS: Record<string, (values: HelmValues) => string[]> = {
   'strimzi-kafka-operator': (values) => unknownKeys('strimzi-kafka-operator', values),
   'spark-operator': (values) => unknownKeys('spark-operator', values, ['controller.podSecurityContext', 'webhook.podSecurityContext']),
   'cert-manager': (values) => schemaViolations('cert-manager', values),
+  'aws-load-balancer-controller': (values) =>
+    unknownKeys('aws-load-balancer-controller', values, ['podSecurityContext', 'securityContext']),
   'kserve-crd': (values) => unknownKeys('kserve-crd', values),
   'kserve-resources': (values) => unknownKeys('kserve-resources', values, ['kserve.storage.containerSecurityContext']),
   // Not vendored (shared/charts has kserve-crd and kserve-resources only): the two keys we set are spelt out.

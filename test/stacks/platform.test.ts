@@ -73,6 +73,24 @@ describe.each(['dev', 'staging', 'prod'])('%s platform stack', (env) => {
     expect(JSON.stringify(kafkaIngress.spec)).toMatch(/"spark-jobs".*"airflow".*"port":9093.*"port":8081/);
   });
 
+  it('puts the UIs behind one internal load balancer, each on its own host', () => {
+    const ingress = Object.entries(releases).find(([id]) => id.startsWith('Ingress'))![1];
+    const objects = parse((ingress.values as string[])[0]).manifests as {
+      kind: string;
+      metadata: { annotations?: Record<string, string> };
+      spec: { rules?: { host: string }[] };
+    }[];
+    const ingresses = objects.filter((o) => o.kind === 'Ingress');
+    expect(ingresses.map((i) => i.spec.rules![0].host)).toEqual(
+      ['airflow', 'mlflow', 'grafana'].map((ui) => `${ui}.${env}.mlops.internal`),
+    );
+    for (const i of ingresses)
+      expect(i.metadata.annotations).toMatchObject({
+        'alb.ingress.kubernetes.io/scheme': 'internal',
+        'alb.ingress.kubernetes.io/group.name': 'mlops-platform',
+      });
+  });
+
   it('places control components on the general pool', () => {
     const eso = Object.entries(releases).find(([id]) => id.startsWith('ExternalSecrets_Operator'))![1];
     expect(parse((eso.values as string[])[0]).global.nodeSelector).toEqual({ [NODE_POOL_LABEL]: 'general' });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,9 +13,28 @@ const workdir = mkdtempSync(join(tmpdir(), 'mlops-terraform-'));
 let stacks: SynthesizedStack[] = [];
 let checks: StackCheck[] = [];
 
+/**
+ * A canary checked beside the real stacks, so the suite proves the check can fail without paying for a
+ * second terraform run: valid configuration whose flow log destination is only known (and only invalid)
+ * at apply time, which `terraform validate` cannot see and the mocked apply must.
+ */
+function canaryStack(): SynthesizedStack {
+  const dir = join(workdir, 'canary');
+  mkdirSync(dir, { recursive: true });
+  const json = {
+    terraform: { required_providers: { aws: { source: 'aws', version: '5.100.0' } } },
+    resource: {
+      aws_sqs_queue: { q: { name: 'canary' } },
+      aws_flow_log: { f: { vpc_id: 'vpc-123', traffic_type: 'ALL', log_destination_type: 's3', log_destination: '${aws_sqs_queue.q.id}' } },
+    },
+  };
+  writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(json));
+  return { name: 'canary', dir, providers: ['hashicorp/aws'] };
+}
+
 beforeAll(async () => {
   stacks = readStacks(synthesizedOutdir());
-  checks = await checkStacks(toolchain, stacks, workdir);
+  checks = await checkStacks(toolchain, [...stacks, canaryStack()], join(workdir, 'checks'));
 }, 300_000);
 
 afterAll(() => rmSync(workdir, { recursive: true, force: true }));
@@ -24,6 +43,13 @@ describe('offline terraform', () => {
   it('finds terraform when CI requires it (providers come from the mirror, or from the registry where there is none)', () => {
     if (!toolchain.required) return;
     expect(toolchain.terraform, `${REQUIRE_ENV} is set but terraform is not on PATH`).toBeDefined();
+  });
+
+  it('blames the canary, and only the canary, for what fails at apply time', (context) => {
+    const canary = checks.find((c) => c.stack === 'canary')!;
+    if (canary.validate === 'skipped') context.skip(canary.detail);
+    expect(canary, JSON.stringify(canary)).toMatchObject({ validate: 'passed', mockedApply: 'failed' });
+    expect(canary.detail).toMatch(/log_destination/);
   });
 
   it.for(readStacks(synthesizedOutdir()).map((s) => s.name))('%s validates and applies against mocks', (name, context) => {

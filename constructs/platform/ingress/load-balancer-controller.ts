@@ -1,0 +1,146 @@
+import { Token, type ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { HelmRelease } from '../../helm/helm-release';
+import type { HelmValues } from '../../helm/values';
+import { zoneSpread, type Placement } from '../../kubernetes/objects';
+
+/** Props of {@link LoadBalancerController}. */
+export interface LoadBalancerControllerProps {
+  /**
+   * Its own namespace (`aws-load-balancer-controller`) rather than `kube-system`: there Pod Security
+   * `restricted` is enforced, and the IRSA role trusts a service account no EKS add-on shares.
+   */
+  readonly namespace: string;
+  /** `values/aws-load-balancer-controller.yaml` and the environment's overlay. */
+  readonly values: { readonly file?: HelmValues; readonly environment?: HelmValues };
+  /** Last word on the chart's values. @default none */
+  readonly overrides?: HelmValues;
+  /** @default 'aws-load-balancer-controller' */
+  readonly releaseName?: string;
+
+  /** EKS cluster name: the controller tags what it creates with it and finds subnets by it (a token is fine). */
+  readonly clusterName: string;
+  /** AWS region (a token is fine): set explicitly, IMDS is not reachable from pods (hop limit 1). */
+  readonly region: string;
+  /** VPC of the cluster (a token is fine): set explicitly for the same reason. */
+  readonly vpcId: string;
+  /** IRSA role with {@link loadBalancerControllerPolicy}. */
+  readonly roleArn: string;
+  /** Must be the service account the role trusts. @default 'aws-load-balancer-controller' */
+  readonly serviceAccountName?: string;
+
+  /** The `general` node pool. */
+  readonly placement: Placement;
+  /** Production rules: at least 2 replicas. @default false */
+  readonly production?: boolean;
+  /** Replicas; from 2 on they get the chart's PodDisruptionBudget and zone spread. @default 2 in production, else 1 */
+  readonly replicas?: number;
+  /** @default none */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** What {@link PlatformIngress} needs from a controller. */
+export interface ILoadBalancerController {
+  /** IngressClass Ingresses name in `spec.ingressClassName`. */
+  readonly ingressClassName: string;
+  readonly namespace: string;
+  /** The controller's service account, which reads the OIDC client Secrets. */
+  readonly serviceAccountName: string;
+  /** Ingresses wait for it: its validating webhook must answer before one can be created. */
+  readonly release: HelmRelease;
+}
+
+/**
+ * AWS Load Balancer Controller (chart `aws/eks-charts` aws-load-balancer-controller 3.5.0): turns Ingresses
+ * of class `alb` into Application Load Balancers that target pod IPs, private by default. AWS access through
+ * IRSA; region and VPC are given rather than discovered from instance metadata.
+ */
+export class LoadBalancerController extends Construct implements ILoadBalancerController {
+  static readonly CHART = { repository: 'https://aws.github.io/eks-charts', chart: 'aws-load-balancer-controller', version: '3.5.0' };
+  readonly ingressClassName: string;
+  readonly namespace: string;
+  readonly serviceAccountName: string;
+  readonly release: HelmRelease;
+
+  constructor(scope: Construct, id: string, props: LoadBalancerControllerProps) {
+    super(scope, id);
+    const where = this.node.path;
+    const releaseName = props.releaseName ?? 'aws-load-balancer-controller';
+    const production = props.production ?? false;
+    const replicas = props.replicas ?? (production ? 2 : 1);
+    this.serviceAccountName = props.serviceAccountName ?? 'aws-load-balancer-controller';
+    this.namespace = props.namespace;
+    validate(where, { ...props, releaseName, production, replicas, serviceAccountName: this.serviceAccountName });
+
+    const highlyAvailable = replicas >= 2;
+    // The chart's selector labels (name is the chart name: no nameOverride).
+    const selector = { 'app.kubernetes.io/name': 'aws-load-balancer-controller', 'app.kubernetes.io/instance': releaseName };
+    const computed: HelmValues = {
+      fullnameOverride: releaseName,
+      clusterName: props.clusterName,
+      region: props.region,
+      vpcId: props.vpcId,
+      replicaCount: replicas,
+      serviceAccount: {
+        create: true,
+        name: this.serviceAccountName,
+        annotations: { 'eks.amazonaws.com/role-arn': props.roleArn },
+      },
+      nodeSelector: props.placement.nodeSelector,
+      tolerations: props.placement.tolerations,
+      // The chart renders its budget only above one replica; its default host anti-affinity stays on.
+      podDisruptionBudget: highlyAvailable ? { maxUnavailable: 1 } : {},
+      topologySpreadConstraints: highlyAvailable ? zoneSpread(selector) : [],
+    };
+    this.release = new HelmRelease(this, 'Release', {
+      releaseName,
+      namespace: props.namespace,
+      chart: LoadBalancerController.CHART,
+      values: { ...props.values, computed, overrides: props.overrides },
+      dependsOn: props.dependsOn,
+    });
+    this.ingressClassName = checkMerged(where, this.release.values);
+  }
+}
+
+type Resolved = LoadBalancerControllerProps & { releaseName: string; production: boolean; replicas: number; serviceAccountName: string };
+
+function validate(where: string, p: Resolved): void {
+  const fail = (message: string) => {
+    throw new Error(`${where}: ${message}`);
+  };
+  const known = (value: string) => !Token.isUnresolved(value);
+  if (!Number.isInteger(p.replicas) || p.replicas < 1 || p.replicas > 5)
+    fail(`replicas must be a whole number from 1 to 5 (got ${p.replicas})`);
+  if (p.production && p.replicas < 2) fail(`replicas must be at least 2 in production (got ${p.replicas})`);
+  for (const [prop, value] of [
+    ['releaseName', p.releaseName],
+    ['serviceAccountName', p.serviceAccountName],
+    ['namespace', p.namespace],
+  ] as const) {
+    if (known(value) && !/^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/.test(value)) fail(`${prop} '${value}' must be a lower-case DNS label`);
+  }
+  if (known(p.clusterName) && !/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(p.clusterName))
+    fail(`clusterName '${p.clusterName}' must be an EKS cluster name`);
+  if (known(p.region) && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(p.region)) fail(`region '${p.region}' must be an AWS region such as eu-west-1`);
+  if (known(p.vpcId) && !/^vpc-[0-9a-f]{8,17}$/.test(p.vpcId)) fail(`vpcId '${p.vpcId}' must be a VPC id such as vpc-0123456789abcdef0`);
+  if (known(p.roleArn) && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(p.roleArn))
+    fail(`roleArn '${p.roleArn}' must be an IAM role ARN`);
+}
+
+/** What the values files and overrides must not undo; returns the IngressClass name. */
+function checkMerged(where: string, values: HelmValues): string {
+  const resources = values.resources as { requests?: { cpu?: string; memory?: string }; limits?: { memory?: string } } | undefined;
+  if (!resources?.requests?.cpu || !resources.requests.memory || !resources.limits?.memory) {
+    throw new Error(
+      `${where}: resources must set requests.cpu, requests.memory and limits.memory (values/aws-load-balancer-controller.yaml)`,
+    );
+  }
+  if (values.createIngressClassResource !== true || typeof values.ingressClass !== 'string' || values.ingressClass === '') {
+    throw new Error(`${where}: createIngressClassResource must stay true with an ingressClass name: PlatformIngress names that class`);
+  }
+  if (values.defaultLoadBalancerScheme !== 'internal') {
+    throw new Error(`${where}: defaultLoadBalancerScheme must stay 'internal' (got ${String(values.defaultLoadBalancerScheme)})`);
+  }
+  return values.ingressClass;
+}
