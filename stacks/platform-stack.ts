@@ -421,6 +421,15 @@ export class PlatformStack extends BaseStack {
           host: host('grafana'),
           healthCheckPath: '/api/health',
         },
+        // Each served model on its own host; KServe's predictor Service listens on 80.
+        ...Object.entries(environment.platform.serving.models).map(([model, spec]) => ({
+          name: `model-${model}`,
+          namespace: namespace(WORKLOADS.modelServing.namespace),
+          service: `${model}-predictor`,
+          port: 80,
+          host: `${model}.models.${environment.name}.mlops.internal`,
+          healthCheckPath: spec.protocolVersion === 'v1' ? `/v1/models/${model}` : '/v2/health/ready',
+        })),
       ],
     });
 
