@@ -52,6 +52,7 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
       featureStore: identities.featureStore.roleArn,
       modelServing: identities.modelServing.roleArn,
       loadBalancerController: identities.loadBalancerController.roleArn,
+      clusterAutoscaler: identities.clusterAutoscaler.roleArn,
     },
     secrets: {
       airflowDatabase: secrets.airflowDatabase.secretName,

@@ -3,6 +3,7 @@ import type { IOidcCluster } from '../constructs/cluster/eks-cluster';
 import { awsContext } from '../constructs/aws-context';
 import { WorkloadIdentity } from '../constructs/cluster/workload-identity';
 import { loadBalancerControllerPolicy } from '../constructs/iam/load-balancer-controller-policy';
+import { clusterAutoscalerPolicy } from '../constructs/platform/cluster-autoscaler';
 import type { IFeatureCache } from '../constructs/data/feature-cache';
 import type { IMetadataDatabase } from '../constructs/data/metadata-database';
 import { GeneratedSecret, type GeneratedSecretProps } from '../constructs/secrets/generated-secret';
@@ -24,6 +25,7 @@ export const WORKLOADS = {
   featureStore: { namespace: 'feature-store', serviceAccounts: ['feast'] },
   modelServing: { namespace: 'model-serving', serviceAccounts: ['model-serving'] },
   loadBalancerController: { namespace: 'aws-load-balancer-controller', serviceAccounts: ['aws-load-balancer-controller'] },
+  clusterAutoscaler: { namespace: 'cluster-autoscaler', serviceAccounts: ['cluster-autoscaler'] },
 } as const;
 
 /** What the identity stack needs from the stacks below it. */
@@ -49,6 +51,7 @@ export class IdentityStack extends BaseStack {
     readonly featureStore: WorkloadIdentity;
     readonly modelServing: WorkloadIdentity;
     readonly loadBalancerController: WorkloadIdentity;
+    readonly clusterAutoscaler: WorkloadIdentity;
   };
   readonly secrets: {
     /** `username`, `password` of the airflow login. */
@@ -83,6 +86,7 @@ export class IdentityStack extends BaseStack {
       featureStore: identity('FeatureStoreIdentity', WORKLOADS.featureStore, 'feature-store'),
       modelServing: identity('ModelServingIdentity', WORKLOADS.modelServing, 'model-serving'),
       loadBalancerController: identity('LoadBalancerControllerIdentity', WORKLOADS.loadBalancerController, 'load-balancer-controller'),
+      clusterAutoscaler: identity('ClusterAutoscalerIdentity', WORKLOADS.clusterAutoscaler, 'cluster-autoscaler'),
     };
 
     const key = new KmsKey(this, 'SecretsKey', {
@@ -144,6 +148,10 @@ export class IdentityStack extends BaseStack {
     artifacts.grantRead(modelServing, BUCKET_PREFIXES.mlflowArtifacts);
     // The upstream policy, with its wildcard resources scoped to ARN patterns (see the policy's file).
     this.identities.loadBalancerController.addToPolicy('LoadBalancerController', loadBalancerControllerPolicy(awsContext(this).partition));
+    this.identities.clusterAutoscaler.addToPolicy(
+      'ClusterAutoscaler',
+      clusterAutoscalerPolicy(props.cluster.clusterName, awsContext(this).partition),
+    );
 
     for (const [id, secret] of Object.entries(this.secrets))
       secret.grantRead(externalSecrets, `Read${id.charAt(0).toUpperCase()}${id.slice(1)}`);

@@ -8,6 +8,7 @@ import { NetworkPolicies, type NamespaceFlows } from '../constructs/kubernetes/n
 import type { Placement } from '../constructs/kubernetes/objects';
 import { PlatformNamespace, type PodSecurityLevel } from '../constructs/kubernetes/platform-namespace';
 import { Airflow } from '../constructs/platform/airflow';
+import { ClusterAutoscaler } from '../constructs/platform/cluster-autoscaler';
 import { DatabaseBootstrap } from '../constructs/platform/database-bootstrap';
 import { ExternalSecretsOperator } from '../constructs/platform/external-secrets-operator';
 import { KafkaClientCredentials, KafkaCluster, SchemaRegistry, StrimziOperator } from '../constructs/platform/kafka';
@@ -44,6 +45,7 @@ export interface PlatformStackProps {
     readonly featureStore: string;
     readonly modelServing: string;
     readonly loadBalancerController: string;
+    readonly clusterAutoscaler: string;
   };
   /** Secrets Manager secret names, by purpose. */
   readonly secrets: {
@@ -74,6 +76,7 @@ const NAMESPACES: Record<string, PodSecurityLevel> = {
   kserve: 'restricted',
   [WORKLOADS.modelServing.namespace]: 'restricted',
   [WORKLOADS.loadBalancerController.namespace]: 'restricted',
+  [WORKLOADS.clusterAutoscaler.namespace]: 'restricted',
   // node-exporter reads the host: host network, PID namespace and paths.
   'node-exporter': 'privileged',
   [WORKLOADS.sparkJobs.namespace]: 'restricted',
@@ -148,6 +151,7 @@ export class PlatformStack extends BaseStack {
   readonly observability: Observability;
   readonly modelServing: ModelServing;
   readonly ingress: PlatformIngress;
+  readonly clusterAutoscaler: ClusterAutoscaler;
   readonly kafka: KafkaCluster;
   readonly schemaRegistry: SchemaRegistry;
   readonly spark: {
@@ -431,6 +435,16 @@ export class PlatformStack extends BaseStack {
           healthCheckPath: spec.protocolVersion === 'v1' ? `/v1/models/${model}` : '/v2/health/ready',
         })),
       ],
+    });
+
+    this.clusterAutoscaler = new ClusterAutoscaler(this, 'ClusterAutoscaler', {
+      namespace: namespace(WORKLOADS.clusterAutoscaler.namespace),
+      clusterName: props.cluster.clusterName,
+      kubernetesVersion: environment.cluster.kubernetesVersion,
+      region: aws.region,
+      roleArn: props.roles.clusterAutoscaler,
+      serviceAccountName: WORKLOADS.clusterAutoscaler.serviceAccounts[0],
+      placement: this.placement.general,
     });
 
     this.networkPolicies = new NetworkPolicies(this, 'NetworkPolicies', {

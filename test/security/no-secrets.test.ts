@@ -8,7 +8,8 @@ const EXPRESSION = /^\$\{[\s\S]*\}$/;
 const SECRET_PATTERNS: [string, RegExp][] = [
   ['AWS access key id', /\b(AKIA|ASIA)[A-Z0-9]{16}\b/],
   ['private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
-  ['AWS secret access key', /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/],
+  // 40 base64 characters with a digit among them (IAM action names reach 40 letters, never with digits).
+  ['AWS secret access key', /(?<![A-Za-z0-9/+])(?=[A-Za-z/+]*\d)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/],
 ];
 
 function literalSecrets(value: unknown, path: string[] = []): string[] {
@@ -34,5 +35,7 @@ describe('synthesized output', () => {
     ]);
     expect(literalSecrets({ x: { auth_token: '${data.aws_secretsmanager_random_password.t.random_password}' } })).toEqual([]);
     expect(SECRET_PATTERNS[0][1].test('key AKIAABCDEFGHIJKLMNOP here')).toBe(true);
+    expect(SECRET_PATTERNS[2][1].test('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')).toBe(true);
+    expect(SECRET_PATTERNS[2][1].test('GetInstanceTypesFromInstanceRequirements')).toBe(false);
   });
 });

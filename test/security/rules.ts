@@ -38,7 +38,11 @@ const OPEN = ['0.0.0.0/0', '::/0'];
 /** Actions IAM cannot scope to a resource, so `Resource: "*"` is their only form (trivy's wildcard allowance). */
 const RESOURCELESS_ACTIONS = ['secretsmanager:GetRandomPassword', 'acm:ListCertificates', 'iam:ListServerCertificates'];
 /** EC2 and ELB read actions: none supports resource-level permissions. */
-const RESOURCELESS_PATTERNS = [/^ec2:(Describe\w+|GetCoipPoolUsage|GetSecurityGroupsForVpc)$/, /^elasticloadbalancing:Describe\w+$/];
+const RESOURCELESS_PATTERNS = [
+  /^ec2:(Describe\w+|GetCoipPoolUsage|GetSecurityGroupsForVpc|GetInstanceTypesFromInstanceRequirements)$/,
+  /^elasticloadbalancing:Describe\w+$/,
+  /^autoscaling:Describe\w+$/,
+];
 const resourceless = (action: string) => RESOURCELESS_ACTIONS.includes(action) || RESOURCELESS_PATTERNS.some((p) => p.test(action));
 const fail = (condition: boolean, reason: string) => (condition ? reason : undefined);
 const LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];

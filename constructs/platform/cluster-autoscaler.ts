@@ -1,0 +1,177 @@
+import type { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import type { PolicyStatement } from '../iam/grantable';
+import { ManifestsRelease } from '../helm/manifests-release';
+import type { KubernetesObject, Placement } from '../kubernetes/objects';
+
+/** Cluster Autoscaler release line for each Kubernetes minor: they are released together. */
+const IMAGE = 'registry.k8s.io/autoscaling/cluster-autoscaler';
+
+/** Props of {@link ClusterAutoscaler}. */
+export interface ClusterAutoscalerProps {
+  readonly namespace: string;
+  readonly clusterName: string;
+  /** Kubernetes minor version of the cluster (`1.35`): the autoscaler's version follows it. */
+  readonly kubernetesVersion: string;
+  readonly region: string;
+  /** IRSA role with {@link clusterAutoscalerPolicy}. */
+  readonly roleArn: string;
+  /** @default 'cluster-autoscaler' */
+  readonly serviceAccountName?: string;
+  readonly placement: Placement;
+  /** @default `v<kubernetesVersion>.0` */
+  readonly imageTag?: string;
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * The IAM statements the autoscaler needs: reading groups and instance types anywhere (IAM cannot scope
+ * these), resizing and terminating only in the Auto Scaling groups EKS tags as this cluster's, and reading
+ * the managed node groups, which is how it learns labels and taints to scale a pool up from zero.
+ */
+export function clusterAutoscalerPolicy(clusterName: string, partition: string): PolicyStatement[] {
+  return [
+    {
+      sid: 'Discover',
+      actions: [
+        'autoscaling:DescribeAutoScalingGroups',
+        'autoscaling:DescribeAutoScalingInstances',
+        'autoscaling:DescribeLaunchConfigurations',
+        'autoscaling:DescribeScalingActivities',
+        'ec2:DescribeImages',
+        'ec2:DescribeInstanceTypes',
+        'ec2:DescribeLaunchTemplateVersions',
+        'ec2:GetInstanceTypesFromInstanceRequirements',
+      ],
+      resources: ['*'],
+    },
+    {
+      sid: 'ResizeOwnGroups',
+      actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+      resources: [`arn:${partition}:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*`],
+      condition: [{ test: 'StringEquals', variable: `aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`, values: ['owned'] }],
+    },
+    {
+      sid: 'ReadNodeGroups',
+      actions: ['eks:DescribeNodegroup'],
+      resources: [`arn:${partition}:eks:*:*:nodegroup/${clusterName}/*`],
+    },
+  ];
+}
+
+/**
+ * Cluster Autoscaler over the managed node groups: it discovers them by the tags EKS puts on their Auto
+ * Scaling groups, balances similar groups across zones, and scales `compute` from and to zero. Installed as
+ * plain objects (the upstream chart's data is not vendored here): service account, RBAC, Deployment.
+ */
+export class ClusterAutoscaler extends Construct {
+  readonly release: ManifestsRelease;
+  readonly serviceAccountName: string;
+
+  constructor(scope: Construct, id: string, props: ClusterAutoscalerProps) {
+    super(scope, id);
+    if (!/^1\.\d{2}$/.test(props.kubernetesVersion)) {
+      throw new Error(`${this.node.path}: kubernetesVersion '${props.kubernetesVersion}' must be a minor version such as '1.35'`);
+    }
+    const name = 'cluster-autoscaler';
+    const { namespace } = props;
+    const serviceAccountName = props.serviceAccountName ?? name;
+    this.serviceAccountName = serviceAccountName;
+    const labels = { 'app.kubernetes.io/name': name };
+    const rule = (apiGroups: string[], resources: string[], verbs: string[], resourceNames?: string[]) => ({
+      apiGroups,
+      resources,
+      verbs,
+      ...(resourceNames ? { resourceNames } : {}),
+    });
+    const read = ['get', 'list', 'watch'];
+    const manifests: KubernetesObject[] = [
+      {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: serviceAccountName, namespace, annotations: { 'eks.amazonaws.com/role-arn': props.roleArn } },
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name },
+        rules: [
+          rule([''], ['events', 'endpoints'], ['create', 'patch']),
+          rule([''], ['pods/eviction'], ['create']),
+          rule([''], ['pods/status'], ['update']),
+          rule([''], ['nodes'], [...read, 'update']),
+          rule([''], ['namespaces', 'pods', 'services', 'replicationcontrollers', 'persistentvolumeclaims', 'persistentvolumes'], read),
+          rule(['apps'], ['daemonsets', 'replicasets', 'statefulsets'], read),
+          rule(['batch'], ['jobs', 'cronjobs'], read),
+          rule(['policy'], ['poddisruptionbudgets'], read),
+          rule(['storage.k8s.io'], ['storageclasses', 'csinodes', 'csidrivers', 'csistoragecapacities', 'volumeattachments'], read),
+          rule(['coordination.k8s.io'], ['leases'], ['create']),
+          rule(['coordination.k8s.io'], ['leases'], ['get', 'update'], [name]),
+          rule(['resource.k8s.io'], ['resourceclaims', 'resourceslices', 'deviceclasses'], read),
+        ],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+        subjects: [{ kind: 'ServiceAccount', name: serviceAccountName, namespace }],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name, namespace },
+        rules: [
+          rule([''], ['configmaps'], ['create', 'list', 'watch']),
+          rule([''], ['configmaps'], ['get', 'update', 'delete'], ['cluster-autoscaler-status']),
+        ],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name, namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name: serviceAccountName, namespace }],
+      },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace, labels },
+        spec: {
+          // One active instance by design (leader election): a second replica only waits.
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: {
+              serviceAccountName,
+              nodeSelector: props.placement.nodeSelector,
+              tolerations: props.placement.tolerations,
+              securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+              containers: [
+                {
+                  name,
+                  image: `${IMAGE}:${props.imageTag ?? `v${props.kubernetesVersion}.0`}`,
+                  command: [
+                    './cluster-autoscaler',
+                    '--cloud-provider=aws',
+                    `--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/${props.clusterName}`,
+                    '--balance-similar-node-groups',
+                    '--expander=least-waste',
+                    '--skip-nodes-with-system-pods=false',
+                    '--skip-nodes-with-local-storage=false',
+                    `--leader-elect-resource-name=${name}`,
+                  ],
+                  env: [{ name: 'AWS_REGION', value: props.region }],
+                  resources: { requests: { cpu: '100m', memory: '300Mi' }, limits: { memory: '600Mi' } },
+                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                },
+              ],
+            },
+          },
+        },
+      },
+    ];
+    this.release = new ManifestsRelease(this, 'Release', { releaseName: name, namespace, manifests, dependsOn: props.dependsOn });
+  }
+}
