@@ -341,7 +341,7 @@ export class PlatformStack extends BaseStack {
       grafanaAdminSecretName: props.secrets.grafanaAdmin,
       storeName: this.externalSecrets.storeName,
       scrapeTargets: {
-        kafka: { namespace: this.kafka.namespace, clusterName: this.kafka.clusterName },
+        kafka: { namespace: this.kafka.namespace, clusterName: this.kafka.clusterName, kafkaExporter: true },
         airflow: { namespace: this.airflow.namespace, releaseName: this.airflow.releaseName },
         sparkOperator: { namespace: namespace('spark-operator'), releaseName: this.spark.operator.release.releaseName },
       },

@@ -203,6 +203,15 @@ export class KafkaCluster extends Construct {
           // Prometheus metrics on port 9404 of every node, straight from Kafka's metrics (no JMX agent, no ConfigMap).
           metricsConfig: { type: 'strimziMetricsReporter' },
         },
+        // Consumer-group lag and topic offsets for Prometheus: Kafka itself does not export them.
+        kafkaExporter: {
+          groupRegex: '.*',
+          topicRegex: '.*',
+          resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+          template: {
+            pod: { affinity: nodeAffinity(props.entityOperatorPlacement), tolerations: props.entityOperatorPlacement.tolerations },
+          },
+        },
         entityOperator: {
           topicOperator: { resources: entityOperatorResources },
           userOperator: { resources: entityOperatorResources },
