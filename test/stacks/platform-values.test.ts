@@ -5,7 +5,14 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { HelmValues } from '../../constructs/helm/values';
 import type { KubernetesObject } from '../../constructs/kubernetes/objects';
-import { chartVersion, crdSchema, customResourceViolations, schemaViolations, unknownKeys } from '../support/chart-values';
+import {
+  chartVersion,
+  crdSchema,
+  customResourceViolations,
+  KUBE_PROMETHEUS_SUBCHART_KEYS,
+  schemaViolations,
+  unknownKeys,
+} from '../support/chart-values';
 import { resources } from '../support/synth';
 import { synthesizedStack } from '../support/synthesized';
 
@@ -29,26 +36,7 @@ const CHECKS: Record<string, (values: HelmValues) => string[]> = {
     JSON.stringify(values) === JSON.stringify({ kserve: { servingruntime: { enabled: true }, llmisvcConfigs: { enabled: false } } })
       ? []
       : [`unexpected values ${JSON.stringify(values)}: vendor the chart's values.yaml before setting more`],
-  // The grafana, kube-state-metrics and node-exporter sub-charts are not vendored: their keys are free-form here.
-  'kube-prometheus-stack': (values) =>
-    unknownKeys('kube-prometheus-stack', values, [
-      'grafana.testFramework',
-      'grafana.resources',
-      'grafana.sidecar.resources',
-      'grafana.securityContext',
-      'grafana.replicas',
-      'grafana.persistence',
-      'grafana.nodeSelector',
-      'grafana.tolerations',
-      'grafana.service.type',
-      'kube-state-metrics.resources',
-      'kube-state-metrics.nodeSelector',
-      'kube-state-metrics.tolerations',
-      'prometheus-node-exporter.resources',
-      'prometheus-node-exporter.securityContext',
-      'prometheus-node-exporter.containerSecurityContext',
-      'prometheus-node-exporter.tolerations',
-    ]),
+  'kube-prometheus-stack': (values) => unknownKeys('kube-prometheus-stack', values, KUBE_PROMETHEUS_SUBCHART_KEYS),
 };
 
 const CRDS: Record<string, string> = {

@@ -109,3 +109,26 @@ function closeObjects(schema: Record<string, unknown>): Record<string, unknown> 
   }
   return schema;
 }
+
+/**
+ * Keys of the Grafana, kube-state-metrics and node-exporter subcharts of kube-prometheus-stack: the vendored
+ * values.yaml is the parent chart's only, which lists just a few keys of each subchart.
+ */
+export const KUBE_PROMETHEUS_SUBCHART_KEYS = [
+  'grafana.testFramework',
+  'grafana.resources',
+  'grafana.sidecar.resources',
+  'grafana.securityContext',
+  'grafana.replicas',
+  'grafana.persistence',
+  'grafana.nodeSelector',
+  'grafana.tolerations',
+  'grafana.service.type',
+  'kube-state-metrics.resources',
+  'kube-state-metrics.nodeSelector',
+  'kube-state-metrics.tolerations',
+  'prometheus-node-exporter.resources',
+  'prometheus-node-exporter.securityContext',
+  'prometheus-node-exporter.containerSecurityContext',
+  'prometheus-node-exporter.tolerations',
+];

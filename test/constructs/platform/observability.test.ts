@@ -11,7 +11,7 @@ import {
   type ScrapeTargets,
 } from '../../../constructs/platform/observability';
 import { loadValuesFiles } from '../../../src/values';
-import { chartDefaults, chartVersion, unknownKeys } from '../../support/chart-values';
+import { chartDefaults, chartVersion, unknownKeys, KUBE_PROMETHEUS_SUBCHART_KEYS } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
 
 const GENERAL: Placement = {
@@ -26,28 +26,7 @@ const ALL_TARGETS: ScrapeTargets = {
   kserve: { namespace: 'kserve' },
 };
 
-/**
- * Keys of the Grafana, kube-state-metrics and node-exporter subcharts: the vendored values.yaml is the parent
- * chart's only, which lists just a few keys of each subchart.
- */
-const SUBCHART_KEYS = [
-  'grafana.testFramework',
-  'grafana.resources',
-  'grafana.sidecar.resources',
-  'grafana.securityContext',
-  'grafana.replicas',
-  'grafana.persistence',
-  'grafana.nodeSelector',
-  'grafana.tolerations',
-  'grafana.service.type',
-  'kube-state-metrics.resources',
-  'kube-state-metrics.nodeSelector',
-  'kube-state-metrics.tolerations',
-  'prometheus-node-exporter.resources',
-  'prometheus-node-exporter.securityContext',
-  'prometheus-node-exporter.containerSecurityContext',
-  'prometheus-node-exporter.tolerations',
-];
+const SUBCHART_KEYS = KUBE_PROMETHEUS_SUBCHART_KEYS;
 
 type Built = { observability: Observability; json: StackJson };
 
