@@ -344,6 +344,7 @@ export class PlatformStack extends BaseStack {
         kafka: { namespace: this.kafka.namespace, clusterName: this.kafka.clusterName, kafkaExporter: true },
         airflow: { namespace: this.airflow.namespace, releaseName: this.airflow.releaseName },
         sparkOperator: { namespace: namespace('spark-operator'), releaseName: this.spark.operator.release.releaseName },
+        kserve: { namespace: namespace('kserve') },
       },
       dependsOn: [this.externalSecrets.ready],
     });
