@@ -26,3 +26,31 @@ export function mergeValues(...layers: (HelmValues | undefined)[]): HelmValues {
 export function renderValues(values: HelmValues): string {
   return stringify(values, { lineWidth: 0, aliasDuplicateObjects: false });
 }
+
+/** The value at a dotted path of `values` (`scheduler.resources`), or undefined. */
+export function valueAt(values: HelmValues, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (isMapping(node) ? node[key] : undefined), values);
+}
+
+/**
+ * Throws unless each component's `resources` (dotted paths; `''` for the top level) sets CPU and memory
+ * requests and a memory limit, and a CPU limit too with `cpuLimit`. Values files and overrides can take
+ * them away, so constructs check the merged values.
+ */
+export function requireResources(
+  where: string,
+  values: HelmValues,
+  components: string[],
+  options: { readonly source?: string; readonly cpuLimit?: boolean } = {},
+): void {
+  for (const component of components) {
+    const path = component ? `${component}.resources` : 'resources';
+    const r = valueAt(values, path) as
+      { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } } | undefined;
+    const ok = r?.requests?.cpu && r.requests.memory && r.limits?.memory && (!options.cpuLimit || r.limits.cpu);
+    if (!ok) {
+      const rule = options.cpuLimit ? 'requests and limits of cpu and memory' : 'requests.cpu, requests.memory and limits.memory';
+      throw new Error(`${where}: ${path} must set ${rule}${options.source ? ` (${options.source})` : ''}`);
+    }
+  }
+}

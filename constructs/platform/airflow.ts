@@ -2,7 +2,7 @@ import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease } from '../helm/helm-release';
 import { ManifestsRelease } from '../helm/manifests-release';
-import { mergeValues, type HelmValues } from '../helm/values';
+import { mergeValues, requireResources, valueAt, type HelmValues } from '../helm/values';
 import { zoneSpread, type Placement } from '../kubernetes/objects';
 import { podSecurityValues } from './airflow-pod-security';
 import { airflowSecretNames, airflowSecrets, type AirflowSecretNames } from './airflow-secrets';
@@ -352,7 +352,7 @@ function isSsh(repository: string): boolean {
 
 /** A whole number from the values, or its chart default. */
 function integer(where: string, values: HelmValues, path: string, fallback: number): number {
-  const value = path.split('.').reduce<unknown>((node, key) => (node as HelmValues | undefined)?.[key], values) ?? fallback;
+  const value = valueAt(values, path) ?? fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
     throw new Error(`${where}: ${path} must be a positive whole number (got ${String(value)})`);
   return value;
@@ -463,7 +463,7 @@ const RESOURCED = [
 
 /** What the values files and overrides must not undo. */
 function checkMerged(where: string, values: HelmValues): void {
-  const at = (path: string) => path.split('.').reduce<unknown>((node, key) => (node as HelmValues | undefined)?.[key], values);
+  const at = (path: string) => valueAt(values, path);
   const env = ((at('env') as { name?: string }[] | undefined) ?? []).map((e) => e.name);
   for (const owned of OWNED_ENV) {
     if (!env.includes(owned)) throw new Error(`${where}: env must keep ${owned}; list the construct's variables too when overriding env`);
@@ -477,9 +477,5 @@ function checkMerged(where: string, values: HelmValues): void {
   for (const path of ['ingress.enabled', 'ingress.apiServer.enabled', 'ingress.web.enabled']) {
     if (at(path)) throw new Error(`${where}: ${path} must stay false; there is no ingress yet`);
   }
-  for (const component of RESOURCED) {
-    const resources = at(`${component}.resources`) as { requests?: Record<string, string>; limits?: Record<string, string> } | undefined;
-    if (!resources?.requests?.cpu || !resources.requests.memory || !resources.limits?.cpu || !resources.limits.memory)
-      throw new Error(`${where}: ${component}.resources must set requests and limits of cpu and memory (values/airflow.yaml)`);
-  }
+  requireResources(where, values, RESOURCED, { source: 'values/airflow.yaml', cpuLimit: true });
 }

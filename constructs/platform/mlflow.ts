@@ -2,7 +2,7 @@ import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease } from '../helm/helm-release';
 import { ManifestsRelease } from '../helm/manifests-release';
-import type { HelmValues } from '../helm/values';
+import { requireResources, type HelmValues } from '../helm/values';
 import type { KubernetesObject, Placement } from '../kubernetes/objects';
 import { externalSecret } from './external-secret';
 
@@ -311,9 +311,6 @@ function checkMerged(where: string, values: HelmValues): number {
     throw new Error(`${where}: service.type must stay ClusterIP (got ${service?.type}); there is no ingress yet`);
   if ((values.ingress as { enabled?: boolean } | undefined)?.enabled)
     throw new Error(`${where}: ingress.enabled must stay false; there is no ingress yet`);
-  const resources = values.resources as { requests?: { cpu?: string; memory?: string }; limits?: { memory?: string } } | undefined;
-  if (!resources?.requests?.cpu || !resources.requests.memory || !resources.limits?.memory) {
-    throw new Error(`${where}: resources must set requests.cpu, requests.memory and limits.memory (values/mlflow.yaml)`);
-  }
+  requireResources(where, values, [''], { source: 'values/mlflow.yaml' });
   return service.port ?? CONTAINER_PORT;
 }

@@ -1,7 +1,7 @@
 import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease } from '../../helm/helm-release';
-import type { HelmValues } from '../../helm/values';
+import { requireResources, type HelmValues } from '../../helm/values';
 import { zoneSpread, type Placement } from '../../kubernetes/objects';
 
 /** Props of {@link LoadBalancerController}. */
@@ -130,12 +130,7 @@ function validate(where: string, p: Resolved): void {
 
 /** What the values files and overrides must not undo; returns the IngressClass name. */
 function checkMerged(where: string, values: HelmValues): string {
-  const resources = values.resources as { requests?: { cpu?: string; memory?: string }; limits?: { memory?: string } } | undefined;
-  if (!resources?.requests?.cpu || !resources.requests.memory || !resources.limits?.memory) {
-    throw new Error(
-      `${where}: resources must set requests.cpu, requests.memory and limits.memory (values/aws-load-balancer-controller.yaml)`,
-    );
-  }
+  requireResources(where, values, [''], { source: 'values/aws-load-balancer-controller.yaml' });
   if (values.createIngressClassResource !== true || typeof values.ingressClass !== 'string' || values.ingressClass === '') {
     throw new Error(`${where}: createIngressClassResource must stay true with an ingressClass name: PlatformIngress names that class`);
   }

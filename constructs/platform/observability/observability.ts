@@ -2,7 +2,7 @@ import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease } from '../../helm/helm-release';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import type { HelmValues } from '../../helm/values';
+import { requireResources, valueAt, type HelmValues } from '../../helm/values';
 import type { KubernetesObject, Placement } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secret';
 import { platformRules, REPLACED_DEFAULT_ALERTS } from './alert-rules';
@@ -285,7 +285,7 @@ function validate(where: string, props: ObservabilityProps, p: Resolved): void {
 
 /** What the values files and overrides must not undo. */
 function checkMerged(where: string, values: HelmValues): void {
-  const at = (path: string) => path.split('.').reduce<unknown>((node, key) => (node as HelmValues | undefined)?.[key], values);
+  const at = (path: string) => valueAt(values, path);
   for (const component of ['prometheus', 'alertmanager', 'grafana']) {
     const type = (at(`${component}.service.type`) as string | undefined) ?? 'ClusterIP';
     if (type !== 'ClusterIP')
@@ -299,13 +299,5 @@ function checkMerged(where: string, values: HelmValues): void {
         `${where}: prometheus.prometheusSpec.${kind}SelectorNilUsesHelmValues must stay false, or monitors of other releases are ignored`,
       );
   }
-  for (const component of RESOURCED) {
-    const resources = at(`${component}.resources`) as
-      { requests?: { cpu?: string; memory?: string }; limits?: { memory?: string } } | undefined;
-    if (!resources?.requests?.cpu || !resources.requests.memory || !resources.limits?.memory) {
-      throw new Error(
-        `${where}: ${component}.resources must set requests.cpu, requests.memory and limits.memory (values/kube-prometheus-stack.yaml)`,
-      );
-    }
-  }
+  requireResources(where, values, RESOURCED, { source: 'values/kube-prometheus-stack.yaml' });
 }

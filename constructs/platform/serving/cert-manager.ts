@@ -1,9 +1,8 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease } from '../../helm/helm-release';
-import type { HelmValues } from '../../helm/values';
+import { requireResources, type HelmValues } from '../../helm/values';
 import { zoneSpread, type Placement } from '../../kubernetes/objects';
-import { checkResources } from './validation';
 
 /** Props of {@link CertManager}. */
 export interface CertManagerProps {
@@ -72,8 +71,7 @@ export class CertManager extends Construct {
     });
 
     const values = this.release.values as Record<string, HelmValues | undefined>;
-    checkResources(where, 'resources', values.resources);
-    for (const key of ['webhook', 'cainjector', 'startupapicheck']) checkResources(where, `${key}.resources`, values[key]?.resources);
+    requireResources(where, this.release.values, ['', 'webhook', 'cainjector', 'startupapicheck']);
     if ((values.crds as { enabled?: boolean } | undefined)?.enabled !== true) {
       throw new Error(`${where}: crds.enabled must stay true: KServe's Issuer and Certificate need the CRDs`);
     }

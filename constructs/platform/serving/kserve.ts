@@ -1,10 +1,10 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease } from '../../helm/helm-release';
-import type { HelmValues } from '../../helm/values';
+import { requireResources, type HelmValues } from '../../helm/values';
 import type { Placement } from '../../kubernetes/objects';
 import type { CertManager } from './cert-manager';
-import { checkRegion, checkResources } from './validation';
+import { checkRegion } from './validation';
 
 /** Props of {@link KServe}. */
 export interface KServeProps {
@@ -109,7 +109,5 @@ function checkMerged(where: string, values: HelmValues): void {
       `${where}: kserve.controller.gateway must keep disableIngressCreation true and createGateway/enableGatewayApi false: models stay ClusterIP until the platform ALB`,
     );
   }
-  checkResources(where, 'kserve.controller.resources', controller.resources);
-  checkResources(where, 'kserve.controller.rbacProxy.resources', controller.rbacProxy?.resources);
-  checkResources(where, 'kserve.storage.resources', kserve.storage?.resources);
+  requireResources(where, values, ['kserve.controller', 'kserve.controller.rbacProxy', 'kserve.storage']);
 }

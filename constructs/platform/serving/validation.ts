@@ -21,11 +21,3 @@ export function checkRegion(where: string, value: string): void {
 export function checkRoleArn(where: string, value: string): void {
   check(where, 'roleArn', value, /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN');
 }
-
-/** What the values files and overrides must not take away from a container. */
-export function checkResources(where: string, path: string, resources: unknown): void {
-  const r = resources as { requests?: { cpu?: string; memory?: string }; limits?: { memory?: string } } | undefined;
-  if (!r?.requests?.cpu || !r.requests.memory || !r.limits?.memory) {
-    throw new Error(`${where}: ${path} must set requests.cpu, requests.memory and limits.memory`);
-  }
-}

@@ -1,7 +1,7 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease } from '../../helm/helm-release';
-import type { HelmValues } from '../../helm/values';
+import { requireResources, type HelmValues } from '../../helm/values';
 import type { Placement } from '../../kubernetes/objects';
 import { sparkPodSecurityContext } from './pod-security';
 import { checkNamespace, checkRoleArn } from './validation';
@@ -115,19 +115,7 @@ export class SparkOperator extends Construct implements ISparkOperator {
       dependsOn: props.dependsOn,
     });
     this.ready = this.release.release;
-    checkResources(where, this.release.values);
-  }
-}
-
-/** Every container gets requests and limits; they come from the values files, so check the merged result. */
-function checkResources(where: string, values: HelmValues): void {
-  for (const component of ['controller', 'webhook']) {
-    const resources = (values[component] as HelmValues | undefined)?.resources as
-      { requests?: { cpu?: string; memory?: string }; limits?: { memory?: string } } | undefined;
-    if (!resources?.requests?.cpu || !resources.requests.memory || !resources.limits?.memory) {
-      throw new Error(
-        `${where}: ${component}.resources must set requests.cpu, requests.memory and limits.memory (values/spark-operator.yaml or overrides)`,
-      );
-    }
+    // Requests and limits come from the values files, so the merged result is checked.
+    requireResources(where, this.release.values, ['controller', 'webhook'], { source: 'values/spark-operator.yaml or overrides' });
   }
 }
