@@ -7,12 +7,12 @@ import { Bucket } from '../constructs/storage/bucket';
 import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
 
-/** Key prefixes of the buckets, by the workload that owns them. */
+/** Key prefixes (folders, without the trailing slash) of the buckets, by the workload that owns them. */
 export const BUCKET_PREFIXES = {
-  airflowLogs: 'airflow/',
-  sparkEvents: 'spark-events/',
-  mlflowArtifacts: 'mlflow/',
-  feast: 'feast/',
+  airflowLogs: 'airflow',
+  sparkEvents: 'spark-events',
+  mlflowArtifacts: 'mlflow',
+  feast: 'feast',
 } as const;
 
 /** What the data stack needs from the network stack. */
