@@ -345,6 +345,7 @@ export class PlatformStack extends BaseStack {
         airflow: { namespace: this.airflow.namespace, releaseName: this.airflow.releaseName },
         sparkOperator: { namespace: namespace('spark-operator'), releaseName: this.spark.operator.release.releaseName },
         kserve: { namespace: namespace('kserve') },
+        mlflow: { namespace: this.mlflow.namespace, podLabels: this.mlflow.podLabels, port: this.mlflow.metricsPortName },
       },
       dependsOn: [this.externalSecrets.ready],
     });

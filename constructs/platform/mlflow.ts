@@ -57,6 +57,14 @@ export interface MlflowProps {
 }
 
 const CONTAINER_PORT = 5000;
+/** Name the chart gives the server's container port (`service.containerPortName`). */
+const CONTAINER_PORT_NAME = 'mlflow';
+/**
+ * prometheus_client's multiprocess directory, one file per uvicorn worker. Under the chart's `/tmp`
+ * emptyDir: the root filesystem is read-only, and the chart's own `serviceMonitor.enabled` would point
+ * `--expose-prometheus` at `/mlflow/metrics` on it.
+ */
+const METRICS_DIRECTORY = '/tmp/prometheus-metrics';
 
 /**
  * MLflow tracking server and model registry (chart `community-charts/mlflow` 1.11.5): metadata in RDS
@@ -72,6 +80,12 @@ export class Mlflow extends Construct {
   readonly port: number;
   readonly namespace: string;
   readonly serviceAccountName: string;
+  /** Key prefix of the artifacts in the bucket: `mlflow-artifacts:/<path>` is `s3://<bucket>/<prefix>/<path>`. */
+  readonly artifactsPrefix: string;
+  /** Labels of the server pods. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** Container port serving `/metrics` (Prometheus format, unauthenticated like `/health`). */
+  readonly metricsPortName = CONTAINER_PORT_NAME;
   /** Kubernetes Secret with `admin_username` and `admin_password`, in {@link namespace}. */
   readonly adminSecretName: string;
   readonly release: HelmRelease;
@@ -109,6 +123,8 @@ export class Mlflow extends Construct {
     // Not `<release>-flask-server-secret-key`: that name belongs to the chart's own generated Secret.
     const flaskSecret = `${releaseName}-flask-key`;
     const selector = { 'app.kubernetes.io/name': 'mlflow', 'app.kubernetes.io/instance': releaseName };
+    this.podLabels = selector;
+    this.artifactsPrefix = artifactsPrefix;
     const highlyAvailable = replicas >= 2;
 
     const manifests: KubernetesObject[] = [
@@ -166,7 +182,13 @@ export class Mlflow extends Construct {
         annotations: { 'eks.amazonaws.com/role-arn': props.roleArn },
       },
       // The chart's targetPort follows the container port name; one number everywhere keeps port-forwards obvious.
-      service: { enabled: true, type: 'ClusterIP', port: CONTAINER_PORT, containerPort: CONTAINER_PORT },
+      service: {
+        enabled: true,
+        type: 'ClusterIP',
+        port: CONTAINER_PORT,
+        containerPort: CONTAINER_PORT,
+        containerPortName: CONTAINER_PORT_NAME,
+      },
       ingress: { enabled: false },
       // MLflow 3 rejects Host headers outside this list (DNS-rebinding guard): the Service's names, and
       // localhost for port-forwarding. Probes use /health, which is exempt.
@@ -202,6 +224,10 @@ export class Mlflow extends Construct {
       },
       ldapAuth: { enabled: false },
       oidcAuth: { enabled: false },
+      // `--expose-prometheus`: request counts and latencies at /metrics, which MLflow's auth leaves open.
+      // Scraped by the platform's own PodMonitor, so the chart's ServiceMonitor stays off.
+      extraArgs: { exposePrometheus: METRICS_DIRECTORY },
+      serviceMonitor: { enabled: false },
       // The chart can only take the session-signing key as a literal (or generate one per render) into its
       // own Secret, which comes first in envFrom; a later envFrom source wins, so the key from this one does.
       flaskServerSecretKey: '',
@@ -312,5 +338,7 @@ function checkMerged(where: string, values: HelmValues): number {
   if ((values.ingress as { enabled?: boolean } | undefined)?.enabled)
     throw new Error(`${where}: ingress.enabled must stay false; there is no ingress yet`);
   requireResources(where, values, [''], { source: 'values/mlflow.yaml' });
+  if ((values.extraArgs as { exposePrometheus?: string } | undefined)?.exposePrometheus !== METRICS_DIRECTORY)
+    throw new Error(`${where}: extraArgs.exposePrometheus must stay '${METRICS_DIRECTORY}': Prometheus scrapes /metrics`);
   return service.port ?? CONTAINER_PORT;
 }

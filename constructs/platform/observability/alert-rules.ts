@@ -57,7 +57,7 @@ export function alertGroups(targets: ScrapeTargets): AlertGroup[] {
     },
   ];
 
-  const { kafka, airflow } = targets;
+  const { kafka, airflow, mlflow } = targets;
   if (kafka) {
     const ns = kafka.namespace;
     const rules: AlertRule[] = [
@@ -108,6 +108,27 @@ export function alertGroups(targets: ScrapeTargets): AlertGroup[] {
             summary: 'DAG {{ $labels.dag_id }} has failed runs',
             description:
               '{{ $value | humanize }} runs of DAG {{ $labels.dag_id }} failed in the last 15 minutes. See the run in the Airflow UI.',
+          },
+        },
+      ],
+    });
+  }
+  if (mlflow) {
+    const requests = (status: string) =>
+      `sum by (namespace) (rate(mlflow_http_request_total{namespace="${mlflow.namespace}"${status}}[5m]))`;
+    groups.push({
+      name: 'platform.mlflow',
+      rules: [
+        {
+          alert: 'MlflowServerErrors',
+          // prometheus_flask_exporter's request counter (`--expose-prometheus`), by HTTP status.
+          expr: `${requests(',status=~"5.."')} / ${requests('')} > 0.05`,
+          for: '10m',
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: 'MLflow answers {{ $value | humanizePercentage }} of requests with server errors',
+            description:
+              'More than 5% of MLflow requests failed with a 5xx status for 10 minutes: runs cannot log and the registry may be unreachable. Check the server logs, the database and S3.',
           },
         },
       ],

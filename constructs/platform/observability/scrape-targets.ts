@@ -23,8 +23,13 @@ export interface ScrapeTargets {
   readonly airflow?: { readonly namespace: string; readonly releaseName: string };
   /** The Kubeflow Spark operator's controller (`prometheus.metrics.enable`, port `metrics`). */
   readonly sparkOperator?: { readonly namespace: string; readonly releaseName: string };
-  /** The KServe controller manager, whose metrics sit behind kube-rbac-proxy on port `https`. */
+  /**
+   * The KServe controller manager, whose metrics sit behind kube-rbac-proxy on port `https` of the chart's
+   * Service `kserve-controller-manager-metrics-service` (label `control-plane: kserve-controller-manager`).
+   */
   readonly kserve?: { readonly namespace: string };
+  /** MLflow servers started with `--expose-prometheus` (the `Mlflow` construct does). */
+  readonly mlflow?: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>>; readonly port: string };
 }
 
 /** Strimzi names the port of both its metrics reporter and its JMX exporter `tcp-prometheus` (9404). */
@@ -33,7 +38,7 @@ const STRIMZI_METRICS_PORT = 'tcp-prometheus';
 /** ServiceMonitors and PodMonitors for the targets given, each in its target's namespace. */
 export function scrapeMonitors(targets: ScrapeTargets): KubernetesObject[] {
   const monitors: KubernetesObject[] = [];
-  const { kafka, airflow, sparkOperator, kserve } = targets;
+  const { kafka, airflow, sparkOperator, kserve, mlflow } = targets;
   if (kafka) {
     monitors.push({
       apiVersion: 'monitoring.coreos.com/v1',
@@ -95,6 +100,7 @@ export function scrapeMonitors(targets: ScrapeTargets): KubernetesObject[] {
       kind: 'ServiceMonitor',
       metadata: { name: 'kserve-controller-manager', namespace: kserve.namespace },
       spec: {
+        // Also matches the chart's `kserve-controller-manager-service`, whose one port has no name: no target there.
         selector: { matchLabels: { 'control-plane': 'kserve-controller-manager' } },
         namespaceSelector: { matchNames: [kserve.namespace] },
         endpoints: [
@@ -109,6 +115,18 @@ export function scrapeMonitors(targets: ScrapeTargets): KubernetesObject[] {
             tlsConfig: { insecureSkipVerify: true },
           },
         ],
+      },
+    });
+  }
+  if (mlflow) {
+    monitors.push({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PodMonitor',
+      metadata: { name: 'mlflow', namespace: mlflow.namespace },
+      spec: {
+        selector: { matchLabels: { ...mlflow.podLabels } },
+        namespaceSelector: { matchNames: [mlflow.namespace] },
+        podMetricsEndpoints: [{ port: mlflow.port, path: '/metrics', interval: '30s' }],
       },
     });
   }

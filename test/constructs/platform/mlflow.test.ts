@@ -193,6 +193,17 @@ describe('Mlflow', () => {
     });
   });
 
+  it('exposes Prometheus metrics in a writable directory, for the platform PodMonitor to scrape', () => {
+    const { mlflow } = build();
+    // The chart renders each extraArgs entry as --<kebab-case key>=<value>.
+    expect(mlflow.release.values.extraArgs).toEqual({ exposePrometheus: '/tmp/prometheus-metrics' });
+    // The chart's own switch would also add --expose-prometheus=/mlflow/metrics, on the read-only root filesystem.
+    expect(at(mlflow.release.values, 'serviceMonitor.enabled')).toBe(false);
+    expect(at(mlflow.release.values, 'securityContext.readOnlyRootFilesystem')).toBe(true);
+    expect(mlflow.podLabels).toEqual({ 'app.kubernetes.io/name': 'mlflow', 'app.kubernetes.io/instance': 'mlflow' });
+    expect(mlflow.metricsPortName).toBe(at(mlflow.release.values, 'service.containerPortName'));
+  });
+
   it('runs on the general pool, non-root under restricted Pod Security, with requests and limits', () => {
     const { values } = build().mlflow.release;
     expect(values.nodeSelector).toEqual(GENERAL.nodeSelector);
@@ -309,5 +320,8 @@ describe('Mlflow', () => {
     expect(attempt({ overrides: { service: { type: 'LoadBalancer' } } })).toThrow(/service.type must stay ClusterIP \(got LoadBalancer\)/);
     expect(attempt({ overrides: { ingress: { enabled: true } } })).toThrow(/ingress.enabled must stay false/);
     expect(attempt({ values: {} })).toThrow(/resources must set requests.cpu, requests.memory and limits.memory/);
+    expect(attempt({ overrides: { extraArgs: { exposePrometheus: '/mlflow/metrics' } } })).toThrow(
+      /extraArgs.exposePrometheus must stay '\/tmp\/prometheus-metrics'/,
+    );
   });
 });

@@ -24,6 +24,11 @@ const ALL_TARGETS: ScrapeTargets = {
   airflow: { namespace: 'airflow', releaseName: 'airflow' },
   sparkOperator: { namespace: 'spark-operator', releaseName: 'spark-operator' },
   kserve: { namespace: 'kserve' },
+  mlflow: {
+    namespace: 'mlflow',
+    podLabels: { 'app.kubernetes.io/name': 'mlflow', 'app.kubernetes.io/instance': 'mlflow' },
+    port: 'mlflow',
+  },
 };
 
 const SUBCHART_KEYS = KUBE_PROMETHEUS_SUBCHART_KEYS;
@@ -266,6 +271,11 @@ describe('Observability', () => {
     expect(kserve.metadata.namespace).toBe('kserve');
     expect(at(kserve.spec, 'endpoints.0')).toMatchObject({ port: 'https', scheme: 'https' });
 
+    const mlflow = find(manifests, 'PodMonitor', 'mlflow');
+    expect(mlflow.metadata.namespace).toBe('mlflow');
+    expect(mlflow.spec.selector).toEqual({ matchLabels: ALL_TARGETS.mlflow!.podLabels });
+    expect(at(mlflow.spec, 'podMetricsEndpoints.0')).toMatchObject({ port: 'mlflow', path: '/metrics' });
+
     for (const monitor of manifests.filter((m) => m.kind.endsWith('Monitor'))) {
       expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
       expect(at(monitor as HelmValues, 'spec.namespaceSelector.matchNames')).toEqual([monitor.metadata.namespace]);
@@ -335,6 +345,9 @@ describe('Observability', () => {
       expect(expr.KafkaUnderReplicatedPartitions).toContain('kafka_server_replicamanager_underreplicatedpartitions{namespace="kafka"}');
       expect(expr.KafkaConsumerGroupLag).toContain('kafka_consumergroup_lag{namespace="kafka"}) > 10000');
       expect(expr.AirflowDagRunFailed).toContain('af_agg_dagrun_duration_failed_count{namespace="airflow"}');
+      expect(expr.MlflowServerErrors).toBe(
+        'sum by (namespace) (rate(mlflow_http_request_total{namespace="mlflow",status=~"5.."}[5m])) / sum by (namespace) (rate(mlflow_http_request_total{namespace="mlflow"}[5m])) > 0.05',
+      );
       expect(expr.PodCrashLooping).toContain('kube_pod_container_status_restarts_total');
       expect(expr.NodeNotReady).toBe('kube_node_status_condition{job="kube-state-metrics",condition="Ready",status="true"} == 0');
     });
@@ -421,6 +434,12 @@ describe('Observability', () => {
     expect(
       attempt({ scrapeTargets: { kafka: { namespace: 'kafka', clusterName: 'platform', kafkaExporter: true, consumerLagThreshold: 0 } } }),
     ).toThrow(/consumerLagThreshold must be a positive whole number of messages \(got 0\)/);
+    expect(attempt({ scrapeTargets: { mlflow: { namespace: 'mlflow', podLabels: {}, port: 'mlflow' } } })).toThrow(
+      /scrapeTargets.mlflow.podLabels must select the MLflow pods/,
+    );
+    expect(attempt({ scrapeTargets: { mlflow: { ...ALL_TARGETS.mlflow!, port: '5000/TCP' } } })).toThrow(
+      /scrapeTargets.mlflow.port '5000\/TCP' must be a container port name/,
+    );
   });
 
   it('refuses values that would expose a UI, narrow the selectors or drop resources', () => {
