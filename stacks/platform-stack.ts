@@ -16,7 +16,7 @@ import { FeatureStore } from '../constructs/platform/feast';
 import { Mlflow } from '../constructs/platform/mlflow';
 import { LoadBalancerController, PlatformIngress } from '../constructs/platform/ingress';
 import { Observability } from '../constructs/platform/observability';
-import { CertManager, KServe, ModelServing } from '../constructs/platform/serving';
+import { CertManager, ExampleModel, KServe, ModelServing } from '../constructs/platform/serving';
 import { SparkApplications, SparkHistoryServer, SparkOperator } from '../constructs/platform/spark';
 import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
@@ -150,6 +150,8 @@ export class PlatformStack extends BaseStack {
   readonly featureStore: FeatureStore;
   readonly observability: Observability;
   readonly modelServing: ModelServing;
+  /** Present when `platform.serving.publishExampleModel` is on. */
+  readonly exampleModel?: ExampleModel;
   readonly ingress: PlatformIngress;
   readonly clusterAutoscaler: ClusterAutoscaler;
   readonly kafka: KafkaCluster;
@@ -363,6 +365,16 @@ export class PlatformStack extends BaseStack {
       region: aws.region,
       placement: this.placement.general,
     });
+    const { serving } = environment.platform;
+    // Trained with the runtime's own image, so the server unpickles it with the same library versions.
+    this.exampleModel = serving.publishExampleModel
+      ? new ExampleModel(this, 'ExampleModel', {
+          tracking: this.mlflow,
+          image: KServe.MLSERVER_IMAGE,
+          placement: this.placement.general,
+          dependsOn: [this.mlflow.release.release],
+        })
+      : undefined;
     this.modelServing = new ModelServing(this, 'ModelServing', {
       kserve,
       namespace: namespace(WORKLOADS.modelServing.namespace),
@@ -374,11 +386,13 @@ export class PlatformStack extends BaseStack {
       placement: this.placement.general,
       production,
       models: Object.fromEntries(
-        Object.entries(environment.platform.serving.models).map(([name, { artifactPath, ...model }]) => [
+        Object.entries(serving.models).map(([name, { artifactPath, ...model }]) => [
           name,
           { ...model, storageUri: `s3://${props.buckets.artifacts}/${artifactPath}` },
         ]),
       ),
+      // A model serving the example then starts with its files in place instead of retrying the download.
+      dependsOn: this.exampleModel ? [this.exampleModel.ready] : undefined,
     });
 
     const loadBalancerController = new LoadBalancerController(this, 'LoadBalancerController', {

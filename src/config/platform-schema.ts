@@ -108,6 +108,12 @@ export const platformSchema = z.strictObject({
   /** Models served by KServe, by name (a DNS-1035 label of at most 53 characters). */
   serving: z
     .strictObject({
+      /**
+       * Trains an iris classifier once, registers it in MLflow as `iris-example` and stores it at
+       * `mlflow/examples/iris/1` in the artifacts bucket, so a model entry can serve it from the first deploy.
+       * Signs in as the MLflow admin: not in production.
+       */
+      publishExampleModel: z.boolean().default(false),
       models: z
         .record(
           z.string().regex(/^[a-z]([-a-z0-9]{0,51}[a-z0-9])?$/, 'must be a DNS-1035 label of at most 53 characters'),
@@ -115,7 +121,7 @@ export const platformSchema = z.strictObject({
         )
         .default({}),
     })
-    .default({ models: {} }),
+    .default({ publishExampleModel: false, models: {} }),
   /** Prometheus: how long metrics are kept and the size of its volume. */
   observability: z
     .strictObject({
@@ -168,6 +174,11 @@ export function checkPlatformRules(
       fail([...path, 'minReplicas'], `production serves every model from at least 2 replicas (got ${model.minReplicas})`);
   }
   if (!production) return;
+  if (platform.serving.publishExampleModel)
+    fail(
+      ['platform', 'serving', 'publishExampleModel'],
+      'production does not publish the example model: its Job signs in as the MLflow admin',
+    );
   if (platform.kafka.brokers < 3)
     fail(['platform', 'kafka', 'brokers'], `production runs at least 3 brokers for replication factor 3 (got ${platform.kafka.brokers})`);
   for (const [path, replicas] of [

@@ -31,9 +31,16 @@ const CHECKS: Record<string, (values: HelmValues) => string[]> = {
     unknownKeys('aws-load-balancer-controller', values, ['podSecurityContext', 'securityContext']),
   'kserve-crd': (values) => unknownKeys('kserve-crd', values),
   'kserve-resources': (values) => unknownKeys('kserve-resources', values, ['kserve.storage.containerSecurityContext']),
-  // Not vendored (shared/charts has kserve-crd and kserve-resources only): the two keys we set are spelt out.
+  // Not vendored (shared/charts has kserve-crd and kserve-resources only): the keys we set are spelt out. Their
+  // layout is the chart's since v0.17 (`kserve.servingruntime.mlserver.{image,tag}`, 1.5.0 its default there).
   'kserve-runtime-configs': (values) =>
-    JSON.stringify(values) === JSON.stringify({ kserve: { servingruntime: { enabled: true }, llmisvcConfigs: { enabled: false } } })
+    JSON.stringify(values) ===
+    JSON.stringify({
+      kserve: {
+        servingruntime: { enabled: true, mlserver: { image: 'docker.io/seldonio/mlserver', tag: '1.5.0' } },
+        llmisvcConfigs: { enabled: false },
+      },
+    })
       ? []
       : [`unexpected values ${JSON.stringify(values)}: vendor the chart's values.yaml before setting more`],
   'kube-prometheus-stack': (values) => unknownKeys('kube-prometheus-stack', values, KUBE_PROMETHEUS_SUBCHART_KEYS),

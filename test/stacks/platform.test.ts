@@ -81,14 +81,36 @@ describe.each(['dev', 'staging', 'prod'])('%s platform stack', (env) => {
       spec: { rules?: { host: string }[] };
     }[];
     const ingresses = objects.filter((o) => o.kind === 'Ingress');
-    expect(ingresses.map((i) => i.spec.rules![0].host)).toEqual(
-      ['airflow', 'mlflow', 'grafana'].map((ui) => `${ui}.${env}.mlops.internal`),
-    );
+    // Then one host per served model: dev serves its example.
+    expect(ingresses.map((i) => i.spec.rules![0].host)).toEqual([
+      ...['airflow', 'mlflow', 'grafana'].map((ui) => `${ui}.${env}.mlops.internal`),
+      ...(env === 'dev' ? ['iris.models.dev.mlops.internal'] : []),
+    ]);
     for (const i of ingresses)
       expect(i.metadata.annotations).toMatchObject({
         'alb.ingress.kubernetes.io/scheme': 'internal',
         'alb.ingress.kubernetes.io/group.name': 'mlops-platform',
       });
+  });
+
+  it('publishes the example model in dev only, before the models that serve it', () => {
+    const example = Object.entries(releases).find(([id]) => id.startsWith('ExampleModel'));
+    const models = Object.entries(releases).find(([id]) => id.startsWith('ModelServing'))![1];
+    if (env !== 'dev') {
+      expect(example).toBeUndefined();
+      return;
+    }
+    const [id, release] = example!;
+    expect(release).toMatchObject({ name: 'example-model', wait_for_jobs: true });
+    expect(release.depends_on).toEqual([expect.stringMatching(/^helm_release\.Mlflow_Release/)]);
+    expect(models.depends_on).toContain(`helm_release.${id}`);
+    const [job] = parse((release.values as string[])[0]).manifests as { spec: unknown }[];
+    // The runtime's own image trains it, and the model entry reads the key it is stored under.
+    expect(JSON.stringify(job.spec)).toContain('"image":"docker.io/seldonio/mlserver:1.5.0"');
+    expect(JSON.stringify(job.spec)).toContain('{"name":"MODEL_URI","value":"mlflow-artifacts:/examples/iris/1"}');
+    const served = parse((models.values as string[])[0]).manifests as { kind: string; spec?: { predictor?: { model?: unknown } } }[];
+    const iris = served.find((o) => o.kind === 'InferenceService')!;
+    expect(JSON.stringify(iris.spec!.predictor!.model)).toMatch(/"storageUri":"s3:\/\/\$\{[^}]+\}\/mlflow\/examples\/iris\/1"/);
   });
 
   it('places control components on the general pool', () => {

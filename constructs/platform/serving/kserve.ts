@@ -25,6 +25,8 @@ export interface KServeProps {
 
 const REPOSITORY = 'oci://ghcr.io/kserve/charts';
 const VERSION = 'v0.20.0';
+/** MLServer, the runtime of `mlflow` models (and of v2 sklearn, xgboost and lightgbm), pinned. */
+const MLSERVER = { image: 'docker.io/seldonio/mlserver', tag: '1.5.0' } as const;
 
 /**
  * KServe (charts `kserve-crd`, `kserve-resources` and `kserve-runtime-configs` v0.20.0) in Standard mode:
@@ -37,6 +39,11 @@ export class KServe extends Construct {
   static readonly CHART = { repository: REPOSITORY, chart: 'kserve-resources', version: VERSION };
   /** Since v0.17 the ClusterServingRuntimes (sklearn, xgboost, MLServer for mlflow…) ship in their own chart. */
   static readonly RUNTIMES_CHART = { repository: REPOSITORY, chart: 'kserve-runtime-configs', version: VERSION };
+  /**
+   * The image of the `kserve-mlserver` runtime. Train pickled models (sklearn, mlflow's sklearn flavour) with
+   * its Python packages, or the server may fail to unpickle them (numpy and scikit-learn versions).
+   */
+  static readonly MLSERVER_IMAGE = `${MLSERVER.image}:${MLSERVER.tag}`;
   readonly namespace: string;
   readonly crds: HelmRelease;
   readonly release: HelmRelease;
@@ -79,7 +86,10 @@ export class KServe extends Construct {
       releaseName: 'kserve-runtime-configs',
       namespace: props.namespace,
       chart: KServe.RUNTIMES_CHART,
-      values: { computed: { kserve: { servingruntime: { enabled: true }, llmisvcConfigs: { enabled: false } } } },
+      // `kserve.servingruntime.<runtime>.{image,tag}` as in the chart since v0.17 (not vendored: see the tests).
+      values: {
+        computed: { kserve: { servingruntime: { enabled: true, mlserver: { ...MLSERVER } }, llmisvcConfigs: { enabled: false } } },
+      },
       dependsOn: [this.release.release],
     });
     this.ready = this.runtimes.release;

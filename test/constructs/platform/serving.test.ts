@@ -5,10 +5,12 @@ import { mergeValues, type HelmValues } from '../../../constructs/helm/values';
 import type { KubernetesObject, Placement } from '../../../constructs/kubernetes/objects';
 import {
   CertManager,
+  ExampleModel,
   inferenceService,
   KServe,
   ModelServing,
   type CertManagerProps,
+  type ExampleModelProps,
   type ModelDefaults,
   type ModelServingProps,
   type ModelSpec,
@@ -193,8 +195,13 @@ describe('KServe', () => {
     expect(runtimes.resource).toMatchObject({ chart: 'kserve-runtime-configs', version: 'v0.20.0' });
     expect(runtimes.resource.depends_on).toEqual([`helm_release.${controller.id}`]);
     expect(parse((runtimes.resource.values as string[])[0])).toEqual({
-      kserve: { servingruntime: { enabled: true }, llmisvcConfigs: { enabled: false } },
+      kserve: {
+        servingruntime: { enabled: true, mlserver: { image: 'docker.io/seldonio/mlserver', tag: '1.5.0' } },
+        llmisvcConfigs: { enabled: false },
+      },
     });
+    // What ExampleModel trains with, so its pickle matches the server's libraries.
+    expect(KServe.MLSERVER_IMAGE).toBe('docker.io/seldonio/mlserver:1.5.0');
   });
 
   it('runs in Standard mode with no ingress, gateway or Istio, on the general pool with resources', () => {
@@ -423,5 +430,98 @@ describe('ModelServing', () => {
     expect(attempt({ region: 'Ireland' })).toThrow(/region 'Ireland' must be an AWS region/);
     expect(attempt({ namespace: 'Model-Serving' })).toThrow(/namespace 'Model-Serving' must be a lower-case DNS label/);
     expect(attempt({ serviceAccountName: 'model_serving' })).toThrow(/serviceAccountName 'model_serving' must be a lower-case DNS label/);
+  });
+});
+
+describe('ExampleModel', () => {
+  const TRACKING = {
+    namespace: 'mlflow',
+    trackingUri: 'http://mlflow.mlflow.svc:5000',
+    adminSecretName: 'mlflow-admin',
+    artifactsPrefix: 'mlflow',
+  };
+  const make = (props: Partial<ExampleModelProps> = {}) => {
+    let example: ExampleModel | undefined;
+    const json = synthScope((scope) => {
+      example = new ExampleModel(scope, 'ExampleModel', { tracking: TRACKING, image: KServe.MLSERVER_IMAGE, placement: GENERAL, ...props });
+    });
+    return { example: example!, json };
+  };
+  type Job = KubernetesObject & { spec: HelmValues };
+  const jobOf = (example: ExampleModel) => example.release.manifests[0] as Job;
+
+  it('stores the model at a fixed key of the artifacts bucket and names its registered model', () => {
+    const { example } = make();
+    expect(example.registeredModelName).toBe('iris-example');
+    expect(example.artifactUri).toBe('mlflow-artifacts:/examples/iris/1');
+    // mlflow-artifacts:/ is the server's --artifacts-destination, s3://<bucket>/<prefix>.
+    expect(example.bucketKey).toBe('mlflow/examples/iris/1');
+    const moved = make({
+      artifactPath: 'demo/v2',
+      registeredModelName: 'demo',
+      tracking: { ...TRACKING, artifactsPrefix: 'tracking' },
+    }).example;
+    expect([moved.artifactUri, moved.bucketKey]).toEqual(['mlflow-artifacts:/demo/v2', 'tracking/demo/v2']);
+  });
+
+  it('runs one Job next to the server, signed in from the admin Secret, and waits for it', () => {
+    const { example, json } = make();
+    expect(example.release.manifests).toHaveLength(1);
+    const job = jobOf(example);
+    expect(job).toMatchObject({
+      kind: 'Job',
+      metadata: { namespace: 'mlflow', name: expect.stringMatching(/^example-model-[0-9a-f]{8}$/) },
+    });
+    const container = at(job.spec, 'template.spec.containers.0') as HelmValues;
+    expect(container.image).toBe('docker.io/seldonio/mlserver:1.5.0');
+    expect(container.env).toEqual(
+      expect.arrayContaining([
+        { name: 'MODEL_NAME', value: 'iris-example' },
+        { name: 'MODEL_URI', value: 'mlflow-artifacts:/examples/iris/1' },
+        { name: 'MLFLOW_TRACKING_URI', value: 'http://mlflow.mlflow.svc:5000' },
+        { name: 'MLFLOW_TRACKING_USERNAME', valueFrom: { secretKeyRef: { name: 'mlflow-admin', key: 'admin_username' } } },
+        { name: 'MLFLOW_TRACKING_PASSWORD', valueFrom: { secretKeyRef: { name: 'mlflow-admin', key: 'admin_password' } } },
+      ]),
+    );
+    const script = (container.command as string[])[2];
+    // Idempotent, trains offline (the dataset ships with scikit-learn), uploads through the proxy, registers.
+    expect(script).toContain(`search_model_versions(f"name='{name}'")`);
+    expect(script).toContain('load_iris(');
+    expect(script).toContain('get_artifact_repository(uri).log_artifacts(path)');
+    expect(script).toContain('create_model_version(name, source=uri, run_id=run.info.run_id)');
+    const release = releaseNamed(json, 'example-model').resource;
+    expect(release).toMatchObject({ namespace: 'mlflow', wait_for_jobs: true, timeout: 900 });
+  });
+
+  it('is restricted-Pod-Security compatible, on the given pool, with resources', () => {
+    const pod = at(jobOf(make().example).spec, 'template.spec') as HelmValues;
+    expect(pod).toMatchObject({
+      automountServiceAccountToken: false,
+      nodeSelector: GENERAL.nodeSelector,
+      tolerations: GENERAL.tolerations,
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    });
+    expect(at(pod, 'containers.0.securityContext')).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(at(pod, 'containers.0.volumeMounts')).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(at(pod, 'containers.0.resources')).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } });
+  });
+
+  it('renames its Job when what it does changes, since Jobs are immutable', () => {
+    const name = (props: Partial<ExampleModelProps>) => jobOf(make(props).example).metadata.name;
+    expect(name({})).toBe(name({}));
+    expect(name({ image: 'docker.io/seldonio/mlserver:1.6.1' })).not.toBe(name({}));
+    expect(name({ artifactPath: 'examples/iris/2' })).not.toBe(name({}));
+  });
+
+  it('rejects props it cannot deploy, naming the prop and the rule', () => {
+    const attempt = (props: Partial<ExampleModelProps>) => () => void make(props);
+    expect(attempt({ artifactPath: '/examples/iris/' })).toThrow(/artifactPath '\/examples\/iris\/' must be a relative path/);
+    expect(attempt({ registeredModelName: 'iris example' })).toThrow(/registeredModelName 'iris example' must be letters, digits/);
+    expect(attempt({ image: 'docker.io/seldonio/mlserver' })).toThrow(/image 'docker.io\/seldonio\/mlserver' must name a tag/);
+    expect(attempt({ tracking: { ...TRACKING, namespace: 'ML' } })).toThrow(/tracking.namespace 'ML' must be a lower-case DNS label/);
   });
 });
