@@ -17,7 +17,13 @@ import { Mlflow } from '../constructs/platform/mlflow';
 import { LoadBalancerController, PlatformIngress } from '../constructs/platform/ingress';
 import { Observability } from '../constructs/platform/observability';
 import { CertManager, ExampleModel, KServe, ModelServing } from '../constructs/platform/serving';
-import { SparkApplications, SparkHistoryServer, SparkOperator } from '../constructs/platform/spark';
+import {
+  SPARK_METRICS_LABELS,
+  SPARK_METRICS_PATHS,
+  SparkApplications,
+  SparkHistoryServer,
+  SparkOperator,
+} from '../constructs/platform/spark';
 import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
 import { BUCKET_PREFIXES } from './data-stack';
@@ -346,6 +352,7 @@ export class PlatformStack extends BaseStack {
         kafka: { namespace: this.kafka.namespace, clusterName: this.kafka.clusterName, kafkaExporter: true },
         airflow: { namespace: this.airflow.namespace, releaseName: this.airflow.releaseName },
         sparkOperator: { namespace: namespace('spark-operator'), releaseName: this.spark.operator.release.releaseName },
+        sparkJobs: { namespace: operator.jobNamespace, podLabels: SPARK_METRICS_LABELS, paths: Object.values(SPARK_METRICS_PATHS) },
         kserve: { namespace: namespace('kserve') },
         mlflow: { namespace: this.mlflow.namespace, podLabels: this.mlflow.podLabels, port: this.mlflow.metricsPortName },
       },

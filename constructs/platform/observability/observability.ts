@@ -262,7 +262,7 @@ function validate(where: string, props: ObservabilityProps, p: Resolved): void {
   if (props.grafanaAdminSecretName.trim() === '') fail('grafanaAdminSecretName must name a Secrets Manager secret');
   if (p.storeName.trim() === '') fail('storeName must name a ClusterSecretStore');
 
-  const { kafka, airflow, sparkOperator, kserve, mlflow } = p.scrapeTargets;
+  const { kafka, airflow, sparkOperator, sparkJobs, kserve, mlflow } = p.scrapeTargets;
   for (const [prop, value] of [
     ['scrapeTargets.kafka.namespace', kafka?.namespace],
     ['scrapeTargets.kafka.clusterName', kafka?.clusterName],
@@ -270,11 +270,16 @@ function validate(where: string, props: ObservabilityProps, p: Resolved): void {
     ['scrapeTargets.airflow.releaseName', airflow?.releaseName],
     ['scrapeTargets.sparkOperator.namespace', sparkOperator?.namespace],
     ['scrapeTargets.sparkOperator.releaseName', sparkOperator?.releaseName],
+    ['scrapeTargets.sparkJobs.namespace', sparkJobs?.namespace],
     ['scrapeTargets.kserve.namespace', kserve?.namespace],
     ['scrapeTargets.mlflow.namespace', mlflow?.namespace],
   ] as const) {
     if (value !== undefined) label(prop, value);
   }
+  for (const path of sparkJobs?.paths ?? []) {
+    if (!/^\/[\w/.-]*$/.test(path)) fail(`scrapeTargets.sparkJobs.paths: '${path}' must be an absolute URL path`);
+  }
+  if (sparkJobs?.paths.length === 0) fail('scrapeTargets.sparkJobs.paths must name at least one metrics path');
   if (mlflow) {
     if (Object.keys(mlflow.podLabels).length === 0) fail('scrapeTargets.mlflow.podLabels must select the MLflow pods: it is empty');
     if (!/^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/.test(mlflow.port))

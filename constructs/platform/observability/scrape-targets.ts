@@ -24,6 +24,15 @@ export interface ScrapeTargets {
   /** The Kubeflow Spark operator's controller (`prometheus.metrics.enable`, port `metrics`). */
   readonly sparkOperator?: { readonly namespace: string; readonly releaseName: string };
   /**
+   * Running Spark jobs: each driver serves its own and its executors' metrics on the UI port (`spark-ui`), at
+   * the paths the platform's job defaults configure (`SPARK_METRICS_PATHS`, on drivers with `SPARK_METRICS_LABELS`).
+   */
+  readonly sparkJobs?: {
+    readonly namespace: string;
+    readonly podLabels: Readonly<Record<string, string>>;
+    readonly paths: readonly string[];
+  };
+  /**
    * The KServe controller manager, whose metrics sit behind kube-rbac-proxy on port `https` of the chart's
    * Service `kserve-controller-manager-metrics-service` (label `control-plane: kserve-controller-manager`).
    */
@@ -38,7 +47,7 @@ const STRIMZI_METRICS_PORT = 'tcp-prometheus';
 /** ServiceMonitors and PodMonitors for the targets given, each in its target's namespace. */
 export function scrapeMonitors(targets: ScrapeTargets): KubernetesObject[] {
   const monitors: KubernetesObject[] = [];
-  const { kafka, airflow, sparkOperator, kserve, mlflow } = targets;
+  const { kafka, airflow, sparkOperator, sparkJobs, kserve, mlflow } = targets;
   if (kafka) {
     monitors.push({
       apiVersion: 'monitoring.coreos.com/v1',
@@ -91,6 +100,31 @@ export function scrapeMonitors(targets: ScrapeTargets): KubernetesObject[] {
         },
         namespaceSelector: { matchNames: [sparkOperator.namespace] },
         podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }],
+      },
+    });
+  }
+  if (sparkJobs) {
+    monitors.push({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PodMonitor',
+      metadata: { name: 'spark-drivers', namespace: sparkJobs.namespace },
+      spec: {
+        // `spark-role` and the port name are Spark's own on every driver pod; the rest picks configured jobs.
+        selector: { matchLabels: { 'spark-role': 'driver', ...sparkJobs.podLabels } },
+        namespaceSelector: { matchNames: [sparkJobs.namespace] },
+        podMetricsEndpoints: sparkJobs.paths.map((path) => ({
+          port: 'spark-ui',
+          path,
+          interval: '30s',
+          // The operator's `sparkoperator.k8s.io/app-name`: the SparkApplication the numbers belong to.
+          relabelings: [
+            {
+              sourceLabels: ['__meta_kubernetes_pod_label_sparkoperator_k8s_io_app_name'],
+              targetLabel: 'spark_application',
+              action: 'replace',
+            },
+          ],
+        })),
       },
     });
   }

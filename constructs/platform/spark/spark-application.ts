@@ -51,8 +51,23 @@ export function sparkJobConf(defaults: Pick<SparkJobDefaults, 'logsBucket' | 're
     'spark.driver.extraClassPath': S3A_CLASSPATH,
     'spark.executor.extraClassPath': S3A_CLASSPATH,
     ...s3aSparkConf(defaults.region),
+    ...SPARK_METRICS_CONF,
   };
 }
+
+/**
+ * Prometheus text on the driver's UI port (`spark-ui`, 4040): the driver's own metrics and every executor's,
+ * at these paths. Drivers of platform jobs carry {@link SPARK_METRICS_LABELS}, which the platform's PodMonitor
+ * selects; a job submitted otherwise (from a DAG) is scraped once it has the label and this configuration.
+ */
+export const SPARK_METRICS_PATHS = { driver: '/metrics/prometheus', executors: '/metrics/executors/prometheus' } as const;
+export const SPARK_METRICS_LABELS: Readonly<Record<string, string>> = { 'mlops-platform/metrics': 'spark' };
+
+const SPARK_METRICS_CONF: Record<string, string> = {
+  'spark.ui.prometheus.enabled': 'true',
+  'spark.metrics.conf.*.sink.prometheusServlet.class': 'org.apache.spark.metrics.sink.PrometheusServlet',
+  'spark.metrics.conf.*.sink.prometheusServlet.path': SPARK_METRICS_PATHS.driver,
+};
 
 /**
  * A `sparkoperator.k8s.io/v1beta2` SparkApplication for one job, with the platform's defaults: driver and
@@ -69,7 +84,7 @@ export function sparkApplication(name: string, spec: SparkApplicationSpec, defau
     coreLimit: String(resources.cores),
     memory: resources.memory,
     serviceAccount: defaults.serviceAccountName,
-    labels: { 'app.kubernetes.io/part-of': 'mlops-platform' },
+    labels: { 'app.kubernetes.io/part-of': 'mlops-platform', ...SPARK_METRICS_LABELS },
     nodeSelector: { ...defaults.placement.nodeSelector },
     tolerations: defaults.placement.tolerations.map((t) => ({ ...t })),
     podSecurityContext: sparkPodSecurityContext(),

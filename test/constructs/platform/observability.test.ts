@@ -23,6 +23,11 @@ const ALL_TARGETS: ScrapeTargets = {
   kafka: { namespace: 'kafka', clusterName: 'platform', kafkaExporter: true },
   airflow: { namespace: 'airflow', releaseName: 'airflow' },
   sparkOperator: { namespace: 'spark-operator', releaseName: 'spark-operator' },
+  sparkJobs: {
+    namespace: 'spark-jobs',
+    podLabels: { 'mlops-platform/metrics': 'spark' },
+    paths: ['/metrics/prometheus', '/metrics/executors/prometheus'],
+  },
   kserve: { namespace: 'kserve' },
   mlflow: {
     namespace: 'mlflow',
@@ -267,6 +272,14 @@ describe('Observability', () => {
     expect(at(spark.spec, 'selector.matchLabels')).toMatchObject({ 'app.kubernetes.io/component': 'controller' });
     expect(at(spark.spec, 'podMetricsEndpoints.0.port')).toBe('metrics');
 
+    const drivers = find(manifests, 'PodMonitor', 'spark-drivers');
+    expect(drivers.metadata.namespace).toBe('spark-jobs');
+    expect(drivers.spec.selector).toEqual({ matchLabels: { 'spark-role': 'driver', 'mlops-platform/metrics': 'spark' } });
+    expect((drivers.spec.podMetricsEndpoints as HelmValues[]).map((e) => [e.port, e.path])).toEqual([
+      ['spark-ui', '/metrics/prometheus'],
+      ['spark-ui', '/metrics/executors/prometheus'],
+    ]);
+
     const kserve = find(manifests, 'ServiceMonitor', 'kserve-controller-manager');
     expect(kserve.metadata.namespace).toBe('kserve');
     expect(at(kserve.spec, 'endpoints.0')).toMatchObject({ port: 'https', scheme: 'https' });
@@ -434,6 +447,12 @@ describe('Observability', () => {
     expect(
       attempt({ scrapeTargets: { kafka: { namespace: 'kafka', clusterName: 'platform', kafkaExporter: true, consumerLagThreshold: 0 } } }),
     ).toThrow(/consumerLagThreshold must be a positive whole number of messages \(got 0\)/);
+    expect(attempt({ scrapeTargets: { sparkJobs: { ...ALL_TARGETS.sparkJobs!, paths: [] } } })).toThrow(
+      /scrapeTargets.sparkJobs.paths must name at least one metrics path/,
+    );
+    expect(attempt({ scrapeTargets: { sparkJobs: { ...ALL_TARGETS.sparkJobs!, paths: ['metrics'] } } })).toThrow(
+      /scrapeTargets.sparkJobs.paths: 'metrics' must be an absolute URL path/,
+    );
     expect(attempt({ scrapeTargets: { mlflow: { namespace: 'mlflow', podLabels: {}, port: 'mlflow' } } })).toThrow(
       /scrapeTargets.mlflow.podLabels must select the MLflow pods/,
     );

@@ -12,6 +12,8 @@ import {
   SparkHistoryServer,
   SparkOperator,
   SPARK_IMAGE,
+  SPARK_METRICS_LABELS,
+  SPARK_METRICS_PATHS,
   type SparkApplicationSpec,
   type SparkHistoryServerProps,
   type SparkJobDefaults,
@@ -391,6 +393,9 @@ describe('sparkApplication', () => {
       'spark.executor.extraClassPath': '/opt/spark/s3a-jars/*',
       'spark.hadoop.fs.s3a.aws.credentials.provider': 'software.amazon.awssdk.auth.credentials.WebIdentityTokenFileCredentialsProvider',
       'spark.hadoop.fs.s3a.endpoint.region': 'eu-west-1',
+      'spark.ui.prometheus.enabled': 'true',
+      'spark.metrics.conf.*.sink.prometheusServlet.class': 'org.apache.spark.metrics.sink.PrometheusServlet',
+      'spark.metrics.conf.*.sink.prometheusServlet.path': '/metrics/prometheus',
     });
     expect(IRSA_CREDENTIALS_PROVIDER).toBe('software.amazon.awssdk.auth.credentials.WebIdentityTokenFileCredentialsProvider');
     expect([HADOOP_VERSION, AWS_SDK_BUNDLE_VERSION]).toEqual(['3.4.1', '2.24.6']);
@@ -409,6 +414,13 @@ describe('sparkApplication', () => {
       expect(pod.volumeMounts).toEqual([{ name: 's3a-jars', mountPath: '/opt/spark/s3a-jars', readOnly: true }]);
     }
     expect(spec.volumes).toEqual([{ name: 's3a-jars', emptyDir: { sizeLimit: '1Gi' } }]);
+  });
+
+  it('serves Prometheus metrics from the driver UI, on drivers labelled for the platform PodMonitor', () => {
+    // The servlet sink answers at the driver path; spark.ui.prometheus.enabled adds the executors' path.
+    expect(spec.sparkConf).toMatchObject({ 'spark.metrics.conf.*.sink.prometheusServlet.path': SPARK_METRICS_PATHS.driver });
+    expect(SPARK_METRICS_PATHS).toEqual({ driver: '/metrics/prometheus', executors: '/metrics/executors/prometheus' });
+    for (const role of ['driver', 'executor']) expect((spec[role] as { labels: unknown }).labels).toMatchObject(SPARK_METRICS_LABELS);
   });
 
   it('omits mainClass for Python jobs and takes the Spark version from an official image tag', () => {
