@@ -1,4 +1,4 @@
 export * from './alert-rules';
-export * from './kafka-dashboard';
+export * from './dashboards';
 export * from './observability';
 export * from './scrape-targets';

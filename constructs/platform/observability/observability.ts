@@ -6,7 +6,7 @@ import { requireResources, valueAt, type HelmValues } from '../../helm/values';
 import type { KubernetesObject, Placement } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secret';
 import { platformRules, REPLACED_DEFAULT_ALERTS } from './alert-rules';
-import { kafkaDashboard } from './kafka-dashboard';
+import { kafkaDashboard, workflowDashboard } from './dashboards';
 import { scrapeMonitors, type ScrapeTargets } from './scrape-targets';
 
 /** Props of {@link Observability}. */
@@ -70,7 +70,7 @@ const SELECTED = ['rule', 'serviceMonitor', 'podMonitor', 'probe', 'scrapeConfig
  * Cluster monitoring with kube-prometheus-stack 88.5.3: the Prometheus operator, Prometheus and Alertmanager
  * on encrypted persistent volumes, Grafana with the chart's dashboards and its admin login from Secrets
  * Manager, kube-state-metrics, and node-exporter on every node. Prometheus selects monitors and rules from
- * all namespaces; the platform's own monitors, alerts and a Kafka dashboard come in a release after the
+ * all namespaces; the platform's own monitors, alerts and dashboards (Kafka, workflows) come in a release after the
  * chart's (they need its CRDs). Everything is ClusterIP.
  */
 export class Observability extends Construct {
@@ -213,6 +213,8 @@ export class Observability extends Construct {
         ),
       );
     }
+    const workflows = workflowDashboard(`${releaseName}-dashboard-workflows`, namespace, scrapeTargets);
+    if (workflows) manifests.push(workflows);
     this.monitoring = new ManifestsRelease(this, 'Monitoring', {
       releaseName: `${releaseName}-platform`,
       namespace,

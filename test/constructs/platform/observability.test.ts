@@ -293,12 +293,51 @@ describe('Observability', () => {
       expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
       expect(at(monitor as HelmValues, 'spec.namespaceSelector.matchNames')).toEqual([monitor.metadata.namespace]);
     }
-    const dashboard = find(manifests, 'ConfigMap', 'monitoring-dashboard-kafka');
-    expect(dashboard.metadata.labels).toEqual({ grafana_dashboard: '1' });
-    const json = JSON.parse((dashboard as unknown as { data: Record<string, string> }).data['platform-kafka.json']) as {
-      panels: unknown[];
+  });
+
+  describe('dashboards', () => {
+    type Panel = { id: number; title: string; gridPos: { x: number; y: number }; targets: { expr: string }[] };
+    const dashboard = (manifests: KubernetesObject[], name: string, key: string) => {
+      const configMap = find(manifests, 'ConfigMap', name);
+      expect(configMap.metadata.labels).toEqual({ grafana_dashboard: '1' });
+      return JSON.parse((configMap as unknown as { data: Record<string, string> }).data[key]) as { uid: string; panels: Panel[] };
     };
-    expect(json.panels).toHaveLength(3);
+
+    it('show Kafka health and the workflow, on the metrics the monitors scrape', () => {
+      const { manifests } = build().observability.monitoring;
+      const kafka = dashboard(manifests, 'monitoring-dashboard-kafka', 'platform-kafka.json');
+      expect(kafka.panels.map((p) => p.title)).toEqual(['Under-replicated partitions', 'Bytes in per second', 'Consumer lag']);
+
+      const workflows = dashboard(manifests, 'monitoring-dashboard-workflows', 'platform-workflows.json');
+      expect(workflows.uid).toBe('platform-workflows');
+      const exprs = workflows.panels.map((p) => p.targets[0].expr);
+      expect(exprs).toEqual([
+        'sum by (dag_id) (increase(af_agg_dagrun_duration_success_count{namespace="airflow"}[1h]))',
+        'sum by (dag_id) (increase(af_agg_dagrun_duration_failed_count{namespace="airflow"}[1h]))',
+        'sum by (spark_application) (metrics_executor_activeTasks{namespace="spark-jobs"})',
+        'sum by (spark_application) (metrics_executor_memoryUsed_bytes{namespace="spark-jobs"})',
+        'sum by (status) (rate(mlflow_http_request_total{namespace="mlflow"}[5m]))',
+        'histogram_quantile(0.95, sum by (le) (rate(mlflow_http_request_duration_seconds_bucket{namespace="mlflow"}[5m])))',
+      ]);
+      // Two panels a row, ids unique.
+      expect(workflows.panels.map((p) => [p.id, p.gridPos.x, p.gridPos.y])).toEqual([
+        [1, 0, 0],
+        [2, 12, 0],
+        [3, 0, 8],
+        [4, 12, 8],
+        [5, 0, 16],
+        [6, 12, 16],
+      ]);
+    });
+
+    it('leave out panels, and whole dashboards, for components not scraped', () => {
+      const mlflowOnly = build({ scrapeTargets: { mlflow: ALL_TARGETS.mlflow } }).observability.monitoring.manifests;
+      const workflows = dashboard(mlflowOnly, 'monitoring-dashboard-workflows', 'platform-workflows.json');
+      expect(workflows.panels.map((p) => p.title)).toEqual(['MLflow requests by status', 'MLflow request latency (p95)']);
+      expect(mlflowOnly.some((m) => m.metadata.name === 'monitoring-dashboard-kafka')).toBe(false);
+      const kserveOnly = build({ scrapeTargets: { kserve: ALL_TARGETS.kserve } }).observability.monitoring.manifests;
+      expect(kserveOnly.filter((m) => m.kind === 'ConfigMap')).toEqual([]);
+    });
   });
 
   it('adds monitors only for the targets that exist', () => {
@@ -308,6 +347,7 @@ describe('Observability', () => {
     expect(airflowOnly.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual([
       'ServiceMonitor/airflow-statsd',
       'PrometheusRule/monitoring-platform',
+      'ConfigMap/monitoring-dashboard-workflows',
     ]);
   });
 
