@@ -120,9 +120,19 @@ const PLATFORM_FLOWS: Record<string, NamespaceFlows> = {
   'cert-manager': { ingress: [{ from: 'vpc', ports: [10250] }] },
   kserve: { ingress: [{ from: 'vpc', ports: [9443] }] },
   [WORKLOADS.loadBalancerController.namespace]: { ingress: [{ from: 'vpc', ports: [9443] }] },
-  [WORKLOADS.modelServing.namespace]: { ingress: [{ from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [8080] }] },
-  // Prometheus scrapes pods in every namespace and kubelets on the nodes, each on its own port.
-  monitoring: { ingress: [{ from: 'vpc', ports: [8080] }], egress: [{ to: 'vpc', ports: 'any' }] },
+  [WORKLOADS.modelServing.namespace]: {
+    ingress: [
+      // The load balancer's IP targets: each model server's HTTP port.
+      { from: 'vpc', ports: [8080] },
+      { from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [8080] },
+    ],
+  },
+  monitoring: {
+    // Grafana's container port behind the load balancer, and the operator's admission webhook (TLS port).
+    ingress: [{ from: 'vpc', ports: [3000, 10250] }],
+    // Prometheus scrapes pods in every namespace and kubelets on the nodes, each on its own port.
+    egress: [{ to: 'vpc', ports: 'any' }],
+  },
   [WORKLOADS.featureStore.namespace]: {
     ingress: [{ from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [6566] }],
     egress: [{ to: 'vpc', ports: [5432, 6379] }],

@@ -73,6 +73,37 @@ describe.each(['dev', 'staging', 'prod'])('%s platform stack', (env) => {
     expect(JSON.stringify(kafkaIngress.spec)).toMatch(/"spark-jobs".*"airflow".*"port":9093.*"port":8081/);
   });
 
+  it('admits the VPC only on the ports of load-balancer targets and of webhooks the control plane calls', () => {
+    const policies = Object.entries(releases).find(([id]) => id.startsWith('NetworkPolicies'))![1];
+    const objects = parse((policies.values as string[])[0]).manifests as {
+      metadata: { namespace: string };
+      spec: { ingress?: { from: { ipBlock?: { cidr: string } }[]; ports?: { port: number }[] }[] };
+    }[];
+    const fromVpc: Record<string, number[]> = {};
+    for (const policy of objects) {
+      for (const rule of policy.spec.ingress ?? []) {
+        if (!rule.from.some((peer) => peer.ipBlock)) continue;
+        const name = /Namespace-([a-z-]+)_Namespace/.exec(policy.metadata.namespace)![1];
+        fromVpc[name] = [...(fromVpc[name] ?? []), ...rule.ports!.map((p) => p.port)];
+      }
+    }
+    expect(fromVpc).toEqual({
+      // Load balancer targets: Airflow's API server, MLflow, Grafana (3000) and the model servers.
+      airflow: [8080],
+      mlflow: [5000],
+      monitoring: [3000, 10250],
+      'model-serving': [8080],
+      // Admission webhooks.
+      'external-secrets': [10250],
+      'cert-manager': [10250],
+      kserve: [9443],
+      'spark-operator': [9443],
+      'aws-load-balancer-controller': [9443],
+      // The Spark History Server UI.
+      'spark-jobs': [18080],
+    });
+  });
+
   it('puts the UIs behind one internal load balancer, each on its own host', () => {
     const ingress = Object.entries(releases).find(([id]) => id.startsWith('Ingress'))![1];
     const objects = parse((ingress.values as string[])[0]).manifests as {
