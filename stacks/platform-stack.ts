@@ -126,6 +126,8 @@ const PLATFORM_FLOWS: Record<string, NamespaceFlows> = {
       { from: 'vpc', ports: [8080] },
       { from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [8080] },
     ],
+    // Online inference looks features up in the feature server (a KServe transformer or the model itself).
+    egress: [{ to: [WORKLOADS.featureStore.namespace], ports: [6566] }],
   },
   monitoring: {
     // Grafana's container port behind the load balancer, and the operator's admission webhook (TLS port).
@@ -134,7 +136,7 @@ const PLATFORM_FLOWS: Record<string, NamespaceFlows> = {
     egress: [{ to: 'vpc', ports: 'any' }],
   },
   [WORKLOADS.featureStore.namespace]: {
-    ingress: [{ from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [6566] }],
+    ingress: [{ from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace, WORKLOADS.modelServing.namespace], ports: [6566] }],
     egress: [{ to: 'vpc', ports: [5432, 6379] }],
   },
   [WORKLOADS.sparkJobs.namespace]: {
