@@ -44,125 +44,123 @@ export interface ScrapeTargets {
 /** Strimzi names the port of both its metrics reporter and its JMX exporter `tcp-prometheus` (9404). */
 const STRIMZI_METRICS_PORT = 'tcp-prometheus';
 
+type Endpoint = Record<string, unknown>;
+
+/**
+ * A PodMonitor or ServiceMonitor in the target's namespace, selecting pods (or Services) there only.
+ * Prometheus selects monitors in every namespace.
+ */
+function monitor(
+  kind: 'PodMonitor' | 'ServiceMonitor',
+  name: string,
+  namespace: string,
+  matchLabels: Readonly<Record<string, string>>,
+  endpoints: Endpoint[],
+): KubernetesObject {
+  return {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind,
+    metadata: { name, namespace },
+    spec: {
+      selector: { matchLabels: { ...matchLabels } },
+      namespaceSelector: { matchNames: [namespace] },
+      [kind === 'PodMonitor' ? 'podMetricsEndpoints' : 'endpoints']: endpoints,
+    },
+  };
+}
+
+/** Copies a pod label into a target label (Prometheus spells the label name with underscores). */
+const podLabelAs = (podLabel: string, targetLabel: string) => ({
+  sourceLabels: [`__meta_kubernetes_pod_label_${podLabel.replace(/[^a-zA-Z0-9_]/g, '_')}`],
+  targetLabel,
+  action: 'replace',
+});
+
 /** ServiceMonitors and PodMonitors for the targets given, each in its target's namespace. */
 export function scrapeMonitors(targets: ScrapeTargets): KubernetesObject[] {
   const monitors: KubernetesObject[] = [];
   const { kafka, airflow, sparkOperator, sparkJobs, kserve, mlflow } = targets;
   if (kafka) {
-    monitors.push({
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PodMonitor',
-      metadata: { name: `${kafka.clusterName}-kafka`, namespace: kafka.namespace },
-      spec: {
-        // Every pod Strimzi runs for the cluster (nodes of all pools, and the Kafka Exporter when enabled);
-        // the entity operator has no metrics port, so it yields no target.
-        selector: { matchLabels: { 'strimzi.io/cluster': kafka.clusterName, 'strimzi.io/kind': 'Kafka' } },
-        namespaceSelector: { matchNames: [kafka.namespace] },
-        podMetricsEndpoints: [
+    // Every pod Strimzi runs for the cluster (nodes of all pools, and the Kafka Exporter when enabled);
+    // the entity operator has no metrics port, so it yields no target.
+    monitors.push(
+      monitor(
+        'PodMonitor',
+        `${kafka.clusterName}-kafka`,
+        kafka.namespace,
+        { 'strimzi.io/cluster': kafka.clusterName, 'strimzi.io/kind': 'Kafka' },
+        [
           {
             port: STRIMZI_METRICS_PORT,
             path: '/metrics',
             interval: '30s',
             relabelings: [
-              { sourceLabels: ['__meta_kubernetes_pod_label_strimzi_io_pool_name'], targetLabel: 'pool', action: 'replace' },
+              podLabelAs('strimzi.io/pool-name', 'pool'),
               { sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node_name', action: 'replace' },
             ],
           },
         ],
-      },
-    });
+      ),
+    );
   }
   if (airflow) {
-    monitors.push({
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'ServiceMonitor',
-      metadata: { name: `${airflow.releaseName}-statsd`, namespace: airflow.namespace },
-      spec: {
-        // Labels the Airflow chart puts on its statsd Service.
-        selector: { matchLabels: { tier: 'airflow', component: 'statsd', release: airflow.releaseName } },
-        namespaceSelector: { matchNames: [airflow.namespace] },
-        endpoints: [{ port: 'statsd-scrape', path: '/metrics', interval: '30s' }],
-      },
-    });
+    // Labels the Airflow chart puts on its statsd Service.
+    monitors.push(
+      monitor(
+        'ServiceMonitor',
+        `${airflow.releaseName}-statsd`,
+        airflow.namespace,
+        { tier: 'airflow', component: 'statsd', release: airflow.releaseName },
+        [{ port: 'statsd-scrape', path: '/metrics', interval: '30s' }],
+      ),
+    );
   }
   if (sparkOperator) {
-    monitors.push({
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PodMonitor',
-      metadata: { name: `${sparkOperator.releaseName}-controller`, namespace: sparkOperator.namespace },
-      spec: {
-        selector: {
-          matchLabels: {
-            'app.kubernetes.io/name': 'spark-operator',
-            'app.kubernetes.io/instance': sparkOperator.releaseName,
-            'app.kubernetes.io/component': 'controller',
-          },
-        },
-        namespaceSelector: { matchNames: [sparkOperator.namespace] },
-        podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }],
-      },
-    });
+    const labels = {
+      'app.kubernetes.io/name': 'spark-operator',
+      'app.kubernetes.io/instance': sparkOperator.releaseName,
+      'app.kubernetes.io/component': 'controller',
+    };
+    monitors.push(
+      monitor('PodMonitor', `${sparkOperator.releaseName}-controller`, sparkOperator.namespace, labels, [
+        { port: 'metrics', path: '/metrics', interval: '30s' },
+      ]),
+    );
   }
   if (sparkJobs) {
-    monitors.push({
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PodMonitor',
-      metadata: { name: 'spark-drivers', namespace: sparkJobs.namespace },
-      spec: {
-        // `spark-role` and the port name are Spark's own on every driver pod; the rest picks configured jobs.
-        selector: { matchLabels: { 'spark-role': 'driver', ...sparkJobs.podLabels } },
-        namespaceSelector: { matchNames: [sparkJobs.namespace] },
-        podMetricsEndpoints: sparkJobs.paths.map((path) => ({
-          port: 'spark-ui',
-          path,
-          interval: '30s',
-          // The operator's `sparkoperator.k8s.io/app-name`: the SparkApplication the numbers belong to.
-          relabelings: [
-            {
-              sourceLabels: ['__meta_kubernetes_pod_label_sparkoperator_k8s_io_app_name'],
-              targetLabel: 'spark_application',
-              action: 'replace',
-            },
-          ],
-        })),
-      },
-    });
+    // `spark-role` and the port name are Spark's own on every driver pod; the rest picks configured jobs. The
+    // operator's `sparkoperator.k8s.io/app-name` tells which SparkApplication the numbers belong to.
+    const endpoints = sparkJobs.paths.map((path) => ({
+      port: 'spark-ui',
+      path,
+      interval: '30s',
+      relabelings: [podLabelAs('sparkoperator.k8s.io/app-name', 'spark_application')],
+    }));
+    monitors.push(
+      monitor('PodMonitor', 'spark-drivers', sparkJobs.namespace, { 'spark-role': 'driver', ...sparkJobs.podLabels }, endpoints),
+    );
   }
   if (kserve) {
-    monitors.push({
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'ServiceMonitor',
-      metadata: { name: 'kserve-controller-manager', namespace: kserve.namespace },
-      spec: {
-        // Also matches the chart's `kserve-controller-manager-service`, whose one port has no name: no target there.
-        selector: { matchLabels: { 'control-plane': 'kserve-controller-manager' } },
-        namespaceSelector: { matchNames: [kserve.namespace] },
-        endpoints: [
-          {
-            // kube-rbac-proxy admits Prometheus's service-account token (the chart's ClusterRole grants GET on
-            // /metrics) and serves a self-signed certificate.
-            port: 'https',
-            scheme: 'https',
-            path: '/metrics',
-            interval: '30s',
-            bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
-            tlsConfig: { insecureSkipVerify: true },
-          },
-        ],
-      },
-    });
+    // Also matches the chart's `kserve-controller-manager-service`, whose one port has no name: no target there.
+    monitors.push(
+      monitor('ServiceMonitor', 'kserve-controller-manager', kserve.namespace, { 'control-plane': 'kserve-controller-manager' }, [
+        {
+          // kube-rbac-proxy admits Prometheus's service-account token (the chart's ClusterRole grants GET on
+          // /metrics) and serves a self-signed certificate.
+          port: 'https',
+          scheme: 'https',
+          path: '/metrics',
+          interval: '30s',
+          bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+          tlsConfig: { insecureSkipVerify: true },
+        },
+      ]),
+    );
   }
   if (mlflow) {
-    monitors.push({
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PodMonitor',
-      metadata: { name: 'mlflow', namespace: mlflow.namespace },
-      spec: {
-        selector: { matchLabels: { ...mlflow.podLabels } },
-        namespaceSelector: { matchNames: [mlflow.namespace] },
-        podMetricsEndpoints: [{ port: mlflow.port, path: '/metrics', interval: '30s' }],
-      },
-    });
+    monitors.push(
+      monitor('PodMonitor', 'mlflow', mlflow.namespace, mlflow.podLabels, [{ port: mlflow.port, path: '/metrics', interval: '30s' }]),
+    );
   }
   return monitors;
 }
