@@ -70,8 +70,8 @@ const SELECTED = ['rule', 'serviceMonitor', 'podMonitor', 'probe', 'scrapeConfig
  * Cluster monitoring with kube-prometheus-stack 88.5.3: the Prometheus operator, Prometheus and Alertmanager
  * on encrypted persistent volumes, Grafana with the chart's dashboards and its admin login from Secrets
  * Manager, kube-state-metrics, and node-exporter on every node. Prometheus selects monitors and rules from
- * all namespaces; the platform's own monitors, alerts and dashboards (Kafka, workflows) come in a release after the
- * chart's (they need its CRDs). Everything is ClusterIP.
+ * all namespaces; the platform's own monitors, alerts and dashboards (Kafka, workflows) come in a release
+ * after the chart's (they need its CRDs). Everything is ClusterIP.
  */
 export class Observability extends Construct {
   static readonly CHART = {
