@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import type { IGrantable, PolicyStatement } from '../iam/grantable';
 import { Role } from '../iam/role';
+import { irsaAnnotations } from '../kubernetes/objects';
 import type { IOidcCluster } from './eks-cluster';
 
 /** Props of {@link WorkloadIdentity}. */
@@ -62,7 +63,7 @@ export class WorkloadIdentity extends Construct implements IGrantable {
 
   /** The annotation that binds a service account to this identity. */
   get serviceAccountAnnotations(): Record<string, string> {
-    return { 'eks.amazonaws.com/role-arn': this.roleArn };
+    return irsaAnnotations(this.roleArn);
   }
 
   addToPolicy(policyId: string, statements: PolicyStatement[]): void {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** The parts of a Kubernetes object every kind shares; the rest is the kind's own. */
 export interface KubernetesObject {
   readonly apiVersion: string;
@@ -49,4 +51,40 @@ export function zoneSpread(labels: Record<string, string>): Record<string, unkno
   return [
     { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
   ];
+}
+
+/** The annotation that binds a service account to an IAM role (IRSA); EKS's webhook then projects its token. */
+export function irsaAnnotations(roleArn: string): Record<string, string> {
+  return { 'eks.amazonaws.com/role-arn': roleArn };
+}
+
+/**
+ * A service account bound to an IAM role. Its Kubernetes token is not mounted unless the workload calls the
+ * Kubernetes API (`kubernetesApi`): the IRSA webhook projects a token of its own for AWS.
+ */
+export function irsaServiceAccount(
+  name: string,
+  namespace: string,
+  roleArn: string,
+  options: { readonly annotations?: Record<string, string>; readonly kubernetesApi?: boolean } = {},
+): KubernetesObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name, namespace, annotations: { ...irsaAnnotations(roleArn), ...options.annotations } },
+    ...(options.kubernetesApi ? {} : { automountServiceAccountToken: false }),
+  };
+}
+
+/**
+ * A container's part of Pod Security `restricted`, on a read-only root filesystem; the pod's security
+ * context adds non-root and the seccomp profile.
+ */
+export function readOnlyContainerSecurity(): Record<string, unknown> {
+  return { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+}
+
+/** SHA-256 of a value's JSON, in hex: names and annotations that change exactly when the value does. */
+export function contentDigest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
 }

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { HelmRelease } from '../helm/helm-release';
 import { ManifestsRelease } from '../helm/manifests-release';
 import { mergeValues, requireResources, valueAt, type HelmValues } from '../helm/values';
-import { zoneSpread, type Placement } from '../kubernetes/objects';
+import { irsaAnnotations, zoneSpread, type Placement } from '../kubernetes/objects';
 import { podSecurityValues } from './airflow-pod-security';
 import { airflowSecretNames, airflowSecrets, type AirflowSecretNames } from './airflow-secrets';
 import { sparkAccess } from './airflow-spark-access';
@@ -223,7 +223,7 @@ export class Airflow extends Construct {
       podDisruptionBudget: { enabled: highlyAvailable, config: { maxUnavailable: 1 } },
       topologySpreadConstraints: highlyAvailable ? zoneSpread({ tier: 'airflow', component, release: releaseName }) : [],
     });
-    const irsa = { 'eks.amazonaws.com/role-arn': props.roleArn };
+    const irsa = irsaAnnotations(props.roleArn);
     // Only components that call the Kubernetes API get its token; the IRSA webhook projects its own for AWS.
     const serviceAccount = (name: string, aws: boolean, kubernetesApi: boolean) => ({
       serviceAccount: { create: true, name, automountServiceAccountToken: kubernetesApi, annotations: aws ? irsa : {} },

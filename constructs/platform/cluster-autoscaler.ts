@@ -2,7 +2,7 @@ import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import type { PolicyStatement } from '../iam/grantable';
 import { ManifestsRelease } from '../helm/manifests-release';
-import type { KubernetesObject, Placement } from '../kubernetes/objects';
+import { irsaServiceAccount, readOnlyContainerSecurity, type KubernetesObject, type Placement } from '../kubernetes/objects';
 
 /** Cluster Autoscaler release line for each Kubernetes minor: they are released together. */
 const IMAGE = 'registry.k8s.io/autoscaling/cluster-autoscaler';
@@ -86,11 +86,7 @@ export class ClusterAutoscaler extends Construct {
     });
     const read = ['get', 'list', 'watch'];
     const manifests: KubernetesObject[] = [
-      {
-        apiVersion: 'v1',
-        kind: 'ServiceAccount',
-        metadata: { name: serviceAccountName, namespace, annotations: { 'eks.amazonaws.com/role-arn': props.roleArn } },
-      },
+      irsaServiceAccount(serviceAccountName, namespace, props.roleArn, { kubernetesApi: true }),
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRole',
@@ -164,7 +160,7 @@ export class ClusterAutoscaler extends Construct {
                   ],
                   env: [{ name: 'AWS_REGION', value: props.region }],
                   resources: { requests: { cpu: '100m', memory: '300Mi' }, limits: { memory: '600Mi' } },
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                  securityContext: readOnlyContainerSecurity(),
                 },
               ],
             },

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../helm/manifests-release';
-import type { KubernetesObject, Placement } from '../kubernetes/objects';
+import { contentDigest, readOnlyContainerSecurity, type KubernetesObject, type Placement } from '../kubernetes/objects';
 import { externalSecret } from './external-secret';
 
 /** One consumer's database and login. */
@@ -105,10 +104,7 @@ export class DatabaseBootstrap extends Construct {
     });
     // Jobs are immutable: a new name per set of logins makes Helm run a new one when it changes.
     // Only what is known at synthesis: secret names may be tokens, whose text changes with unrelated code.
-    const digest = createHash('sha256')
-      .update(JSON.stringify({ image, logins: names.map((n) => [n, props.logins[n].database]), SCRIPT }))
-      .digest('hex')
-      .slice(0, 8);
+    const digest = contentDigest({ image, logins: names.map((n) => [n, props.logins[n].database]), SCRIPT }).slice(0, 8);
     const job: KubernetesObject = {
       apiVersion: 'batch/v1',
       kind: 'Job',
@@ -140,7 +136,7 @@ export class DatabaseBootstrap extends Construct {
                   ...loginEnv,
                 ],
                 resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                securityContext: readOnlyContainerSecurity(),
               },
             ],
           },

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { HelmRelease } from '../helm/helm-release';
 import { ManifestsRelease } from '../helm/manifests-release';
 import type { HelmValues } from '../helm/values';
-import { zoneSpread, type Placement } from '../kubernetes/objects';
+import { irsaAnnotations, zoneSpread, type Placement } from '../kubernetes/objects';
 
 /** Props of {@link ExternalSecretsOperator}. */
 export interface ExternalSecretsOperatorProps {
@@ -57,7 +57,7 @@ export class ExternalSecretsOperator extends Construct {
         ...props.values,
         computed: {
           global: { nodeSelector: props.placement.nodeSelector, tolerations: props.placement.tolerations },
-          serviceAccount: { name: this.serviceAccountName, annotations: { 'eks.amazonaws.com/role-arn': props.roleArn } },
+          serviceAccount: { name: this.serviceAccountName, annotations: irsaAnnotations(props.roleArn) },
           ...perComponent('external-secrets'),
           webhook: perComponent('external-secrets-webhook'),
           certController: perComponent('external-secrets-cert-controller'),

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { HelmRelease } from '../helm/helm-release';
 import { ManifestsRelease } from '../helm/manifests-release';
 import { requireResources, type HelmValues } from '../helm/values';
-import type { KubernetesObject, Placement } from '../kubernetes/objects';
+import { irsaAnnotations, type KubernetesObject, type Placement } from '../kubernetes/objects';
 import { externalSecret } from './external-secret';
 
 /** Props of {@link Mlflow}. */
@@ -179,7 +179,7 @@ export class Mlflow extends Construct {
         name: this.serviceAccountName,
         // The IRSA webhook mounts its own token; MLflow never calls the Kubernetes API.
         automount: false,
-        annotations: { 'eks.amazonaws.com/role-arn': props.roleArn },
+        annotations: irsaAnnotations(props.roleArn),
       },
       // The chart's targetPort follows the container port name; one number everywhere keeps port-forwards obvious.
       service: {

@@ -1,8 +1,15 @@
-import { createHash } from 'node:crypto';
 import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { zoneSpread, type KubernetesObject, type Placement, type Resources } from '../../kubernetes/objects';
+import {
+  contentDigest,
+  irsaServiceAccount,
+  readOnlyContainerSecurity,
+  zoneSpread,
+  type KubernetesObject,
+  type Placement,
+  type Resources,
+} from '../../kubernetes/objects';
 import { externalSecret } from '../external-secret';
 import { CONFIG_ENV, renderFeatureStoreConfig } from './feature-store-config';
 
@@ -146,13 +153,8 @@ export class FeatureStore extends Construct {
             [CONFIG_ENV.redisPassword]: { key: props.cacheAuthSecretName, property: 'auth_token' },
           },
         }),
-        {
-          apiVersion: 'v1',
-          kind: 'ServiceAccount',
-          metadata: { name: r.serviceAccountName, namespace, annotations: { 'eks.amazonaws.com/role-arn': props.roleArn } },
-          // The IRSA webhook mounts its own token; Feast never calls the Kubernetes API.
-          automountServiceAccountToken: false,
-        },
+        // Feast never calls the Kubernetes API.
+        irsaServiceAccount(r.serviceAccountName, namespace, props.roleArn),
         {
           apiVersion: 'v1',
           kind: 'ConfigMap',
@@ -166,9 +168,7 @@ export class FeatureStore extends Construct {
     const labels = { 'app.kubernetes.io/name': 'feast', 'app.kubernetes.io/component': 'feature-server' };
     const highlyAvailable = r.replicas >= 2;
     // Only what is known at synthesis: token text changes with unrelated code and would restart pods for nothing.
-    const configDigest = createHash('sha256')
-      .update(JSON.stringify([r.project, r.databaseName, r.databasePort, r.cachePort]))
-      .digest('hex');
+    const configDigest = contentDigest([r.project, r.databaseName, r.databasePort, r.cachePort]);
     const pod = (container: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
       serviceAccountName: r.serviceAccountName,
       nodeSelector: props.placement.nodeSelector,
@@ -201,11 +201,7 @@ export class FeatureStore extends Construct {
             { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
             { name: 'tmp', mountPath: '/tmp' },
           ],
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ['ALL'] },
-          },
+          securityContext: readOnlyContainerSecurity(),
           ...container,
         },
       ],

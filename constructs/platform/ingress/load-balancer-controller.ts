@@ -2,7 +2,7 @@ import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease } from '../../helm/helm-release';
 import { requireResources, type HelmValues } from '../../helm/values';
-import { zoneSpread, type Placement } from '../../kubernetes/objects';
+import { irsaAnnotations, zoneSpread, type Placement } from '../../kubernetes/objects';
 
 /** Props of {@link LoadBalancerController}. */
 export interface LoadBalancerControllerProps {
@@ -84,7 +84,7 @@ export class LoadBalancerController extends Construct implements ILoadBalancerCo
       serviceAccount: {
         create: true,
         name: this.serviceAccountName,
-        annotations: { 'eks.amazonaws.com/role-arn': props.roleArn },
+        annotations: irsaAnnotations(props.roleArn),
       },
       nodeSelector: props.placement.nodeSelector,
       tolerations: props.placement.tolerations,

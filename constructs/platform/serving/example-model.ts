@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import type { KubernetesObject, Placement } from '../../kubernetes/objects';
+import { contentDigest, readOnlyContainerSecurity, type KubernetesObject, type Placement } from '../../kubernetes/objects';
 import { check, checkLabel } from './validation';
 
 /** What the example needs of the tracking server (the `Mlflow` construct has it all). */
@@ -101,10 +100,7 @@ export class ExampleModel extends Construct {
 
     const fromAdmin = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: tracking.adminSecretName, key } } });
     // Jobs are immutable: a new name whenever what it does changes.
-    const digest = createHash('sha256')
-      .update(JSON.stringify({ image: props.image, name: this.registeredModelName, uri: this.artifactUri, SCRIPT }))
-      .digest('hex')
-      .slice(0, 8);
+    const digest = contentDigest({ image: props.image, name: this.registeredModelName, uri: this.artifactUri, SCRIPT }).slice(0, 8);
     const job: KubernetesObject = {
       apiVersion: 'batch/v1',
       kind: 'Job',
@@ -136,11 +132,7 @@ export class ExampleModel extends Construct {
                   { name: 'MPLCONFIGDIR', value: '/tmp' },
                 ],
                 resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                },
+                securityContext: readOnlyContainerSecurity(),
                 volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
               },
             ],

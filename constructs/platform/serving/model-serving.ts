@@ -1,7 +1,7 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import type { KubernetesObject, Placement } from '../../kubernetes/objects';
+import { irsaServiceAccount, type KubernetesObject, type Placement } from '../../kubernetes/objects';
 import { inferenceService, predictorLabels, predictorUrl, type ModelSpec } from './inference-service';
 import type { KServe } from './kserve';
 import { checkLabel, checkRegion, checkRoleArn } from './validation';
@@ -72,25 +72,17 @@ export class ModelServing extends Construct {
 
     const defaults = { namespace: props.namespace, serviceAccountName: this.serviceAccountName, placement: props.placement, production };
     const manifests: KubernetesObject[] = [
-      {
-        apiVersion: 'v1',
-        kind: 'ServiceAccount',
-        metadata: {
-          name: this.serviceAccountName,
-          namespace: props.namespace,
-          annotations: {
-            'eks.amazonaws.com/role-arn': props.roleArn,
-            // Read by KServe's credential builder when the account carries an IRSA role: it sets S3_ENDPOINT,
-            // AWS_ENDPOINT_URL, S3_USE_HTTPS and AWS_REGION on the storage initializer; the EKS webhook adds the token.
-            'serving.kserve.io/s3-endpoint': `s3.${props.region}.amazonaws.com`,
-            'serving.kserve.io/s3-usehttps': '1',
-            'serving.kserve.io/s3-region': props.region,
-            'serving.kserve.io/s3-useanoncredential': 'false',
-          },
+      // Model servers never call the Kubernetes API.
+      irsaServiceAccount(this.serviceAccountName, props.namespace, props.roleArn, {
+        // Read by KServe's credential builder when the account carries an IRSA role: it sets S3_ENDPOINT,
+        // AWS_ENDPOINT_URL, S3_USE_HTTPS and AWS_REGION on the storage initializer; the EKS webhook adds the token.
+        annotations: {
+          'serving.kserve.io/s3-endpoint': `s3.${props.region}.amazonaws.com`,
+          'serving.kserve.io/s3-usehttps': '1',
+          'serving.kserve.io/s3-region': props.region,
+          'serving.kserve.io/s3-useanoncredential': 'false',
         },
-        // Model servers never call the Kubernetes API; the IRSA token is a projected volume of its own.
-        automountServiceAccountToken: false,
-      },
+      }),
       ...Object.entries(models).flatMap(([name, spec]) => [
         inferenceService(name, spec, defaults),
         // KServe creates no disruption budget of its own.

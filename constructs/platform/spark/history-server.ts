@@ -1,7 +1,7 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { zoneSpread, type KubernetesObject, type Placement, type Resources } from '../../kubernetes/objects';
+import { irsaServiceAccount, zoneSpread, type KubernetesObject, type Placement, type Resources } from '../../kubernetes/objects';
 import { sparkContainerSecurityContext, sparkPodSecurityContext } from './pod-security';
 import { eventLogDir, fetchS3aJarsContainer, S3A_CLASSPATH, s3aJarsMount, s3aJarsVolume, s3aSparkConf } from './s3a';
 import { check, checkBucket, checkNamespace, checkRegion, checkRoleArn, DNS_LABEL, SPARK_MEMORY } from './validation';
@@ -100,17 +100,8 @@ export class SparkHistoryServer extends Construct {
     };
 
     const manifests: KubernetesObject[] = [
-      {
-        apiVersion: 'v1',
-        kind: 'ServiceAccount',
-        metadata: {
-          name: this.serviceAccountName,
-          namespace: props.namespace,
-          annotations: { 'eks.amazonaws.com/role-arn': props.roleArn },
-        },
-        // The IRSA webhook projects its own token; the server never calls the Kubernetes API.
-        automountServiceAccountToken: false,
-      },
+      // The server never calls the Kubernetes API.
+      irsaServiceAccount(this.serviceAccountName, props.namespace, props.roleArn),
       {
         apiVersion: 'apps/v1',
         kind: 'Deployment',

@@ -2,7 +2,7 @@ import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease } from '../../helm/helm-release';
 import { requireResources, type HelmValues } from '../../helm/values';
-import type { Placement } from '../../kubernetes/objects';
+import { irsaAnnotations, type Placement } from '../../kubernetes/objects';
 import { sparkPodSecurityContext } from './pod-security';
 import { checkNamespace, checkRoleArn } from './validation';
 
@@ -103,7 +103,7 @@ export class SparkOperator extends Construct implements ISparkOperator {
             serviceAccount: {
               create: true,
               name: this.serviceAccountName,
-              annotations: { 'eks.amazonaws.com/role-arn': props.jobRoleArn },
+              annotations: irsaAnnotations(props.jobRoleArn),
             },
             rbac: { create: true },
           },
