@@ -24,6 +24,9 @@ export interface ValuesLayers {
   readonly overrides?: HelmValues;
 }
 
+/** The two file layers (`values/<chart>.yaml` and its environment overlay) a component construct takes. */
+export type ValuesFiles = Pick<ValuesLayers, 'file' | 'environment'>;
+
 /** Props of {@link HelmRelease}. */
 export interface HelmReleaseProps {
   readonly releaseName: string;

@@ -1,6 +1,6 @@
 import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease } from '../helm/helm-release';
+import { HelmRelease, type ValuesFiles } from '../helm/helm-release';
 import { ManifestsRelease } from '../helm/manifests-release';
 import { mergeValues, requireResources, valueAt, type HelmValues } from '../helm/values';
 import { irsaAnnotations, zoneSpread, type Placement } from '../kubernetes/objects';
@@ -42,7 +42,7 @@ export interface AirflowServiceAccounts {
 export interface AirflowProps {
   readonly namespace: string;
   /** `values/airflow.yaml` and the environment's overlay. */
-  readonly values: { readonly file?: HelmValues; readonly environment?: HelmValues };
+  readonly values: ValuesFiles;
   /** Last word on the chart's values. @default none */
   readonly overrides?: HelmValues;
   /** Also the prefix of every object and service account name. @default 'airflow' */

@@ -1,15 +1,14 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease } from '../helm/helm-release';
+import { HelmRelease, type ValuesFiles } from '../helm/helm-release';
 import { ManifestsRelease } from '../helm/manifests-release';
-import type { HelmValues } from '../helm/values';
 import { irsaAnnotations, zoneSpread, type Placement } from '../kubernetes/objects';
 
 /** Props of {@link ExternalSecretsOperator}. */
 export interface ExternalSecretsOperatorProps {
   readonly namespace: string;
   /** `values/external-secrets.yaml` and the environment's overlay. */
-  readonly values: { readonly file?: HelmValues; readonly environment?: HelmValues };
+  readonly values: ValuesFiles;
   /** IRSA role allowed to read exactly the platform's secrets. */
   readonly roleArn: string;
   readonly region: string;

@@ -1,6 +1,6 @@
 import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease } from '../helm/helm-release';
+import { HelmRelease, type ValuesFiles } from '../helm/helm-release';
 import { ManifestsRelease } from '../helm/manifests-release';
 import { requireResources, type HelmValues } from '../helm/values';
 import { irsaAnnotations, type KubernetesObject, type Placement } from '../kubernetes/objects';
@@ -10,7 +10,7 @@ import { externalSecret } from './external-secret';
 export interface MlflowProps {
   readonly namespace: string;
   /** `values/mlflow.yaml` and the environment's overlay. */
-  readonly values: { readonly file?: HelmValues; readonly environment?: HelmValues };
+  readonly values: ValuesFiles;
   /** Last word on the chart's values. @default none */
   readonly overrides?: HelmValues;
   /** @default 'mlflow' */

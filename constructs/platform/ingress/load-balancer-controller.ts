@@ -1,6 +1,6 @@
 import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease } from '../../helm/helm-release';
+import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
 import { requireResources, type HelmValues } from '../../helm/values';
 import { irsaAnnotations, zoneSpread, type Placement } from '../../kubernetes/objects';
 
@@ -12,7 +12,7 @@ export interface LoadBalancerControllerProps {
    */
   readonly namespace: string;
   /** `values/aws-load-balancer-controller.yaml` and the environment's overlay. */
-  readonly values: { readonly file?: HelmValues; readonly environment?: HelmValues };
+  readonly values: ValuesFiles;
   /** Last word on the chart's values. @default none */
   readonly overrides?: HelmValues;
   /** @default 'aws-load-balancer-controller' */

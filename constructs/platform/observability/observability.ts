@@ -1,6 +1,6 @@
 import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease } from '../../helm/helm-release';
+import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import { requireResources, valueAt, type HelmValues } from '../../helm/values';
 import type { KubernetesObject, Placement } from '../../kubernetes/objects';
@@ -13,7 +13,7 @@ import { scrapeMonitors, type ScrapeTargets } from './scrape-targets';
 export interface ObservabilityProps {
   readonly namespace: string;
   /** `values/kube-prometheus-stack.yaml` and the environment's overlay. */
-  readonly values: { readonly file?: HelmValues; readonly environment?: HelmValues };
+  readonly values: ValuesFiles;
   /** Last word on the chart's values. @default none */
   readonly overrides?: HelmValues;
   /** Also the chart's `fullnameOverride`, so Services are `<releaseName>-prometheus` etc. @default 'monitoring' */

@@ -1,6 +1,6 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease } from '../../helm/helm-release';
+import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
 import { requireResources, type HelmValues } from '../../helm/values';
 import { zoneSpread, type Placement } from '../../kubernetes/objects';
 
@@ -8,7 +8,7 @@ import { zoneSpread, type Placement } from '../../kubernetes/objects';
 export interface CertManagerProps {
   readonly namespace: string;
   /** `values/cert-manager.yaml` and the environment's overlay. */
-  readonly values: { readonly file?: HelmValues; readonly environment?: HelmValues };
+  readonly values: ValuesFiles;
   /** Last word on the chart's values. @default none */
   readonly overrides?: HelmValues;
   /** The `general` node pool. */

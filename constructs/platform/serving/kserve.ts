@@ -1,6 +1,6 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease } from '../../helm/helm-release';
+import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
 import { requireResources, type HelmValues } from '../../helm/values';
 import type { Placement } from '../../kubernetes/objects';
 import type { CertManager } from './cert-manager';
@@ -10,7 +10,7 @@ import { checkRegion } from './validation';
 export interface KServeProps {
   readonly namespace: string;
   /** `values/kserve-resources.yaml` and the environment's overlay. */
-  readonly values: { readonly file?: HelmValues; readonly environment?: HelmValues };
+  readonly values: ValuesFiles;
   /** Last word on the kserve-resources values. @default none */
   readonly overrides?: HelmValues;
   /** Issues the controller's webhook certificate; its release must exist first. */

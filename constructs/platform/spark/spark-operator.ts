@@ -1,6 +1,6 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease } from '../../helm/helm-release';
+import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
 import { requireResources, type HelmValues } from '../../helm/values';
 import { irsaAnnotations, type Placement } from '../../kubernetes/objects';
 import { sparkPodSecurityContext } from './pod-security';
@@ -21,7 +21,7 @@ export interface SparkOperatorProps {
   /** Namespace of the controller and the webhook. */
   readonly namespace: string;
   /** `values/spark-operator.yaml` and the environment's overlay. */
-  readonly values: { readonly file?: HelmValues; readonly environment?: HelmValues };
+  readonly values: ValuesFiles;
   /** Last word on the chart's values. @default none */
   readonly overrides?: HelmValues;
   /** @default 'spark-operator' */
