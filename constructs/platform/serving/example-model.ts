@@ -2,18 +2,14 @@ import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import { contentDigest, readOnlyContainerSecurity, type KubernetesObject, type Placement } from '../../kubernetes/objects';
+import type { Mlflow } from '../mlflow';
 import { check, checkLabel } from './validation';
 
-/** What the example needs of the tracking server (the `Mlflow` construct has it all). */
-export interface ExampleModelTracking {
-  /** The Job runs here, next to the server, so the namespace's own-pods network policy lets it through. */
-  readonly namespace: string;
-  readonly trackingUri: string;
-  /** Secret with `admin_username` and `admin_password` in {@link namespace}. */
-  readonly adminSecretName: string;
-  /** Key prefix of `mlflow-artifacts:/` in the artifacts bucket. */
-  readonly artifactsPrefix: string;
-}
+/**
+ * What the example needs of the tracking server. The Job runs in its namespace, next to the server, so the
+ * namespace's own-pods network policy lets it through, and signs in with its admin Secret.
+ */
+export type ExampleModelTracking = Pick<Mlflow, 'namespace' | 'trackingUri' | 'adminSecretName' | 'artifactsPrefix'>;
 
 /** Props of {@link ExampleModel}. */
 export interface ExampleModelProps {
