@@ -16,16 +16,25 @@ async function main(): Promise<number> {
     const stacks = readStacks(outdir);
     const checks = await checkStacks(toolchain, stacks, join(workdir, 'terraform'));
     let failed = 0;
+    let skippedCount = 0;
     for (const [index, check] of checks.entries()) {
       const skipped = check.validate === 'skipped';
-      const bad = check.validate === 'failed' || check.mockedApply === 'failed' || (skipped && !skipIsAcceptable(toolchain, stacks[index]));
+      const bad =
+        check.validate === 'failed' ||
+        check.mockedApply === 'failed' ||
+        check.templates === 'failed' ||
+        (skipped && !skipIsAcceptable(toolchain, stacks[index]));
       if (bad) failed++;
+      else if (skipped) skippedCount++;
+      const templates = check.templates ? `, template syntax ${check.templates}` : '';
       process.stdout.write(
-        `${bad ? 'FAIL' : skipped ? 'SKIP' : 'ok  '} ${check.stack}: validate ${check.validate}, mocked apply ${check.mockedApply}\n`,
+        `${bad ? 'FAIL' : skipped ? 'SKIP' : 'ok  '} ${check.stack}: validate ${check.validate}, mocked apply ${check.mockedApply}${templates}\n`,
       );
       if (check.detail && (bad || skipped)) process.stdout.write(indent(check.detail));
+      for (const error of check.templateErrors ?? []) process.stdout.write(indent(error));
     }
-    process.stdout.write(`${checks.length - failed} passed, ${failed} failed\n`);
+    // A stack that could not be validated is not counted as passed.
+    process.stdout.write(`${checks.length - failed - skippedCount} passed, ${failed} failed, ${skippedCount} skipped\n`);
     return failed === 0 ? 0 : 1;
   } finally {
     rmSync(workdir, { recursive: true, force: true });

@@ -91,64 +91,70 @@ const NAMESPACES: Record<string, PodSecurityLevel> = {
 /**
  * Connections between the platform's namespaces, beyond each namespace's own pods, DNS, HTTPS out and
  * scrapes from monitoring (the baseline of {@link NetworkPolicies}). Webhooks are called by the EKS control
- * plane from the VPC; databases and the cache are outside the cluster, in the VPC.
+ * plane from the VPC; databases and the cache are outside the cluster, in the VPC. The model servers' port
+ * is opened only where an environment serves models: otherwise nothing listens on it.
  */
-const PLATFORM_FLOWS: Record<string, NamespaceFlows> = {
-  [WORKLOADS.externalSecrets.namespace]: { ingress: [{ from: 'vpc', ports: [10250] }] },
-  'platform-system': { egress: [{ to: 'vpc', ports: [5432] }] },
-  kafka: {
-    ingress: [{ from: [WORKLOADS.sparkJobs.namespace, WORKLOADS.airflow.namespace], ports: [9093, 8081] }],
-  },
-  [WORKLOADS.airflow.namespace]: {
-    ingress: [{ from: 'vpc', ports: [8080] }],
-    egress: [
-      { to: 'vpc', ports: [5432] },
-      { to: ['kafka'], ports: [9093, 8081] },
-      { to: [WORKLOADS.mlflow.namespace], ports: [5000] },
-      { to: [WORKLOADS.featureStore.namespace], ports: [6566] },
-      { to: [WORKLOADS.modelServing.namespace], ports: [8080] },
-    ],
-  },
-  [WORKLOADS.mlflow.namespace]: {
-    ingress: [
-      { from: 'vpc', ports: [5000] },
-      { from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [5000] },
-    ],
-    egress: [{ to: 'vpc', ports: [5432] }],
-  },
-  'spark-operator': { ingress: [{ from: 'vpc', ports: [9443] }] },
-  'cert-manager': { ingress: [{ from: 'vpc', ports: [10250] }] },
-  kserve: { ingress: [{ from: 'vpc', ports: [9443] }] },
-  [WORKLOADS.loadBalancerController.namespace]: { ingress: [{ from: 'vpc', ports: [9443] }] },
-  [WORKLOADS.modelServing.namespace]: {
-    ingress: [
-      // The load balancer's IP targets: each model server's HTTP port.
-      { from: 'vpc', ports: [8080] },
-      { from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [8080] },
-    ],
-    // Online inference looks features up in the feature server (a KServe transformer or the model itself).
-    egress: [{ to: [WORKLOADS.featureStore.namespace], ports: [6566] }],
-  },
-  monitoring: {
-    // Grafana's container port behind the load balancer, and the operator's admission webhook (TLS port).
-    ingress: [{ from: 'vpc', ports: [3000, 10250] }],
-    // Prometheus scrapes pods in every namespace and kubelets on the nodes, each on its own port.
-    egress: [{ to: 'vpc', ports: 'any' }],
-  },
-  [WORKLOADS.featureStore.namespace]: {
-    ingress: [{ from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace, WORKLOADS.modelServing.namespace], ports: [6566] }],
-    egress: [{ to: 'vpc', ports: [5432, 6379] }],
-  },
-  [WORKLOADS.sparkJobs.namespace]: {
-    ingress: [{ from: 'vpc', ports: [18080] }],
-    egress: [
-      { to: ['kafka'], ports: [9093, 8081] },
-      { to: [WORKLOADS.mlflow.namespace], ports: [5000] },
-      { to: [WORKLOADS.featureStore.namespace], ports: [6566] },
-      { to: [WORKLOADS.modelServing.namespace], ports: [8080] },
-    ],
-  },
-};
+function platformFlows(servesModels: boolean): Record<string, NamespaceFlows> {
+  const toModelServers = servesModels ? [{ to: [WORKLOADS.modelServing.namespace], ports: [8080] }] : [];
+  return {
+    [WORKLOADS.externalSecrets.namespace]: { ingress: [{ from: 'vpc', ports: [10250] }] },
+    'platform-system': { egress: [{ to: 'vpc', ports: [5432] }] },
+    kafka: {
+      ingress: [{ from: [WORKLOADS.sparkJobs.namespace, WORKLOADS.airflow.namespace], ports: [9093, 8081] }],
+    },
+    [WORKLOADS.airflow.namespace]: {
+      ingress: [{ from: 'vpc', ports: [8080] }],
+      egress: [
+        { to: 'vpc', ports: [5432] },
+        { to: ['kafka'], ports: [9093, 8081] },
+        { to: [WORKLOADS.mlflow.namespace], ports: [5000] },
+        { to: [WORKLOADS.featureStore.namespace], ports: [6566] },
+        ...toModelServers,
+      ],
+    },
+    [WORKLOADS.mlflow.namespace]: {
+      ingress: [
+        { from: 'vpc', ports: [5000] },
+        { from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [5000] },
+      ],
+      egress: [{ to: 'vpc', ports: [5432] }],
+    },
+    'spark-operator': { ingress: [{ from: 'vpc', ports: [9443] }] },
+    'cert-manager': { ingress: [{ from: 'vpc', ports: [10250] }] },
+    kserve: { ingress: [{ from: 'vpc', ports: [9443] }] },
+    [WORKLOADS.loadBalancerController.namespace]: { ingress: [{ from: 'vpc', ports: [9443] }] },
+    [WORKLOADS.modelServing.namespace]: {
+      ingress: servesModels
+        ? [
+            // The load balancer's IP targets: each model server's HTTP port.
+            { from: 'vpc', ports: [8080] },
+            { from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [8080] },
+          ]
+        : [],
+      // Online inference looks features up in the feature server (a KServe transformer or the model itself).
+      egress: [{ to: [WORKLOADS.featureStore.namespace], ports: [6566] }],
+    },
+    monitoring: {
+      // Grafana's container port behind the load balancer, and the operator's admission webhook (TLS port).
+      ingress: [{ from: 'vpc', ports: [3000, 10250] }],
+      // Prometheus scrapes pods in every namespace and kubelets on the nodes, each on its own port.
+      egress: [{ to: 'vpc', ports: 'any' }],
+    },
+    [WORKLOADS.featureStore.namespace]: {
+      ingress: [{ from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace, WORKLOADS.modelServing.namespace], ports: [6566] }],
+      egress: [{ to: 'vpc', ports: [5432, 6379] }],
+    },
+    [WORKLOADS.sparkJobs.namespace]: {
+      ingress: [{ from: 'vpc', ports: [18080] }],
+      egress: [
+        { to: ['kafka'], ports: [9093, 8081] },
+        { to: [WORKLOADS.mlflow.namespace], ports: [5000] },
+        { to: [WORKLOADS.featureStore.namespace], ports: [6566] },
+        ...toModelServers,
+      ],
+    },
+  };
+}
 
 /**
  * The in-cluster layer: Helm releases of the operators and platform services, wired to the foundation's
@@ -480,10 +486,12 @@ export class PlatformStack extends BaseStack {
       roleArn: props.roles.clusterAutoscaler,
       serviceAccountName: WORKLOADS.clusterAutoscaler.serviceAccounts[0],
       placement: this.placement.general,
+      highlyAvailable: production,
     });
 
+    const flows = platformFlows(Object.keys(environment.platform.serving.models).length > 0);
     this.networkPolicies = new NetworkPolicies(this, 'NetworkPolicies', {
-      namespaces: Object.fromEntries(Object.keys(this.namespaces).map((name) => [namespace(name), PLATFORM_FLOWS[name] ?? {}])),
+      namespaces: Object.fromEntries(Object.keys(this.namespaces).map((name) => [namespace(name), flows[name] ?? {}])),
       vpcCidr: props.vpcCidr,
       monitoringNamespace: 'monitoring',
       releaseNamespace: namespace('platform-system'),

@@ -12,13 +12,22 @@ import { Bucket } from '../constructs/storage/bucket';
 import { addEnvironment } from '../src/app';
 import { ENVIRONMENTS_DIR, loadEnvironments } from '../src/config/load';
 import { resources } from './support/synth';
+import { vendoredChart } from './support/vendored';
 import { Construct } from 'constructs';
 
 // Each test does exactly what a section of the README's "Extending the platform" shows.
 
-/** README § Adding a Helm component: a thin construct on the shared HelmRelease. */
+/**
+ * README § Adding a Helm component: a thin construct on the shared HelmRelease. The README vendors the chart
+ * with `npm run charts:pull`, which needs its repository; here the archive comes from the test fixtures.
+ */
 class Podinfo extends Construct {
-  static readonly CHART = { repository: 'https://stefanprodan.github.io/podinfo', chart: 'podinfo', version: '6.9.2' };
+  static readonly CHART = {
+    repository: 'https://stefanprodan.github.io/podinfo',
+    chart: 'podinfo',
+    version: '6.9.2',
+    archive: join(__dirname, 'fixtures', 'charts-vendor', 'podinfo-6.9.2.tgz'),
+  };
   readonly release: HelmRelease;
 
   constructor(scope: Construct, id: string, props: { namespace: string; placement: Placement; replicas: number }) {
@@ -48,7 +57,7 @@ describe('extension guide', () => {
       replicas: 1,
     });
     const release = Object.values(resources(JSON.parse(Testing.synth(platform)), 'helm_release')).find((r) => r.name === 'podinfo')!;
-    expect(release).toMatchObject({ chart: 'podinfo', version: '6.9.2', atomic: true });
+    expect(release).toMatchObject({ chart: vendoredChart('podinfo', '6.9.2'), version: '6.9.2', atomic: true });
     expect(parse((release.values as string[])[0])).toMatchObject({ replicaCount: 1, nodeSelector: { [NODE_POOL_LABEL]: 'general' } });
   });
 

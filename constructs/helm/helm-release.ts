@@ -2,14 +2,21 @@ import { Release } from '@cdktf/provider-helm/lib/release';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { mergeValues, renderValues, type HelmValues } from './values';
+import { vendoredChartAsset } from './vendored-chart';
 
 /** A chart pinned to one version in its upstream repository. */
 export interface HelmChart {
-  /** `https://…` repository or `oci://…` registry path; a local path for project charts. */
+  /**
+   * `https://…` repository or `oci://…` registry path the chart is published in: where its vendored archive
+   * comes from (`npm run charts:pull`) and where Renovate looks for new versions. Releases install from the
+   * archive. Unset for the project's own charts, whose `chart` is a path.
+   */
   readonly repository?: string;
   readonly chart: string;
   /** Exact version: ranges would let a plan change what it installs without a code change. */
   readonly version: string;
+  /** The packaged chart an upstream chart installs from. @default `charts/vendor/<chart>-<version>.tgz` */
+  readonly archive?: string;
 }
 
 /** Values layers, lowest precedence first. */
@@ -42,7 +49,7 @@ export interface HelmReleaseProps {
 }
 
 /**
- * One Helm release with pinned chart version, atomic install/upgrade (a failed upgrade rolls back) and
+ * One Helm release with pinned chart version (installed from its vendored archive), atomic install/upgrade (a failed upgrade rolls back) and
  * values merged from explicit layers and rendered as YAML text. Every component construct builds on it.
  */
 export class HelmRelease extends Construct {
@@ -68,11 +75,12 @@ export class HelmRelease extends Construct {
     this.namespace = props.namespace;
     const { file, environment, computed, overrides } = props.values;
     this.values = mergeValues(file, environment, computed, overrides);
+    // An upstream chart installs from its vendored archive, never from its repository.
+    const chart = props.chart.repository === undefined ? props.chart.chart : vendoredChartAsset(this, props.chart).path;
     this.release = new Release(this, 'Release', {
       name: props.releaseName,
       namespace: props.namespace,
-      repository: props.chart.repository,
-      chart: props.chart.chart,
+      chart,
       version: props.chart.version,
       values: [renderValues(this.values)],
       atomic: true,

@@ -22,9 +22,19 @@ export function mergeValues(...layers: (HelmValues | undefined)[]): HelmValues {
   return result;
 }
 
-/** Renders values as YAML text for `helm_release.values`, so a plan shows a readable diff. */
+/**
+ * Renders values as YAML text for `helm_release.values`, so a plan shows a readable diff. Terraform reads
+ * the text as a template, so literal `${` and `%{` (shell parameter expansion, a program's own
+ * `${VARIABLE}` substitution) are escaped here, once for every value; cdktf's token markers are left for
+ * synthesis to turn into references.
+ */
 export function renderValues(values: HelmValues): string {
-  return stringify(values, { lineWidth: 0, aliasDuplicateObjects: false });
+  return escapeTemplateSequences(stringify(values, { lineWidth: 0, aliasDuplicateObjects: false }));
+}
+
+/** `${` → `$${` and `%{` → `%%{`, except the `${TfToken[…]}` markers of unresolved cdktf tokens. */
+export function escapeTemplateSequences(text: string): string {
+  return text.replace(/\$\{(?!TfToken\[)/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
 /** The value at a dotted path of `values` (`scheduler.resources`), or undefined. */

@@ -2,7 +2,10 @@ import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import type { PolicyStatement } from '../iam/grantable';
 import { ManifestsRelease } from '../helm/manifests-release';
-import { irsaServiceAccount, readOnlyContainerSecurity, type KubernetesObject, type Placement } from '../kubernetes/objects';
+import { irsaServiceAccount, readOnlyContainerSecurity, zoneSpread, type KubernetesObject, type Placement } from '../kubernetes/objects';
+
+/** The autoscaler's health endpoint (`--address`, default `:8085`): `/health-check` fails when its loop stalls. */
+const HEALTH_PORT = 8085;
 
 /** Cluster Autoscaler release line for each Kubernetes minor: they are released together. */
 const IMAGE = 'registry.k8s.io/autoscaling/cluster-autoscaler';
@@ -21,6 +24,11 @@ export interface ClusterAutoscalerProps {
   readonly placement: Placement;
   /** @default `v<kubernetesVersion>.0` */
   readonly imageTag?: string;
+  /**
+   * Two replicas (one leads, one stands by to take over at once), a PodDisruptionBudget and zone spread, so
+   * a node drain or a zone outage does not stop scaling. @default false
+   */
+  readonly highlyAvailable?: boolean;
   readonly dependsOn?: ITerraformDependable[];
 }
 
@@ -78,6 +86,7 @@ export class ClusterAutoscaler extends Construct {
     const serviceAccountName = props.serviceAccountName ?? name;
     this.serviceAccountName = serviceAccountName;
     const labels = { 'app.kubernetes.io/name': name };
+    const highlyAvailable = props.highlyAvailable ?? false;
     const rule = (apiGroups: string[], resources: string[], verbs: string[], resourceNames?: string[]) => ({
       apiGroups,
       resources,
@@ -134,8 +143,8 @@ export class ClusterAutoscaler extends Construct {
         kind: 'Deployment',
         metadata: { name, namespace, labels },
         spec: {
-          // One active instance by design (leader election): a second replica only waits.
-          replicas: 1,
+          // One active instance by design (leader election): a second replica only stands by.
+          replicas: highlyAvailable ? 2 : 1,
           selector: { matchLabels: labels },
           template: {
             metadata: { labels },
@@ -144,6 +153,7 @@ export class ClusterAutoscaler extends Construct {
               nodeSelector: props.placement.nodeSelector,
               tolerations: props.placement.tolerations,
               securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+              ...(highlyAvailable ? { topologySpreadConstraints: zoneSpread(labels) } : {}),
               containers: [
                 {
                   name,
@@ -159,6 +169,15 @@ export class ClusterAutoscaler extends Construct {
                     `--leader-elect-resource-name=${name}`,
                   ],
                   env: [{ name: 'AWS_REGION', value: props.region }],
+                  ports: [{ name: 'health', containerPort: HEALTH_PORT }],
+                  // A standby replica is healthy too: the endpoint reports the process, not leadership.
+                  livenessProbe: {
+                    httpGet: { path: '/health-check', port: 'health' },
+                    initialDelaySeconds: 30,
+                    periodSeconds: 30,
+                    failureThreshold: 3,
+                  },
+                  readinessProbe: { httpGet: { path: '/health-check', port: 'health' }, periodSeconds: 10 },
                   resources: { requests: { cpu: '100m', memory: '300Mi' }, limits: { memory: '600Mi' } },
                   securityContext: readOnlyContainerSecurity(),
                 },
@@ -168,6 +187,14 @@ export class ClusterAutoscaler extends Construct {
         },
       },
     ];
+    if (highlyAvailable) {
+      manifests.push({
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name, namespace },
+        spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+      });
+    }
     this.release = new ManifestsRelease(this, 'Release', { releaseName: name, namespace, manifests, dependsOn: props.dependsOn });
   }
 }

@@ -1,12 +1,15 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { blamedStrings, TEMPLATES_SUFFIX, writeTemplateModule, type TemplateString } from './template-syntax';
 import { MIRRORED_PROVIDERS, mirrorHas, runTerraform, type CommandResult, type Toolchain } from './toolchain';
 
 /**
  * Offline proof for synthesized stacks: `terraform validate` of the stacks as synthesized, then
  * `terraform test` that plans and applies them against mocked providers. Each step runs once over a
  * harness root that calls every checkable stack as a module: the AWS provider's schema alone takes
- * seconds to load, so one run for all stacks instead of one per stack keeps the suite fast.
+ * seconds to load, so one run for all stacks instead of one per stack keeps the suite fast. A stack whose
+ * providers are missing is not validated, but its strings still pass through Terraform's template parser in
+ * the same validate run (see `template-syntax.ts`).
  */
 
 /** One synthesized stack, as the cdktf manifest lists it. */
@@ -27,6 +30,13 @@ export interface StackCheck {
   readonly mockedApply: CheckStatus;
   /** Why it was skipped, or the terraform output that failed. */
   readonly detail?: string;
+  /**
+   * Whether every string of the stack parses as a Terraform template; checked on its own only where the
+   * stack cannot be validated (validation parses them anyway).
+   */
+  readonly templates?: CheckStatus;
+  /** Each string the template check blames: where it is, Terraform's message and the suspect text. */
+  readonly templateErrors?: string[];
 }
 
 const MOCKS = join(__dirname, 'aws-mocks.tftest.hcl');
@@ -53,48 +63,70 @@ export function skipIsAcceptable(toolchain: Toolchain, stack: SynthesizedStack):
 /** Validates every stack, then applies them against mocks, working in `workdir` (the stacks are copied, not touched). */
 export async function checkStacks(toolchain: Toolchain, stacks: SynthesizedStack[], workdir: string): Promise<StackCheck[]> {
   if (!toolchain.terraform) {
-    return stacks.map((s) => ({ stack: s.name, validate: 'skipped', mockedApply: 'skipped', detail: 'terraform is not on PATH' }));
+    return stacks.map((s) => ({
+      stack: s.name,
+      validate: 'skipped',
+      mockedApply: 'skipped',
+      templates: 'skipped',
+      detail: 'terraform is not on PATH',
+    }));
   }
   const missing = new Map(stacks.map((s) => [s.name, missingProviders(toolchain, s)]));
+  const checkable = stacks.filter((s) => missing.get(s.name)!.length === 0);
+  const unvalidated = stacks.filter((s) => missing.get(s.name)!.length > 0);
+
+  // Both harnesses run at once (terraform is CPU-bound; the machines have two cores).
+  const validateDir = join(workdir, 'validate');
+  const [validation, apply] = await Promise.all([
+    validateAll(toolchain, checkable, unvalidated, validateDir),
+    checkable.length > 0 ? applyAllMocked(toolchain, checkable, join(workdir, 'mocked')) : undefined,
+  ]);
+  const invalid = checkable.filter((s) => blames(validation.result, s)).map((s) => s.name);
+
   const skipMissing = (stack: SynthesizedStack): StackCheck => {
     const where = toolchain.pluginDir ? `not in the provider mirror ${toolchain.pluginDir}` : 'no mirror and no registry access';
+    const strings = validation.templates.get(stack.name)!;
+    const moduleName = `${stack.name}${TEMPLATES_SUFFIX}`;
+    const templateErrors = validation.result.setup ? [] : blamedStrings(validation.result.output, moduleName, strings);
+    const templatesFailed =
+      !validation.result.setup &&
+      !validation.result.ok &&
+      (templateErrors.length > 0 || blames(validation.result, { ...stack, name: moduleName }));
     return {
       stack: stack.name,
       validate: 'skipped',
       mockedApply: 'skipped',
       detail: `needs ${missing.get(stack.name)!.join(', ')}: ${where}`,
+      templates: validation.result.setup ? 'skipped' : templatesFailed ? 'failed' : 'passed',
+      templateErrors: templatesFailed && templateErrors.length === 0 ? [errorsOnly(validation.result.output)] : templateErrors,
     };
   };
-  const checkable = stacks.filter((s) => missing.get(s.name)!.length === 0);
-  if (checkable.length === 0) return stacks.map(skipMissing);
-
-  // Both harnesses run at once (terraform is CPU-bound; the machines have two cores).
-  const [validation, apply] = await Promise.all([
-    validateAll(toolchain, checkable, join(workdir, 'validate')),
-    applyAllMocked(toolchain, checkable, join(workdir, 'mocked')),
-  ]);
-  const invalid = checkable.filter((s) => blames(validation, s)).map((s) => s.name);
 
   return stacks.map((stack): StackCheck => {
     if (missing.get(stack.name)!.length > 0) return skipMissing(stack);
-    if (validation.setup)
-      return { stack: stack.name, validate: 'skipped', mockedApply: 'skipped', detail: `terraform init failed:\n${validation.output}` };
+    if (validation.result.setup)
+      return {
+        stack: stack.name,
+        validate: 'skipped',
+        mockedApply: 'skipped',
+        detail: `terraform init failed:\n${validation.result.output}`,
+      };
     if (invalid.includes(stack.name))
-      return { stack: stack.name, validate: 'failed', mockedApply: 'skipped', detail: errorsOnly(validation.output) };
+      return { stack: stack.name, validate: 'failed', mockedApply: 'skipped', detail: errorsOnly(validation.result.output) };
     // An invalid stack stops `terraform test` before anything is applied: the others were not tried.
-    if (invalid.length > 0 && !apply.ok)
+    if (invalid.length > 0 && !apply!.ok)
       return {
         stack: stack.name,
         validate: 'passed',
         mockedApply: 'skipped',
         detail: `not applied: validation failed for ${invalid.join(', ')}`,
       };
-    const failed = blames(apply, stack);
+    const failed = blames(apply!, stack);
     return {
       stack: stack.name,
       validate: 'passed',
       mockedApply: failed ? 'failed' : 'passed',
-      detail: failed ? errorsOnly(apply.output) : undefined,
+      detail: failed ? errorsOnly(apply!.output) : undefined,
     };
   });
 }
@@ -115,17 +147,31 @@ function blames(result: HarnessResult, stack: SynthesizedStack): boolean {
   return culprits.size === 0 || culprits.has(stack.name);
 }
 
-async function validateAll(toolchain: Toolchain, stacks: SynthesizedStack[], dir: string): Promise<HarnessResult> {
+/**
+ * Validates the checkable stacks, and the strings of the others as template modules, in one run. Returns
+ * the run's result and, per unvalidated stack, its strings in the order of its module's locals.
+ */
+async function validateAll(
+  toolchain: Toolchain,
+  stacks: SynthesizedStack[],
+  unvalidated: SynthesizedStack[],
+  dir: string,
+): Promise<{ result: HarnessResult; templates: Map<string, TemplateString[]> }> {
   // One provider configuration at the root instead of one per module: each starts a provider process that
   // loads the AWS schema, which made validation three times slower. Every stack's provider block comes from
   // the same BaseStack code, so the first one stands for all; backends only warn in modules and go too.
+  const templateModules = unvalidated.map((s) => `${s.name}${TEMPLATES_SUFFIX}`);
   writeHarness(
     dir,
     stacks,
     withoutProviderOrBackend,
     rootProviders(stacks, (config) => config),
+    templateModules,
   );
-  return initThen(toolchain, dir, ['validate']);
+  const templates = new Map(
+    unvalidated.map((s, i) => [s.name, writeTemplateModule(s.dir, join(dir, 'stacks', templateModules[i]))] as const),
+  );
+  return { result: await initThen(toolchain, dir, ['validate']), templates };
 }
 
 /**
@@ -188,8 +234,11 @@ function writeHarness(
   stacks: SynthesizedStack[],
   transform: (json: TerraformJson) => TerraformJson,
   providers: Record<string, object>,
+  extraModules: string[] = [],
 ) {
-  const modules: Record<string, { source: string }> = {};
+  const modules: Record<string, { source: string }> = Object.fromEntries(
+    extraModules.map((name) => [name, { source: `./stacks/${name}` }]),
+  );
   const required: Record<string, unknown> = {};
   for (const stack of stacks) {
     const json = transform(readTerraformJson(stack.dir));

@@ -4,8 +4,10 @@ import { HelmRelease, type HelmReleaseProps } from '../../constructs/helm/helm-r
 import { ManifestsRelease } from '../../constructs/helm/manifests-release';
 import { mergeValues, renderValues } from '../../constructs/helm/values';
 import { onlyResource, resources, synthScope } from '../support/synth';
+import { vendoredChart } from '../support/vendored';
 
-const chart = { repository: 'https://charts.example.org', chart: 'thing', version: '1.2.3' };
+// A chart the project vendors: an upstream release installs from its archive in charts/vendor.
+const chart = { repository: 'https://airflow.apache.org', chart: 'airflow', version: '1.20.0' };
 
 function release(props: Partial<HelmReleaseProps> = {}) {
   return synthScope(
@@ -40,8 +42,8 @@ describe('HelmRelease', () => {
     expect(helm).toMatchObject({
       name: 'thing',
       namespace: 'things',
-      chart: 'thing',
-      version: '1.2.3',
+      chart: vendoredChart('airflow', '1.20.0'),
+      version: '1.20.0',
       atomic: true,
       wait: true,
       cleanup_on_fail: true,
@@ -49,6 +51,29 @@ describe('HelmRelease', () => {
       timeout: 600,
     });
     expect(parse((helm.values as string[])[0])).toEqual({ replicas: 2, image: { tag: 'b' }, extra: true });
+    expect(helm).not.toHaveProperty('repository');
+  });
+
+  it('refuses an upstream chart that has no vendored archive, saying how to vendor it', () => {
+    expect(() => release({ chart: { repository: 'https://charts.example.org', chart: 'thing', version: '1.2.3' } })).toThrow(
+      /chart thing 1\.2\.3 has no archive at .*charts\/vendor\/thing-1\.2\.3\.tgz; vendor it with 'npm run charts:pull -- thing 1\.2\.3 https:\/\/charts\.example\.org'/,
+    );
+  });
+
+  it('escapes literal ${ and %{ for Terraform, leaving references to other resources alone', () => {
+    const json = synthScope((scope) => {
+      const other = new HelmRelease(scope, 'Other', { releaseName: 'other', namespace: 'things', chart, values: {} });
+      new HelmRelease(scope, 'Thing', {
+        releaseName: 'thing',
+        namespace: 'things',
+        chart,
+        values: { file: { script: 'jar="${url##*/}"; echo %{x} $${y}', ref: other.release.name } },
+      });
+    });
+    const thing = Object.values(resources(json, 'helm_release')).find((r) => r.name === 'thing')!;
+    const text = (thing.values as string[])[0];
+    expect(text).toContain('jar="$${url##*/}"; echo %%{x} $$${y}');
+    expect(text).toMatch(/ref: \$\{helm_release\.Other_Release_[0-9A-F]+\.name\}/);
   });
 
   it.each([

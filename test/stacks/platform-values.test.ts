@@ -57,14 +57,15 @@ const manifestsSchema = new Ajv({ strict: false, allErrors: true }).compile(
 );
 
 describe.each(['dev', 'staging', 'prod'])('%s platform releases', (env) => {
+  // An upstream chart installs from its vendored archive (`assets/VendoredChart-…/<chart>-<version>.tgz`).
   const releases = Object.entries(resources(synthesizedStack(`mlops-${env}-platform`), 'helm_release')).map(([id, release]) => ({
     id,
-    chart: String(release.chart),
+    chart: String(release.chart).replace(/^assets\/VendoredChart-[^/]+\/[^/]+\/(.+)-[^-]+\.tgz$/, '$1'),
     version: String(release.version),
     values: parse((release.values as string[])[0]) as HelmValues,
   }));
   const upstream = releases.filter((r) => !r.chart.startsWith('assets/'));
-  const local = releases.filter((r) => r.chart.startsWith('assets/'));
+  const local = releases.filter((r) => r.chart.startsWith('assets/ManifestsChart/'));
 
   it('install only charts whose values this suite checks', () => {
     expect(upstream.map((r) => r.chart).sort()).toEqual(Object.keys(CHECKS).sort());

@@ -32,9 +32,31 @@ function canaryStack(): SynthesizedStack {
   return { name: 'canary', dir, providers: ['hashicorp/aws'] };
 }
 
+/**
+ * A canary for the template check: a stack whose provider no mirror has (so it is not validated) with two
+ * strings Terraform rejects, the shell expansion that once broke the platform plan and a bare `${name}`.
+ * Only where a mirror decides what is missing: online, init would try to download its provider.
+ */
+function templateCanaryStack(): SynthesizedStack[] {
+  if (!toolchain.pluginDir) return [];
+  const dir = join(workdir, 'template-canary');
+  mkdirSync(dir, { recursive: true });
+  const json = {
+    terraform: { required_providers: { unmirrored: { source: 'example/unmirrored', version: '1.0.0' } } },
+    resource: {
+      unmirrored_thing: {
+        a: { script: 'for url in "$@"; do jar="${url##*/}"; done', escaped: 'jar="$${url##*/}" %%{ ok }', name: '${unmirrored_thing.b.id}' },
+        b: { command: 'echo ${upper}' },
+      },
+    },
+  };
+  writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(json));
+  return [{ name: 'template-canary', dir, providers: ['example/unmirrored'] }];
+}
+
 beforeAll(async () => {
   stacks = readStacks(synthesizedOutdir());
-  checks = await checkStacks(toolchain, [...stacks, canaryStack()], join(workdir, 'checks'));
+  checks = await checkStacks(toolchain, [...stacks, canaryStack(), ...templateCanaryStack()], join(workdir, 'checks'));
 }, 300_000);
 
 afterAll(() => rmSync(workdir, { recursive: true, force: true }));
@@ -50,6 +72,26 @@ describe('offline terraform', () => {
     if (canary.validate === 'skipped') context.skip(canary.detail);
     expect(canary, JSON.stringify(canary)).toMatchObject({ validate: 'passed', mockedApply: 'failed' });
     expect(canary.detail).toMatch(/log_destination/);
+  });
+
+  it('blames each string of the template canary that Terraform cannot parse, and only those', (context) => {
+    const canary = checks.find((c) => c.stack === 'template-canary');
+    if (!canary) context.skip('no provider mirror: stacks are validated in full where providers download');
+    expect(canary!.templates, JSON.stringify(canary)).toBe('failed');
+    expect(canary!.templateErrors).toHaveLength(2);
+    expect(canary!.templateErrors!.join('\n')).toMatch(/unmirrored_thing\.a\.script: .*\$\{url##\*\/\}/);
+    expect(canary!.templateErrors!.join('\n')).toMatch(/unmirrored_thing\.b\.command: .*\$\{upper\}/);
+  });
+
+  it.for(readStacks(synthesizedOutdir()).map((s) => s.name))('%s: every string is a valid Terraform template', (name, context) => {
+    const check = checks.find((c) => c.stack === name)!;
+    if (check.validate !== 'skipped') {
+      expect(check.validate, check.detail).toBe('passed'); // validation parsed every string itself
+      return;
+    }
+    if (check.templates === 'skipped') context.skip(check.detail);
+    expect(check.templateErrors ?? [], (check.templateErrors ?? []).join('\n')).toEqual([]);
+    expect(check.templates).toBe('passed');
   });
 
   it.for(readStacks(synthesizedOutdir()).map((s) => s.name))('%s validates and applies against mocks', (name, context) => {

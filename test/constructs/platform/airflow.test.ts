@@ -7,6 +7,7 @@ import { Airflow, type AirflowProps } from '../../../constructs/platform/airflow
 import { loadValuesFiles } from '../../../src/values';
 import { chartVersion, schemaViolations, unknownKeys } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
+import { vendoredChart } from '../../support/vendored';
 
 const placement = {
   nodeSelector: { 'mlops-platform/node-pool': 'general' },
@@ -86,10 +87,11 @@ const CONTAINERS = [
 ];
 
 describe('Airflow', () => {
-  it('pins the chart version the vendored schema describes, from the Apache repository', () => {
+  it('pins the chart version the vendored schema describes and installs it from its vendored archive', () => {
     expect(Airflow.CHART).toEqual({ repository: 'https://airflow.apache.org', chart: 'airflow', version: chartVersion('airflow') });
     const release = Object.values(resources(airflow().json, 'helm_release')).find((r) => r.name === 'airflow');
-    expect(release).toMatchObject({ repository: 'https://airflow.apache.org', chart: 'airflow', version: '1.20.0', namespace: 'airflow' });
+    expect(release).toMatchObject({ chart: vendoredChart('airflow', '1.20.0'), version: '1.20.0', namespace: 'airflow' });
+    expect(release).not.toHaveProperty('repository');
   });
 
   it.each([

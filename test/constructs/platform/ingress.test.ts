@@ -14,6 +14,7 @@ import {
 import { loadValuesFiles } from '../../../src/values';
 import { chartVersion, unknownKeys } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
+import { vendoredChart } from '../../support/vendored';
 
 const CHART = 'aws-load-balancer-controller';
 /** Paths where the project adds keys the chart's defaults do not show (pod and container security contexts). */
@@ -74,7 +75,8 @@ describe('LoadBalancerController', () => {
     const { controller, json } = build();
     expect(LoadBalancerController.CHART.version).toBe(chartVersion(CHART));
     const release = Object.values(resources(json, 'helm_release')).find((r) => r.name === CHART);
-    expect(release).toMatchObject({ repository: 'https://aws.github.io/eks-charts', chart: CHART, version: '3.5.0', namespace: CHART });
+    expect(release).toMatchObject({ chart: vendoredChart(CHART, '3.5.0'), version: '3.5.0', namespace: CHART });
+    expect(release).not.toHaveProperty('repository');
     expect(unknownKeys(CHART, controller.release.values, FREE_FORM)).toEqual([]);
     expect(unknownKeys(CHART, build({ production: true }, undefined, 'prod').controller.release.values, FREE_FORM)).toEqual([]);
   });

@@ -11,6 +11,7 @@ import { STRIMZI_CHART, StrimziOperator, type StrimziOperatorProps } from '../..
 import { loadValuesFiles } from '../../../src/values';
 import { chartDefaults, crdSchema, customResourceViolations, unknownKeys } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
+import { vendoredChart } from '../../support/vendored';
 
 const general = poolPlacement('general', []);
 const storage = poolPlacement('storage', poolTaints('storage', true));
@@ -107,11 +108,10 @@ function helmRelease(json: StackJson, name: string): Record<string, unknown> {
 const CRDS = { Kafka: '040-Crd-kafka.yaml', KafkaTopic: '043-Crd-kafkatopic.yaml', KafkaNodePool: '045-Crd-kafkanodepool.yaml' } as const;
 
 describe('StrimziOperator', () => {
-  it('installs the pinned upstream chart from its OCI registry', () => {
+  it('installs the pinned upstream chart from its vendored archive', () => {
     const { json } = platform();
     expect(helmRelease(json, 'strimzi-kafka-operator')).toMatchObject({
-      repository: 'oci://quay.io/strimzi-helm',
-      chart: 'strimzi-kafka-operator',
+      chart: vendoredChart('strimzi-kafka-operator', '1.2.0'),
       version: '1.2.0',
       namespace: 'kafka',
       atomic: true,

@@ -7,6 +7,7 @@ import { Mlflow, type MlflowProps } from '../../../constructs/platform/mlflow';
 import { loadValuesFiles } from '../../../src/values';
 import { chartDefaults, chartVersion, schemaViolations } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
+import { vendoredChart } from '../../support/vendored';
 
 const GENERAL: Placement = {
   nodeSelector: { 'mlops-platform/node-pool': 'general' },
@@ -75,8 +76,7 @@ describe('Mlflow', () => {
     const chart = releaseNamed(json, 'mlflow');
     const prerequisites = releaseNamed(json, 'mlflow-prerequisites');
     expect(chart.resource).toMatchObject({
-      repository: 'https://community-charts.github.io/helm-charts',
-      chart: 'mlflow',
+      chart: vendoredChart('mlflow', '1.11.5'),
       version: '1.11.5',
       namespace: 'mlflow',
       atomic: true,

@@ -18,6 +18,7 @@ import {
 import { loadValuesFiles } from '../../../src/values';
 import { chartDefaults, chartVersion, schemaViolations, unknownKeys } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
+import { vendoredChart } from '../../support/vendored';
 
 const GENERAL: Placement = {
   nodeSelector: { 'mlops-platform/node-pool': 'general' },
@@ -104,8 +105,7 @@ describe('CertManager', () => {
     const { json, certManager } = build();
     expect(CertManager.CHART).toEqual({ repository: 'oci://quay.io/jetstack/charts', chart: 'cert-manager', version: 'v1.21.1' });
     expect(releaseNamed(json, 'cert-manager').resource).toMatchObject({
-      repository: 'oci://quay.io/jetstack/charts',
-      chart: 'cert-manager',
+      chart: vendoredChart('cert-manager', 'v1.21.1'),
       version: 'v1.21.1',
       namespace: 'cert-manager',
       wait_for_jobs: true,
@@ -185,14 +185,13 @@ describe('KServe', () => {
     const runtimes = releaseNamed(json, 'kserve-runtime-configs');
     const certManager = releaseNamed(json, 'cert-manager');
     expect(crds.resource).toMatchObject({
-      repository: 'oci://ghcr.io/kserve/charts',
-      chart: 'kserve-crd',
+      chart: vendoredChart('kserve-crd', 'v0.20.0'),
       version: 'v0.20.0',
       namespace: 'kserve',
     });
-    expect(controller.resource).toMatchObject({ chart: 'kserve-resources', version: 'v0.20.0', namespace: 'kserve' });
+    expect(controller.resource).toMatchObject({ chart: vendoredChart('kserve-resources', 'v0.20.0'), version: 'v0.20.0', namespace: 'kserve' });
     expect(controller.resource.depends_on).toEqual(expect.arrayContaining([`helm_release.${crds.id}`, `helm_release.${certManager.id}`]));
-    expect(runtimes.resource).toMatchObject({ chart: 'kserve-runtime-configs', version: 'v0.20.0' });
+    expect(runtimes.resource).toMatchObject({ chart: vendoredChart('kserve-runtime-configs', 'v0.20.0'), version: 'v0.20.0' });
     expect(runtimes.resource.depends_on).toEqual([`helm_release.${controller.id}`]);
     expect(parse((runtimes.resource.values as string[])[0])).toEqual({
       kserve: {

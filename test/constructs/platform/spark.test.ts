@@ -23,6 +23,7 @@ import type { PlatformConfig } from '../../../src/config/platform-schema';
 import { loadValuesFiles } from '../../../src/values';
 import { chartVersion, unknownKeys } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
+import { vendoredChart } from '../../support/vendored';
 
 const GENERAL: Placement = { nodeSelector: { 'mlops-platform/node-pool': 'general' }, tolerations: [] };
 const COMPUTE: Placement = {
@@ -217,8 +218,7 @@ describe('SparkOperator', () => {
     const { json } = buildOperator();
     expect(SparkOperator.CHART.version).toBe(chartVersion('spark-operator'));
     expect(releaseNamed(json, 'spark-operator').resource).toMatchObject({
-      repository: 'https://kubeflow.github.io/spark-operator',
-      chart: 'spark-operator',
+      chart: vendoredChart('spark-operator', '2.5.2'),
       version: '2.5.2',
       namespace: 'spark-operator',
       atomic: true,

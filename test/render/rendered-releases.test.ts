@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { load } from 'js-yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CRD_API_VERSIONS } from '../../scripts/render/api-versions';
+import { locateHelm } from '../../scripts/render/helm';
+import { danglingReferences, duplicateObjects, unreachableFlows, type PlacedObject } from '../../scripts/render/references';
+import { readReleases } from '../../scripts/render/releases';
+import { renderReleases, type RenderedRelease } from '../../scripts/render/render';
+import { gvk, Schemas } from '../../scripts/render/schemas';
+import {
+  availabilityViolations,
+  containerViolations,
+  workloads,
+  type PodSecurityLevel,
+  type Violation,
+} from '../../scripts/render/workload-policy';
+import { synthesizedOutdir, synthesizedStack } from '../support/synthesized';
+
+// Render tier: every helm_release of every stack, through its real chart, as Helm will install it; then
+// the objects are validated against their schemas, against each other and against the workload policy.
+// Skips with the reason where there is no Helm binary; MLOPS_REQUIRE_HELM=1 (CI) makes that a failure.
+const REQUIRE_ENV = 'MLOPS_REQUIRE_HELM';
+const helm = locateHelm();
+const releases = readReleases(synthesizedOutdir());
+const stacks = [...new Set(releases.map((r) => r.stack))];
+const releaseIds = releases.map((r) => `${r.stack} ${r.name}`);
+
+let rendered: RenderedRelease[] = [];
+const schemasByStack = new Map<string, Schemas>();
+const placedByStack = new Map<string, PlacedObject[]>();
+
+beforeAll(async () => {
+  if (!helm.path) return;
+  rendered = await renderReleases(releases, { helm: helm.path, cacheDir: resolve('.tmp', 'render-cache') });
+  for (const stack of stacks) {
+    const ofStack = rendered.filter((r) => r.release.stack === stack);
+    const crds = ofStack.flatMap((r) => r.objects).filter((o) => o.kind === 'CustomResourceDefinition');
+    const schemas = new Schemas(ofStack[0].release.kubeVersion, crds);
+    schemasByStack.set(stack, schemas);
+    placedByStack.set(
+      stack,
+      ofStack.flatMap((r) =>
+        r.objects.map((object) => ({
+          object,
+          // Helm installs an object without a namespace into the release's; cluster-scoped ones have none.
+          namespace: schemas.isNamespaced(object) === false ? '' : (object.metadata.namespace ?? r.release.namespace),
+          release: r.release.name,
+        })),
+      ),
+    );
+  }
+}, 180_000);
+
+/** The exceptions a reviewer accepted, each with its reason (see the file). */
+interface PolicyException {
+  readonly rule: Violation['rule'];
+  readonly workload: string;
+  readonly containers?: string[];
+  readonly environments?: string[];
+  readonly reason: string;
+}
+const EXCEPTIONS = (load(readFileSync(join(__dirname, 'policy-exceptions.yaml'), 'utf8')) as { policy: PolicyException[] }).policy;
+
+function skipWithoutHelm(context: { skip: (note?: string) => void }) {
+  if (helm.path !== undefined) return;
+  if (process.env[REQUIRE_ENV] === '1') throw new Error(`${REQUIRE_ENV}=1 but ${helm.reason}`);
+  console.warn(`skipped render checks: ${helm.reason}`);
+  context.skip(helm.reason);
+}
+
+function renderedRelease(id: string): RenderedRelease {
+  return rendered.find((r) => `${r.release.stack} ${r.release.name}` === id)!;
+}
+
+/** The environment of a stack (`mlops-prod-platform` → `prod`), from its config as synthesized. */
+function environmentOf(stack: string): { name: string; production: boolean } {
+  const tags = (synthesizedStack(stack).provider?.aws?.[0] as { default_tags?: { tags: Record<string, string> }[] } | undefined)
+    ?.default_tags?.[0]?.tags;
+  const name = tags?.Environment ?? stack;
+  return { name, production: name === 'prod' };
+}
+
+/** The Pod Security level each namespace of the stack enforces. */
+function podSecurityLevels(stack: string): Map<string, PodSecurityLevel> {
+  const namespaces = Object.values(synthesizedStack(stack).resource?.kubernetes_namespace_v1 ?? {}) as {
+    metadata: { name: string; labels?: Record<string, string> };
+  }[];
+  return new Map(
+    namespaces.map((n) => [
+      n.metadata.name,
+      (n.metadata.labels?.['pod-security.kubernetes.io/enforce'] ?? 'privileged') as PodSecurityLevel,
+    ]),
+  );
+}
+
+function policyViolations(stack: string): Violation[] {
+  const placed = placedByStack.get(stack)!;
+  const levels = podSecurityLevels(stack);
+  const budgets = placed.filter((p) => p.object.kind === 'PodDisruptionBudget');
+  return placed.flatMap((p) =>
+    workloads([p.object], () => p.namespace).flatMap((workload) => [
+      // A namespace the stack does not create (kube-system) is not held to a level here.
+      ...containerViolations(workload, levels.get(workload.namespace) ?? 'restricted'),
+      ...(environmentOf(stack).production ? availabilityViolations(workload, budgets) : []),
+    ]),
+  );
+}
+
+function excuses(exception: PolicyException, violation: Violation, environment: string): boolean {
+  return (
+    exception.rule === violation.rule &&
+    exception.workload === violation.workload &&
+    (!exception.containers || (violation.container !== undefined && exception.containers.includes(violation.container))) &&
+    (!exception.environments || exception.environments.includes(environment))
+  );
+}
+
+describe('rendered releases', () => {
+  it('has a Helm binary (MLOPS_REQUIRE_HELM=1 makes its absence a failure)', (context) => {
+    skipWithoutHelm(context);
+    expect(helm.path).toBeDefined();
+  });
+
+  it.for(releaseIds)('%s renders with its chart', (id, context) => {
+    skipWithoutHelm(context);
+    const release = renderedRelease(id);
+    expect(release.error, release.error).toBeUndefined();
+    expect(release.objects.length, `${id} rendered nothing`).toBeGreaterThan(0);
+  });
+
+  it.for(releaseIds)('%s: every object validates against the schema of its kind', (id, context) => {
+    skipWithoutHelm(context);
+    const release = renderedRelease(id);
+    const schemas = schemasByStack.get(release.release.stack)!;
+    const problems = release.objects.flatMap((o) => schemas.validate(o).map((p) => `${gvk(o)} ${o.metadata.name}: ${p}`));
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
+
+  it('renders with the API versions of exactly the CRDs the platform installs (scripts/render/api-versions.ts)', (context) => {
+    skipWithoutHelm(context);
+    const served = new Set<string>();
+    for (const object of rendered.flatMap((r) => r.objects).filter((o) => o.kind === 'CustomResourceDefinition')) {
+      const spec = object.spec as { group: string; names: { kind: string }; versions: { name: string; served: boolean }[] };
+      for (const version of spec.versions.filter((v) => v.served)) served.add(`${spec.group}/${version.name}/${spec.names.kind}`);
+    }
+    expect({
+      missing: [...served].filter((v) => !CRD_API_VERSIONS.includes(v)),
+      unserved: CRD_API_VERSIONS.filter((v) => !served.has(v)),
+    }).toEqual({
+      missing: [],
+      unserved: [],
+    });
+  });
+
+  it.for(stacks)('%s: what objects refer to exists, no two releases render one object, every flow reaches a listener', (stack, context) => {
+    skipWithoutHelm(context);
+    const placed = placedByStack.get(stack)!;
+    const namespaces = new Set(podSecurityLevels(stack).keys());
+    const problems = [...danglingReferences(placed), ...duplicateObjects(placed), ...unreachableFlows(placed, namespaces)];
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
+
+  it.for(stacks)('%s: every workload follows the policy or a reviewed exception (test/render/policy-exceptions.yaml)', (stack, context) => {
+    skipWithoutHelm(context);
+    const { name } = environmentOf(stack);
+    const unexcused = policyViolations(stack)
+      .filter((v) => !EXCEPTIONS.some((e) => excuses(e, v, name)))
+      .map((v) => `${v.rule}: ${v.workload}${v.container ? ` (${v.container})` : ''}: ${v.message}`);
+    expect(unexcused, unexcused.join('\n')).toEqual([]);
+  });
+
+  it('keeps no exception that excuses nothing', (context) => {
+    skipWithoutHelm(context);
+    const all = stacks.flatMap((stack) => policyViolations(stack).map((v) => ({ v, environment: environmentOf(stack).name })));
+    const stale = EXCEPTIONS.filter((e) => !all.some(({ v, environment }) => excuses(e, v, environment))).map(
+      (e) => `${e.rule} ${e.workload}`,
+    );
+    expect(stale, stale.join('\n')).toEqual([]);
+  });
+});
