@@ -298,6 +298,7 @@ export class PlatformStack extends BaseStack {
       namespace: namespace('kafka'),
       values: props.values('strimzi-kafka-operator'),
       placement: this.placement.general,
+      highlyAvailable: production,
     });
     this.kafka = new KafkaCluster(this, 'Kafka', {
       operator: strimzi,

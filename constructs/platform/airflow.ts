@@ -287,7 +287,7 @@ export class Airflow extends Construct {
       },
       // Deferrable Kubernetes operators poll pods from the triggerer.
       triggerer: { enabled: true, ...scaled('triggerer'), ...serviceAccount(accounts.triggerer, true, true) },
-      dagProcessor: { enabled: true, replicas: 1, ...serviceAccount(accounts.dagProcessor, true, false) },
+      dagProcessor: { enabled: true, ...scaled('dag-processor'), ...serviceAccount(accounts.dagProcessor, true, false) },
       // Task pods: KubernetesPodOperator needs the Kubernetes API.
       workers: { ...serviceAccount(accounts.worker, true, true) },
       statsd: { enabled: true, ...serviceAccount(`${releaseName}-statsd`, false, false) },

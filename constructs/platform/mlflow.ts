@@ -153,6 +153,14 @@ export class Mlflow extends Construct {
         storeName,
         data: { MLFLOW_FLASK_SERVER_SECRET_KEY: { key: props.authSecretName, property: 'flask_secret_key' } },
       }),
+      // The chart's init containers (database check, auth config) have no resources and no key to set them:
+      // the namespace's defaults give them requests and a memory limit.
+      {
+        apiVersion: 'v1',
+        kind: 'LimitRange',
+        metadata: { name: 'container-defaults', namespace },
+        spec: { limits: [{ type: 'Container', defaultRequest: { cpu: '50m', memory: '64Mi' }, default: { memory: '128Mi' } }] },
+      },
     ];
     if (highlyAvailable) {
       // The chart has no disruption budget of its own.

@@ -107,8 +107,25 @@ export function workloads(objects: RenderedObject[], namespaceOf: (o: RenderedOb
 /** The Pod Security level a namespace enforces (`restricted`, `baseline`, `privileged`). */
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
 
+/** What a namespace's LimitRange gives containers that set no resources of their own. */
+export interface ContainerDefaults {
+  readonly defaultRequest?: Json;
+  readonly default?: Json;
+}
+
+/** The container defaults of the LimitRanges among `objects` (in their namespaces), as the admission plugin applies them. */
+export function limitRangeDefaults(objects: { object: RenderedObject; namespace: string }[]): Map<string, ContainerDefaults> {
+  const defaults = new Map<string, ContainerDefaults>();
+  for (const { object, namespace } of objects.filter((o) => o.object.kind === 'LimitRange')) {
+    for (const limit of ((object.spec as Json).limits ?? []) as (ContainerDefaults & { type: string })[]) {
+      if (limit.type === 'Container') defaults.set(namespace, { defaultRequest: limit.defaultRequest, default: limit.default });
+    }
+  }
+  return defaults;
+}
+
 /** Violations of the per-container and per-pod rules, for every workload. */
-export function containerViolations(workload: Workload, level: PodSecurityLevel): Violation[] {
+export function containerViolations(workload: Workload, level: PodSecurityLevel, defaults: ContainerDefaults = {}): Violation[] {
   const violations: Violation[] = [];
   const add = (rule: PolicyRule, message: string, container?: string) =>
     violations.push({ rule, workload: workload.id, container, message });
@@ -117,8 +134,9 @@ export function containerViolations(workload: Workload, level: PodSecurityLevel)
   for (const problem of podSecurityProblems(pod, level)) add('pod-security', problem.message, problem.container);
   const all = [...(pod.initContainers ?? []).map((c) => ({ c, init: true })), ...pod.containers.map((c) => ({ c, init: false }))];
   for (const { c, init } of all) {
-    const r = c.resources;
-    if (!r?.requests?.cpu || !r.requests.memory || !r.limits?.memory)
+    const requests = { ...defaults.defaultRequest, ...c.resources?.requests };
+    const limits = { ...defaults.default, ...c.resources?.limits };
+    if (!requests.cpu || !requests.memory || !limits.memory)
       add('resources', 'needs requests.cpu, requests.memory and limits.memory', c.name);
     if (!c.image || !imageIsPinned(c.image)) add('image-tag', `image ${c.image ?? '(none)'} is not pinned to a tag or digest`, c.name);
     const readOnly = c.securityContext?.readOnlyRootFilesystem;

@@ -11,6 +11,7 @@ import { gvk, Schemas } from '../../scripts/render/schemas';
 import {
   availabilityViolations,
   containerViolations,
+  limitRangeDefaults,
   workloads,
   type PodSecurityLevel,
   type Violation,
@@ -98,19 +99,26 @@ function policyViolations(stack: string): Violation[] {
   const placed = placedByStack.get(stack)!;
   const levels = podSecurityLevels(stack);
   const budgets = placed.filter((p) => p.object.kind === 'PodDisruptionBudget');
+  const defaults = limitRangeDefaults(placed);
   return placed.flatMap((p) =>
     workloads([p.object], () => p.namespace).flatMap((workload) => [
-      // A namespace the stack does not create (kube-system) is not held to a level here.
-      ...containerViolations(workload, levels.get(workload.namespace) ?? 'restricted'),
+      // A namespace the stack does not create (kube-system) is held to the strictest level.
+      ...containerViolations(workload, levels.get(workload.namespace) ?? 'restricted', defaults.get(workload.namespace)),
       ...(environmentOf(stack).production ? availabilityViolations(workload, budgets) : []),
     ]),
   );
 }
 
 function excuses(exception: PolicyException, violation: Violation, environment: string): boolean {
+  const workload = new RegExp(
+    `^${exception.workload
+      .split('*')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return (
     exception.rule === violation.rule &&
-    exception.workload === violation.workload &&
+    workload.test(violation.workload) &&
     (!exception.containers || (violation.container !== undefined && exception.containers.includes(violation.container))) &&
     (!exception.environments || exception.environments.includes(environment))
   );

@@ -45,7 +45,11 @@ function templateCanaryStack(): SynthesizedStack[] {
     terraform: { required_providers: { unmirrored: { source: 'example/unmirrored', version: '1.0.0' } } },
     resource: {
       unmirrored_thing: {
-        a: { script: 'for url in "$@"; do jar="${url##*/}"; done', escaped: 'jar="$${url##*/}" %%{ ok }', name: '${unmirrored_thing.b.id}' },
+        a: {
+          script: 'for url in "$@"; do jar="${url##*/}"; done',
+          escaped: 'jar="$${url##*/}" %%{ ok }',
+          name: '${unmirrored_thing.b.id}',
+        },
         b: { command: 'echo ${upper}' },
       },
     },

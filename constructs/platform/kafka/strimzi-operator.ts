@@ -1,11 +1,14 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease, type HelmChart } from '../../helm/helm-release';
-import type { Placement } from '../../kubernetes/objects';
+import { zoneSpread, type Placement } from '../../kubernetes/objects';
 import type { ValuesFiles } from '../../../src/values';
 
-/** Strimzi's own chart from its OCI registry. 1.2.0 serves only `kafka.strimzi.io/v1` and runs Kafka 4.2–4.3 (KRaft only). */
+/** Strimzi's own chart, published in its OCI registry. 1.2.0 serves only `kafka.strimzi.io/v1` and runs Kafka 4.2–4.3 (KRaft only). */
 export const STRIMZI_CHART: HelmChart = { repository: 'oci://quay.io/strimzi-helm', chart: 'strimzi-kafka-operator', version: '1.2.0' };
+
+/** The labels the chart gives the operator's pods. */
+const OPERATOR_POD_LABELS = { name: 'strimzi-cluster-operator', 'strimzi.io/kind': 'cluster-operator' };
 
 /** Props of {@link StrimziOperator}. */
 export interface StrimziOperatorProps {
@@ -15,6 +18,11 @@ export interface StrimziOperatorProps {
   readonly values?: ValuesFiles;
   /** Node pool of the operator pod (the `general` pool). */
   readonly placement: Placement;
+  /**
+   * Two operator replicas (leader election: one reconciles, one takes over), a PodDisruptionBudget and zone
+   * spread. @default false
+   */
+  readonly highlyAvailable?: boolean;
   /** Last-word values. @default none */
   readonly overrides?: Record<string, unknown>;
   /** What must exist first, such as the namespace. @default none */
@@ -53,6 +61,14 @@ export class StrimziOperator extends Construct {
           createGlobalResources: true,
           nodeSelector: props.placement.nodeSelector,
           tolerations: props.placement.tolerations,
+          ...(props.highlyAvailable
+            ? {
+                replicas: 2,
+                leaderElection: { enable: true },
+                podDisruptionBudget: { enabled: true, minAvailable: 1 },
+                topologySpreadConstraints: zoneSpread(OPERATOR_POD_LABELS),
+              }
+            : {}),
         },
         overrides: props.overrides,
       },

@@ -142,7 +142,7 @@ describe('Airflow', () => {
       fullnameOverride: 'airflow',
       executor: 'KubernetesExecutor',
       apiServer: { enabled: true, service: { type: 'ClusterIP' } },
-      dagProcessor: { enabled: true, replicas: 1 },
+      dagProcessor: { enabled: true, replicas: 1, podDisruptionBudget: { enabled: false } },
       triggerer: { enabled: true, persistence: { enabled: false } },
       redis: { enabled: false },
       flower: { enabled: false },
@@ -471,6 +471,7 @@ describe('Airflow', () => {
         ['apiServer', 'api-server'],
         ['triggerer', 'triggerer'],
         ['pgbouncer', 'pgbouncer'],
+        ['dagProcessor', 'dag-processor'],
       ]) {
         expect(at(v, component)).toMatchObject({
           replicas: 2,
@@ -484,7 +485,6 @@ describe('Airflow', () => {
           ],
         });
       }
-      expect(at(v, 'dagProcessor.replicas')).toBe(1);
       expect(at(values({ replicas: 3 }), 'scheduler.replicas')).toBe(3);
     });
 

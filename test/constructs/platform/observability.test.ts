@@ -251,7 +251,12 @@ describe('Observability', () => {
     const platform = releaseNamed(json, 'monitoring-platform');
     expect(chart.resource.depends_on).toEqual([`helm_release.${prerequisites.id}`]);
     expect(platform.resource.depends_on).toEqual([`helm_release.${chart.id}`]);
-    expect(chart.resource).toMatchObject({ chart: vendoredChart('kube-prometheus-stack', '88.5.3'), version: '88.5.3', namespace: 'monitoring', atomic: true });
+    expect(chart.resource).toMatchObject({
+      chart: vendoredChart('kube-prometheus-stack', '88.5.3'),
+      version: '88.5.3',
+      namespace: 'monitoring',
+      atomic: true,
+    });
     const rendered = parse((chart.resource.values as string[])[0]) as HelmValues;
     expect(at(rendered, 'prometheus.prometheusSpec.podMonitorSelectorNilUsesHelmValues')).toBe(false);
   });

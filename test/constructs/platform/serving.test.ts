@@ -189,7 +189,11 @@ describe('KServe', () => {
       version: 'v0.20.0',
       namespace: 'kserve',
     });
-    expect(controller.resource).toMatchObject({ chart: vendoredChart('kserve-resources', 'v0.20.0'), version: 'v0.20.0', namespace: 'kserve' });
+    expect(controller.resource).toMatchObject({
+      chart: vendoredChart('kserve-resources', 'v0.20.0'),
+      version: 'v0.20.0',
+      namespace: 'kserve',
+    });
     expect(controller.resource.depends_on).toEqual(expect.arrayContaining([`helm_release.${crds.id}`, `helm_release.${certManager.id}`]));
     expect(runtimes.resource).toMatchObject({ chart: vendoredChart('kserve-runtime-configs', 'v0.20.0'), version: 'v0.20.0' });
     expect(runtimes.resource.depends_on).toEqual([`helm_release.${controller.id}`]);
