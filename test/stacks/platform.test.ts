@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { NODE_POOL_LABEL } from '../../constructs/cluster/node-pool';
+import { loadEnvironments } from '../../src/config/load';
 import { resources } from '../support/synth';
 import { synthesizedStack } from '../support/synthesized';
 
@@ -87,12 +88,13 @@ describe.each(['dev', 'staging', 'prod'])('%s platform stack', (env) => {
         fromVpc[name] = [...(fromVpc[name] ?? []), ...rule.ports!.map((p) => p.port)];
       }
     }
+    const servesModels = Object.keys(loadEnvironments().find((e) => e.name === env)!.platform.serving.models).length > 0;
     expect(fromVpc).toEqual({
-      // Load balancer targets: Airflow's API server, MLflow, Grafana (3000) and the model servers.
+      // Load balancer targets: Airflow's API server, MLflow, Grafana (3000) and the model servers, where there are any.
       airflow: [8080],
       mlflow: [5000],
       monitoring: [3000, 10250],
-      'model-serving': [8080],
+      ...(servesModels ? { 'model-serving': [8080] } : {}),
       // Admission webhooks.
       'external-secrets': [10250],
       'cert-manager': [10250],

@@ -223,7 +223,14 @@ describe('Mlflow', () => {
   it('runs one replica without budget or spread outside production', () => {
     const { mlflow } = build();
     expect(mlflow.release.values).toMatchObject({ replicaCount: 1, affinity: {} });
-    expect(mlflow.prerequisites.manifests.map((m) => m.kind)).toEqual(['ExternalSecret', 'ExternalSecret', 'ExternalSecret']);
+    expect(mlflow.prerequisites.manifests.map((m) => m.kind)).toEqual(['ExternalSecret', 'ExternalSecret', 'ExternalSecret', 'LimitRange']);
+  });
+
+  it("sizes the chart's init containers, which have no resources key, through the namespace's LimitRange", () => {
+    expect(manifest(build().mlflow, 'LimitRange', 'container-defaults')).toMatchObject({
+      metadata: { namespace: 'mlflow' },
+      spec: { limits: [{ type: 'Container', defaultRequest: { cpu: '50m', memory: '64Mi' }, default: { memory: '128Mi' } }] },
+    });
   });
 
   it('runs two replicas in production, with a disruption budget and zone anti-affinity on the chart selector', () => {
