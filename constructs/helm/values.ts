@@ -37,6 +37,18 @@ export function escapeTemplateSequences(text: string): string {
   return text.replace(/\$\{(?!TfToken\[)/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
+/** `values` without the keys at the dotted paths given (a copy; `values` is not modified). */
+export function withoutPaths(values: HelmValues | undefined, paths: readonly string[]): HelmValues | undefined {
+  if (values === undefined) return undefined;
+  const copy = structuredClone(values);
+  for (const path of paths) {
+    const keys = path.split('.');
+    const parent = keys.slice(0, -1).reduce<unknown>((node, key) => (isMapping(node) ? node[key] : undefined), copy);
+    if (isMapping(parent)) delete parent[keys[keys.length - 1]];
+  }
+  return copy;
+}
+
 /** The value at a dotted path of `values` (`scheduler.resources`), or undefined. */
 export function valueAt(values: HelmValues, path: string): unknown {
   return path.split('.').reduce<unknown>((node, key) => (isMapping(node) ? node[key] : undefined), values);

@@ -2,7 +2,7 @@ import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease, type ValuesFiles } from '../helm/helm-release';
 import { ManifestsRelease } from '../helm/manifests-release';
-import { mergeValues, requireResources, valueAt, type HelmValues } from '../helm/values';
+import { mergeValues, requireResources, valueAt, withoutPaths, type HelmValues } from '../helm/values';
 import { irsaAnnotations, zoneSpread, type Placement } from '../kubernetes/objects';
 import { podSecurityValues } from './airflow-pod-security';
 import { airflowSecretNames, airflowSecrets, type AirflowSecretNames } from './airflow-secrets';
@@ -95,6 +95,8 @@ const AWS_CONNECTION_ID = 'aws_default';
 const ADMIN_PASSWORD_ENV = 'AIRFLOW_ADMIN_PASSWORD';
 /** Environment variables the construct owns; the values files may not set them. */
 const OWNED_ENV = ['AIRFLOW_CONN_AWS_DEFAULT', 'AIRFLOW_CONN_KUBERNETES_DEFAULT'];
+/** Values the construct renders into its own pgbouncer.ini rather than passing to the chart. */
+const PGBOUNCER_INI_TUNABLES = ['pgbouncer.metadataPoolSize', 'pgbouncer.maxClientConn'];
 
 /**
  * Apache Airflow 3 (official chart 1.20.0): KubernetesExecutor, metadata in RDS PostgreSQL through PgBouncer
@@ -155,7 +157,7 @@ export class Airflow extends Construct {
       triggerer: `${releaseName}-triggerer`,
       dagProcessor: `${releaseName}-dag-processor`,
     };
-    // fullnameOverride pins the chart's names to the release name, whatever the release is called.
+    // The chart names its objects after the release (`useStandardNaming` is off, so `fullnameOverride` would be ignored).
     this.apiServerUrl = `http://${releaseName}-api-server.${namespace}.svc:${apiServerPort}`;
 
     this.prerequisites = new ManifestsRelease(this, 'Prerequisites', {
@@ -198,7 +200,13 @@ export class Airflow extends Construct {
       releaseName,
       namespace,
       chart: Airflow.CHART,
-      values: { ...props.values, computed, overrides: props.overrides },
+      // The pool sizes went into pgbouncer.ini above; the chart ignores them once it is given that file.
+      values: {
+        file: withoutPaths(props.values.file, PGBOUNCER_INI_TUNABLES),
+        environment: withoutPaths(props.values.environment, PGBOUNCER_INI_TUNABLES),
+        computed,
+        overrides: withoutPaths(props.overrides, PGBOUNCER_INI_TUNABLES),
+      },
       // First installs migrate an empty database; Terraform waits for the migration and admin-user Jobs.
       timeoutSeconds: 900,
       waitForJobs: true,
@@ -231,7 +239,6 @@ export class Airflow extends Construct {
     const ssh = isSsh(dags.repository);
 
     return {
-      fullnameOverride: releaseName,
       executor: 'KubernetesExecutor',
       // RDS instead of the bundled PostgreSQL; no Celery, so no Redis and no Flower.
       postgresql: { enabled: false },
@@ -250,7 +257,6 @@ export class Airflow extends Construct {
       fernetKeySecretName: secrets.keys,
       apiSecretKeySecretName: secrets.keys,
       jwtSecretName: secrets.keys,
-      webserverSecretKeySecretName: secrets.keys,
 
       // One pool for every pod; the pod template file of the KubernetesExecutor falls back to these too.
       nodeSelector: props.placement.nodeSelector,

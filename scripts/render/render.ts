@@ -63,21 +63,29 @@ export async function renderReleases(releases: ReleaseInput[], options: RenderOp
       else queue.push(start);
     });
 
+  // Output shared by several releases is parsed once too; the objects are read, never changed.
+  const parsed = new Map<string, Promise<{ objects: RenderedObject[]; error?: string }>>();
+  const parse = (key: string) => {
+    if (!parsed.has(key)) {
+      parsed.set(
+        key,
+        outputs.get(key)!.then(({ stdout, error }) => {
+          if (error !== undefined) return { objects: [], error };
+          try {
+            return { objects: parseManifests(stdout!) };
+          } catch (e) {
+            return { objects: [], error: `output is not valid YAML: ${(e as Error).message}` };
+          }
+        }),
+      );
+    }
+    return parsed.get(key)!;
+  };
   try {
     const rendered = releases.map(async (release): Promise<RenderedRelease> => {
       const key = renderKey(release);
-      if (!outputs.has(key))
-        outputs.set(
-          key,
-          schedule(() => renderCached(release, key, options, workdir)),
-        );
-      const { stdout, error } = await outputs.get(key)!;
-      if (error !== undefined) return { release, objects: [], error };
-      try {
-        return { release, objects: parseManifests(stdout!) };
-      } catch (e) {
-        return { release, objects: [], error: `output is not valid YAML: ${(e as Error).message}` };
-      }
+      if (!outputs.has(key)) outputs.set(key, schedule(() => renderCached(release, key, options, workdir)));
+      return { release, ...(await parse(key)) };
     });
     return await Promise.all(rendered);
   } finally {

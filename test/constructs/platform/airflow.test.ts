@@ -139,7 +139,6 @@ describe('Airflow', () => {
 
   it('runs Airflow 3 with the KubernetesExecutor, an API server and no Celery pieces', () => {
     expect(values()).toMatchObject({
-      fullnameOverride: 'airflow',
       executor: 'KubernetesExecutor',
       apiServer: { enabled: true, service: { type: 'ClusterIP' } },
       dagProcessor: { enabled: true, replicas: 1, podDisruptionBudget: { enabled: false } },
@@ -205,9 +204,13 @@ describe('Airflow', () => {
     it('takes pool sizes and ports from the values files', () => {
       const file = { ...loadValuesFiles('airflow', 'dev').file, ports: { pgbouncer: 6000 } };
       const overrides = { pgbouncer: { metadataPoolSize: 25, maxClientConn: 400 } };
-      const manifests = airflow({ values: { file }, overrides }).airflow.prerequisites.manifests;
+      const built = airflow({ values: { file }, overrides }).airflow;
+      const manifests = built.prerequisites.manifests;
       const ini: string = templated(manifests, 'airflow-pgbouncer-ini')['pgbouncer.ini'];
       expect(ini).toContain('pool_size=25');
+      // They reach PgBouncer through this file only: the chart, given the file, would ignore them.
+      expect(at(built.release.values, 'pgbouncer.metadataPoolSize')).toBeUndefined();
+      expect(at(built.release.values, 'pgbouncer.maxClientConn')).toBeUndefined();
       expect(ini).toMatch(/^max_client_conn = 400$/m);
       expect(ini).toMatch(/^listen_port = 6000$/m);
       expect(templated(manifests, 'airflow-metadata-db').connection).toContain('@airflow-pgbouncer.airflow:6000/');
@@ -225,8 +228,9 @@ describe('Airflow', () => {
 
   it('gives the chart the names of externally synced key Secrets, with the Secret keys it reads', () => {
     const v = values();
-    for (const key of ['fernetKeySecretName', 'apiSecretKeySecretName', 'jwtSecretName', 'webserverSecretKeySecretName'])
-      expect(v[key]).toBe('airflow-keys');
+    for (const key of ['fernetKeySecretName', 'apiSecretKeySecretName', 'jwtSecretName']) expect(v[key]).toBe('airflow-keys');
+    // Airflow 3 reads the API's key; the chart uses the webserver's only for Airflow 2, so it is not passed.
+    expect(v.webserverSecretKeySecretName).toBeUndefined();
     for (const key of ['fernetKey', 'apiSecretKey', 'jwtSecret', 'webserverSecretKey']) expect(v[key]).toBeUndefined();
     const keys = externalSecretSpec(airflow().airflow.prerequisites.manifests, 'airflow-keys');
     expect(keys.data).toEqual([
