@@ -95,8 +95,12 @@ const AWS_CONNECTION_ID = 'aws_default';
 const ADMIN_PASSWORD_ENV = 'AIRFLOW_ADMIN_PASSWORD';
 /** Environment variables the construct owns; the values files may not set them. */
 const OWNED_ENV = ['AIRFLOW_CONN_AWS_DEFAULT', 'AIRFLOW_CONN_KUBERNETES_DEFAULT'];
-/** Values the construct renders into its own pgbouncer.ini rather than passing to the chart. */
-const PGBOUNCER_INI_TUNABLES = ['pgbouncer.metadataPoolSize', 'pgbouncer.maxClientConn'];
+/**
+ * Values the construct applies itself rather than through the chart, which would ignore them: the pool sizes
+ * go into its pgbouncer.ini (the chart renders none once given that file), the first admin into its own
+ * `users create` script (the chart reads `defaultUser` only in the default arguments this replaces).
+ */
+const APPLIED_BY_CONSTRUCT = ['pgbouncer.metadataPoolSize', 'pgbouncer.maxClientConn', 'createUserJob.defaultUser'];
 
 /**
  * Apache Airflow 3 (official chart 1.20.0): KubernetesExecutor, metadata in RDS PostgreSQL through PgBouncer
@@ -200,12 +204,11 @@ export class Airflow extends Construct {
       releaseName,
       namespace,
       chart: Airflow.CHART,
-      // The pool sizes went into pgbouncer.ini above; the chart ignores them once it is given that file.
       values: {
-        file: withoutPaths(props.values.file, PGBOUNCER_INI_TUNABLES),
-        environment: withoutPaths(props.values.environment, PGBOUNCER_INI_TUNABLES),
+        file: withoutPaths(props.values.file, APPLIED_BY_CONSTRUCT),
+        environment: withoutPaths(props.values.environment, APPLIED_BY_CONSTRUCT),
         computed,
-        overrides: withoutPaths(props.overrides, PGBOUNCER_INI_TUNABLES),
+        overrides: withoutPaths(props.overrides, APPLIED_BY_CONSTRUCT),
       },
       // First installs migrate an empty database; Terraform waits for the migration and admin-user Jobs.
       timeoutSeconds: 900,
@@ -247,8 +250,7 @@ export class Airflow extends Construct {
       data: { metadataSecretName: secrets.metadata },
       pgbouncer: {
         enabled: true,
-        // Documents the TLS mode of the pgbouncer.ini this construct renders (the chart renders none).
-        sslmode: 'require',
+        // The construct renders pgbouncer.ini (TLS required to the database); the chart renders none.
         configSecretName: secrets.pgbouncerConfig,
         metricsExporterSidecar: { statsSecretName: secrets.pgbouncerStats, statsSecretKey: 'connection' },
         ...scaled('pgbouncer'),
@@ -310,7 +312,6 @@ export class Airflow extends Construct {
         useHelmHooks: false,
         applyCustomEnv: true,
         // The FAB auth manager (the chart's default) needs a first admin; its password never enters values.
-        defaultUser: { password: '' },
         args: ['bash', '-c', createAdminScript(input.admin)],
         env: [{ name: ADMIN_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: secrets.admin, key: 'admin-password' } } }],
         ...serviceAccount(`${releaseName}-create-user-job`, false, false),

@@ -209,7 +209,6 @@ describe('Observability', () => {
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
     });
-    expect(at(values, 'grafana.testFramework.enabled')).toBe(false);
     expect(at(values, 'crds.upgradeJob.enabled')).toBe(false);
   });
 
