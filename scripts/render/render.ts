@@ -84,7 +84,11 @@ export async function renderReleases(releases: ReleaseInput[], options: RenderOp
   try {
     const rendered = releases.map(async (release): Promise<RenderedRelease> => {
       const key = renderKey(release);
-      if (!outputs.has(key)) outputs.set(key, schedule(() => renderCached(release, key, options, workdir)));
+      if (!outputs.has(key))
+        outputs.set(
+          key,
+          schedule(() => renderCached(release, key, options, workdir)),
+        );
       return { release, ...(await parse(key)) };
     });
     return await Promise.all(rendered);
