@@ -269,6 +269,15 @@ describe('renovate.json', () => {
     );
   });
 
+  it('tells a chart bump to vendor the new archive with the project script', () => {
+    const rule = config.packageRules.find((r) => (r.matchManagers as string[] | undefined)?.includes('custom.regex'));
+    expect((rule?.prBodyNotes as string[] | undefined)?.join(' ')).toMatch(
+      /npm run charts:pull -- \{\{\{depName\}\}\} \{\{\{newVersion\}\}\}/,
+    );
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['charts:pull']).toBe('tsx scripts/charts/pull.ts');
+  });
+
   /** Every `{ …chart: '…', version: '…' }` pin in constructs/, found without Renovate's patterns. */
   function chartPins(): { file: string; chart: string; version: string }[] {
     const sources = (dir: string): string[] =>

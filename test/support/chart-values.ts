@@ -1,28 +1,33 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { existsSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { VENDOR_DIR } from '../../constructs/helm/vendored-chart';
 import { mergeValues, type HelmValues } from '../../constructs/helm/values';
+import { readArchive } from '../../scripts/charts/archive';
 
-/** Upstream data of the pinned charts (see test/fixtures/charts/README.md). */
-export const CHARTS_DIR = join(__dirname, '..', 'fixtures', 'charts');
+/**
+ * A file of the vendored archive of `chart` (`values.yaml`, `crds/040-Crd-kafka.yaml`): the tests read the
+ * pinned charts' defaults, schemas and CRDs from the very archives the releases install.
+ */
+function chartFile(chart: string, path: string): string | undefined {
+  const archive = readdirSync(VENDOR_DIR).find((f) => new RegExp(`^${chart}-v?\\d[^-]*\\.tgz$`).test(f));
+  if (!archive) throw new Error(`no archive of ${chart} in charts/vendor`);
+  if (!archives.has(archive)) archives.set(archive, readArchive(join(VENDOR_DIR, archive)));
+  return archives.get(archive)!.get(`${chart}/${path}`)?.toString('utf8');
+}
+const archives = new Map<string, Map<string, Buffer>>();
 
 /** The chart's default values. */
 export function chartDefaults(chart: string): HelmValues {
-  return parse(readFileSync(join(CHARTS_DIR, chart, 'values.yaml'), 'utf8')) as HelmValues;
+  return parse(chartFile(chart, 'values.yaml')!) as HelmValues;
 }
 
-/**
- * The chart's published version: its Chart.yaml `version`, except where the Chart.yaml in git carries a
- * placeholder that release tooling replaces (Strimzi names its version as `defaultImageTag`; cert-manager).
- */
+/** The version of the vendored chart, from its Chart.yaml. */
 export function chartVersion(chart: string): string {
-  if (chart === 'strimzi-kafka-operator') return String(chartDefaults(chart).defaultImageTag);
-  // cert-manager's Chart.yaml in git is a placeholder too; v1.21.1 is the release the vendored files come from.
-  if (chart === 'cert-manager') return 'v1.21.1';
-  return (parse(readFileSync(join(CHARTS_DIR, chart, 'Chart.yaml'), 'utf8')) as { version: string }).version;
+  return (parse(chartFile(chart, 'Chart.yaml')!) as { version: string }).version;
 }
 
 /**
@@ -41,9 +46,9 @@ const compiled = new Map<string, ValidateFunction>();
 function compiledSchema(chart: string): ValidateFunction {
   const cached = compiled.get(chart);
   if (cached) return cached;
-  const schemaPath = join(CHARTS_DIR, chart, 'values.schema.json');
-  if (!existsSync(schemaPath)) throw new Error(`${chart} has no values.schema.json; use unknownKeys`);
-  const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as { $schema?: string };
+  const text = chartFile(chart, 'values.schema.json');
+  if (text === undefined) throw new Error(`${chart} has no values.schema.json; use unknownKeys`);
+  const schema = JSON.parse(text) as { $schema?: string };
   const ajv = schema.$schema?.includes('2020-12')
     ? new Ajv2020({ strict: false, allErrors: true })
     : new Ajv({ strict: false, allErrors: true });
@@ -73,11 +78,9 @@ export function unknownKeys(chart: string, values: HelmValues, freeForm: string[
   return walk(values, chartDefaults(chart), []);
 }
 
-/** The OpenAPI schema of a CRD version, from the vendored Strimzi CRDs (e.g. `040-Crd-kafka.yaml`). */
+/** The OpenAPI schema of a CRD version, from the vendored Strimzi chart's CRDs (e.g. `040-Crd-kafka.yaml`). */
 export function crdSchema(file: string, version: string): Record<string, unknown> {
-  const documents = parseAllDocuments(readFileSync(join(CHARTS_DIR, 'strimzi-crds', file), 'utf8')).map(
-    (d) => d.toJS() as Record<string, unknown>,
-  );
+  const documents = parseAllDocuments(chartFile('strimzi-kafka-operator', `crds/${file}`)!).map((d) => d.toJS() as Record<string, unknown>);
   const crd = documents.find((d) => d.kind === 'CustomResourceDefinition') as {
     spec: { versions: { name: string; schema: { openAPIV3Schema: Record<string, unknown> } }[] };
   };
