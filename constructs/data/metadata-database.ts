@@ -93,10 +93,13 @@ export class MetadataDatabase extends Construct implements IMetadataDatabase {
         { name: 'rds.force_ssl', value: '1' },
         { name: 'log_connections', value: '1' },
         { name: 'log_disconnections', value: '1' },
-        // DDL is audited; queries only when slow, to keep logs affordable.
-        { name: 'log_statement', value: 'ddl' },
+        // DDL and role changes are audited by pgaudit, which writes `PASSWORD <REDACTED>` where
+        // log_statement would write the statement as sent; queries are logged only when slow.
+        { name: 'log_statement', value: 'none' },
+        { name: 'pgaudit.log', value: 'ddl,role' },
+        { name: 'pgaudit.log_parameter', value: '0' },
         { name: 'log_min_duration_statement', value: '1000' },
-        { name: 'shared_preload_libraries', value: 'pg_stat_statements', applyMethod: 'pending-reboot' },
+        { name: 'shared_preload_libraries', value: 'pg_stat_statements,pgaudit', applyMethod: 'pending-reboot' },
       ],
       lifecycle: { createBeforeDestroy: true },
     });

@@ -26,18 +26,44 @@ export interface DatabaseBootstrapProps {
   readonly placement: Placement;
   /** @default 'postgres:17.6-alpine' (psql of the server's major version) */
   readonly image?: string;
+  /** Computes the SCRAM verifiers. @default 'python:3.13-alpine' */
+  readonly verifierImage?: string;
   /** The secret store must be ready. */
   readonly dependsOn?: ITerraformDependable[];
 }
 
-/** psql script: create the login if missing, (re)set its password, create its database if missing. */
+/**
+ * Computes each login's SCRAM-SHA-256 verifier (RFC 5802/7677, in PostgreSQL's stored format) into
+ * `/verifiers/<NAME>`: PostgreSQL stores a password given in that format as it is, so no cleartext password
+ * ever reaches the server, its statement or error logs, or pg_stat_statements. The generated passwords are
+ * ASCII, which SASLprep leaves unchanged.
+ */
+export const VERIFIER_SCRIPT = `import base64, hashlib, hmac, os
+b64 = lambda raw: base64.b64encode(raw).decode()
+for name in os.environ["LOGINS"].split():
+    upper = name.upper().replace("-", "_")
+    password = os.environ[upper + "_PASSWORD"].encode()
+    salt = os.urandom(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password, salt, 4096)
+    stored = hashlib.sha256(hmac.new(salted, b"Client Key", "sha256").digest()).digest()
+    server = hmac.new(salted, b"Server Key", "sha256").digest()
+    with open("/verifiers/" + upper, "w") as out:
+        out.write("SCRAM-SHA-256$4096:%s$%s:%s" % (b64(salt), b64(stored), b64(server)))
+`;
+
+/**
+ * psql script: pgaudit in place, then per login: create it if missing, set its password from the verifier
+ * (never the password itself), create its database if missing.
+ */
 const SCRIPT = `set -eu
+psql -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION IF NOT EXISTS pgaudit'
 for name in $LOGINS; do
   upper=$(echo "$name" | tr 'a-z-' 'A-Z_')
-  eval "user=\\$\${upper}_USER password=\\$\${upper}_PASSWORD database=\\$\${upper}_DATABASE"
-  psql -v ON_ERROR_STOP=1 -v user="$user" -v password="$password" -v database="$database" <<'SQL'
+  eval "user=\\$\${upper}_USER database=\\$\${upper}_DATABASE"
+  verifier=$(cat "/verifiers/$upper")
+  psql -v ON_ERROR_STOP=1 -v user="$user" -v verifier="$verifier" -v database="$database" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'user') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'user')\\gexec
-ALTER ROLE :"user" WITH LOGIN PASSWORD :'password';
+ALTER ROLE :"user" WITH LOGIN PASSWORD :'verifier';
 GRANT :"user" TO CURRENT_USER;
 SELECT format('CREATE DATABASE %I OWNER %I', :'database', :'user') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'database')\\gexec
 REVOKE ALL ON DATABASE :"database" FROM PUBLIC;
@@ -94,17 +120,25 @@ export class DatabaseBootstrap extends Construct {
       name: envName,
       valueFrom: { secretKeyRef: { name: secret, key } },
     });
-    const loginEnv = names.flatMap((name) => {
-      const upper = name.toUpperCase().replace(/-/g, '_');
-      return [
-        fromSecret(`${upper}_USER`, `database-login-${name}`, 'username'),
-        fromSecret(`${upper}_PASSWORD`, `database-login-${name}`, 'password'),
-        { name: `${upper}_DATABASE`, value: props.logins[name].database },
-      ];
-    });
+    const upper = (name: string) => name.toUpperCase().replace(/-/g, '_');
+    // Passwords go to the verifier container only; psql gets names and verifiers.
+    const passwordEnv = names.map((name) => fromSecret(`${upper(name)}_PASSWORD`, `database-login-${name}`, 'password'));
+    const loginEnv = names.flatMap((name) => [
+      fromSecret(`${upper(name)}_USER`, `database-login-${name}`, 'username'),
+      { name: `${upper(name)}_DATABASE`, value: props.logins[name].database },
+    ]);
+    const verifierImage = props.verifierImage ?? 'python:3.13-alpine';
+    const verifiers = { name: 'verifiers', mountPath: '/verifiers' };
+    const resources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } };
     // Jobs are immutable: a new name per set of logins makes Helm run a new one when it changes.
     // Only what is known at synthesis: secret names may be tokens, whose text changes with unrelated code.
-    const digest = contentDigest({ image, logins: names.map((n) => [n, props.logins[n].database]), SCRIPT }).slice(0, 8);
+    const digest = contentDigest({
+      image,
+      verifierImage,
+      logins: names.map((n) => [n, props.logins[n].database]),
+      SCRIPT,
+      VERIFIER_SCRIPT,
+    }).slice(0, 8);
     const job: KubernetesObject = {
       apiVersion: 'batch/v1',
       kind: 'Job',
@@ -120,6 +154,18 @@ export class DatabaseBootstrap extends Construct {
             nodeSelector: props.placement.nodeSelector,
             tolerations: props.placement.tolerations,
             securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, seccompProfile: { type: 'RuntimeDefault' } },
+            volumes: [{ name: verifiers.name, emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }],
+            initContainers: [
+              {
+                name: 'scram-verifiers',
+                image: verifierImage,
+                command: ['python3', '-c', VERIFIER_SCRIPT],
+                env: [{ name: 'LOGINS', value: names.join(' ') }, ...passwordEnv],
+                resources,
+                securityContext: readOnlyContainerSecurity(),
+                volumeMounts: [verifiers],
+              },
+            ],
             containers: [
               {
                 name: 'psql',
@@ -135,8 +181,9 @@ export class DatabaseBootstrap extends Construct {
                   { name: 'LOGINS', value: names.join(' ') },
                   ...loginEnv,
                 ],
-                resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+                resources,
                 securityContext: readOnlyContainerSecurity(),
+                volumeMounts: [{ ...verifiers, readOnly: true }],
               },
             ],
           },

@@ -60,6 +60,11 @@ describe('MetadataDatabase', () => {
     expect(parameters.parameter).toEqual(
       expect.arrayContaining([{ name: 'rds.force_ssl', value: '1' }, expect.objectContaining({ name: 'log_statement' })]),
     );
+    // A logged statement would carry the password it sets: statements are audited by pgaudit, which redacts it.
+    const setting = (name: string) => (parameters.parameter as { name: string; value: string }[]).find((p) => p.name === name)?.value;
+    expect(setting('log_statement')).toBe('none');
+    expect(setting('pgaudit.log')?.split(',')).toEqual(expect.arrayContaining(['ddl', 'role']));
+    expect(setting('shared_preload_libraries')?.split(',')).toContain('pgaudit');
   });
 
   it('defaults to production safety: deletion protection, final snapshot, 7 days of backups', () => {
