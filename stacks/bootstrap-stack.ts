@@ -58,13 +58,16 @@ export class BootstrapStack extends TerraformStack {
       oidcProvider,
       stateBucket: this.stateBucket.bucket,
       stateKeyPrefix: backend.keyPrefix,
+      pullRequestPlans: !environment.production,
     });
     this.oidcProviderArn = oidcProvider.providerArn;
 
     // Descriptions name the repository variables .github/workflows read.
     const variable = `MLOPS_${environment.name.toUpperCase()}`;
     const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
-    output('plan_role_arn', this.roles.planRole.roleArn, `${variable}_PLAN_ROLE_ARN: pull-request plans (jobs outside any environment)`);
+    if (this.roles.planRole) {
+      output('plan_role_arn', this.roles.planRole.roleArn, `${variable}_PLAN_ROLE_ARN: pull-request plans (jobs outside any environment)`);
+    }
     output('deploy_role_arn', this.roles.deployRole.roleArn, `${variable}_APPLY_ROLE_ARN: applies from the GitHub environment it trusts`);
     output('state_bucket', this.stateBucket.bucket.bucketName, 'The S3 backend bucket (backend.bucket)');
     output('state_key_arn', this.stateBucket.key.keyArn, 'Set as backend.kmsKeyArn so state objects use this key rather than SSE-S3');

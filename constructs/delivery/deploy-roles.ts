@@ -20,7 +20,28 @@ export interface DeliveryRolesProps {
   readonly stateBucket: IBucket;
   /** State keys are `<stateKeyPrefix>/<stack>.tfstate`; the roles reach nothing else in the bucket. */
   readonly stateKeyPrefix: string;
+  /**
+   * Whether pull requests may plan this environment (a plan role exists). Off for production: a plan runs the
+   * pull request's unreviewed code with the role's credentials, so production is planned only after merge,
+   * by the deployment that waits for the environment's reviewers. @default true
+   */
+  readonly pullRequestPlans?: boolean;
 }
+
+/** Reads of data a plan never needs, denied whatever else a plan role may be given later. */
+const PLAN_DENIED_ACTIONS = [
+  'logs:GetLogEvents',
+  'logs:FilterLogEvents',
+  'logs:GetLogRecord',
+  'logs:StartQuery',
+  'logs:GetQueryResults',
+  'logs:StartLiveTail',
+  'logs:Unmask',
+  'rds:DownloadDBLogFilePortion',
+  'rds:DownloadCompleteDBLogFile',
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:BatchGetSecretValue',
+];
 
 /** Writes to an IAM role: denied on the delivery roles themselves. */
 const ROLE_WRITE_ACTIONS = [
@@ -42,10 +63,12 @@ const ROLE_WRITE_ACTIONS = [
 /**
  * The two roles GitHub Actions assume for one environment.
  *
- * `<namePrefix>-plan` is for pull requests (`repo:<owner/name>:pull_request`): `ReadOnlyAccess` to refresh
- * and plan, read of the state objects and decryption with the state key. It cannot write state, so plans
- * run with `-lock=false`. It gets no secret values: the platform's `aws_secretsmanager_secret_version`
- * resources need `GetSecretValue` to refresh, which code in a pull request must never have.
+ * `<namePrefix>-plan` is for pull requests (`repo:<owner/name>:pull_request`), and only where
+ * {@link DeliveryRolesProps.pullRequestPlans} allows: the describe, list and get-configuration calls of
+ * {@link PLAN_READ_ACTIONS}, the state objects under the prefix and decryption with the state key, and an
+ * explicit deny of log reads, RDS log downloads, secret values and objects outside the state prefix. It
+ * cannot write state, so plans run with `-lock=false`, nor read secret values, so they run with
+ * `-refresh=false` (the platform's `aws_secretsmanager_secret_version` resources would need them).
  *
  * `<namePrefix>-deploy` is for jobs in the GitHub environment (`repo:<owner/name>:environment:<name>`) and
  * applies every stack. Least privilege is impractical for a platform that creates VPCs, EKS, RDS, KMS
@@ -58,7 +81,8 @@ const ROLE_WRITE_ACTIONS = [
  * which is why the trust names the environment and nothing broader.
  */
 export class DeliveryRoles extends Construct {
-  readonly planRole: Role;
+  /** Undefined where pull requests do not plan (production). */
+  readonly planRole?: Role;
   readonly deployRole: Role;
 
   constructor(scope: Construct, id: string, props: DeliveryRolesProps) {
@@ -71,15 +95,25 @@ export class DeliveryRoles extends Construct {
     }
     const statePrefix = `${props.stateKeyPrefix}/`;
 
-    this.planRole = new Role(this, 'PlanRole', {
-      roleName: `${namePrefix}-plan`,
-      description: `GitHub Actions plans of ${namePrefix} for pull requests of ${githubRepository}: read-only`,
-      trustStatements: [githubActionsTrust(oidcProvider, pullRequestSubject(githubRepository))],
-      managedPolicies: ['ReadOnlyAccess'],
-    });
-    stateBucket.grantRead(this.planRole, statePrefix);
-    // Plans read the data source that generates the cache AUTH token; IAM cannot scope this action.
-    this.planRole.addToPolicy('GenerateRandomPasswords', [{ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }]);
+    if (props.pullRequestPlans ?? true) {
+      const planRole = new Role(this, 'PlanRole', {
+        roleName: `${namePrefix}-plan`,
+        description: `GitHub Actions plans of ${namePrefix} for pull requests of ${githubRepository}: configuration reads only`,
+        trustStatements: [githubActionsTrust(oidcProvider, pullRequestSubject(githubRepository))],
+      });
+      stateBucket.grantRead(planRole, statePrefix);
+      planRole.addToPolicy('ReadConfiguration', this.planStatements(namePrefix));
+      planRole.addToPolicy('DenyDataReads', [
+        { sid: 'NoLogsSecretsOrDatabaseLogs', effect: 'Deny', actions: PLAN_DENIED_ACTIONS, resources: ['*'] },
+        {
+          sid: 'NoObjectsOutsideState',
+          effect: 'Deny',
+          actions: ['s3:GetObject', 's3:GetObjectVersion'],
+          notResources: [`${stateBucket.bucketArn}/${props.stateKeyPrefix}/*`],
+        },
+      ]);
+      this.planRole = planRole;
+    }
 
     this.deployRole = new Role(this, 'DeployRole', {
       roleName: `${namePrefix}-deploy`,
@@ -92,6 +126,147 @@ export class DeliveryRoles extends Construct {
     // PowerUserAccess covers the bucket and the key already; the explicit grant keeps state access when it is narrowed.
     stateBucket.grantReadWrite(this.deployRole, statePrefix);
     this.deployRole.addToPolicy('ManageEnvironmentIam', this.iamStatements(namePrefix));
+  }
+
+  /**
+   * What `terraform plan` of the environment's stacks reads: describe, list and get-configuration calls on the
+   * resource types the stacks use, scoped to the environment's names where IAM can scope them. Nothing that
+   * returns data: no object, log event, secret value or database log.
+   */
+  private planStatements(namePrefix: string): PolicyStatement[] {
+    const { accountId, partition, region, dnsSuffix } = awsContext(this);
+    const arn = (service: string, resource: string, inRegion = true) =>
+      `arn:${partition}:${service}:${inRegion ? region : ''}:${service === 's3' ? '' : accountId}:${resource}`;
+    return [
+      {
+        // EC2 describe calls and the add-on catalogue cannot be scoped to resources in IAM.
+        sid: 'DescribeNetworkAndCatalogues',
+        actions: [
+          'ec2:DescribeAddresses',
+          'ec2:DescribeAddressesAttribute',
+          'ec2:DescribeAvailabilityZones',
+          'ec2:DescribeFlowLogs',
+          'ec2:DescribeInternetGateways',
+          'ec2:DescribeLaunchTemplateVersions',
+          'ec2:DescribeLaunchTemplates',
+          'ec2:DescribeNatGateways',
+          'ec2:DescribeNetworkAcls',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribePrefixLists',
+          'ec2:DescribeRouteTables',
+          'ec2:DescribeSecurityGroupRules',
+          'ec2:DescribeSecurityGroups',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeTags',
+          'ec2:DescribeVpcAttribute',
+          'ec2:DescribeVpcEndpoints',
+          'ec2:DescribeVpcs',
+          'eks:DescribeAddonVersions',
+          'kms:ListAliases',
+          'iam:ListOpenIDConnectProviders',
+          'secretsmanager:GetRandomPassword',
+        ],
+        resources: ['*'],
+      },
+      {
+        sid: 'DescribeCluster',
+        actions: [
+          'eks:DescribeCluster',
+          'eks:DescribeNodegroup',
+          'eks:DescribeAddon',
+          'eks:DescribeAccessEntry',
+          'eks:ListAssociatedAccessPolicies',
+          'eks:ListTagsForResource',
+        ],
+        resources: [
+          arn('eks', `cluster/${namePrefix}`),
+          arn('eks', `nodegroup/${namePrefix}/*`),
+          arn('eks', `addon/${namePrefix}/*`),
+          arn('eks', `access-entry/${namePrefix}/*`),
+        ],
+      },
+      {
+        sid: 'DescribeDataStores',
+        actions: [
+          'rds:DescribeDBInstances',
+          'rds:DescribeDBParameterGroups',
+          'rds:DescribeDBParameters',
+          'rds:DescribeDBSubnetGroups',
+          'rds:ListTagsForResource',
+          'elasticache:DescribeCacheClusters',
+          'elasticache:DescribeCacheSubnetGroups',
+          'elasticache:DescribeReplicationGroups',
+          'elasticache:ListTagsForResource',
+        ],
+        resources: [
+          arn('rds', `db:${namePrefix}-*`),
+          arn('rds', `pg:${namePrefix}-*`),
+          arn('rds', `subgrp:${namePrefix}-*`),
+          arn('elasticache', `replicationgroup:${namePrefix}-*`),
+          arn('elasticache', `cluster:${namePrefix}-*`),
+          arn('elasticache', `subnetgroup:${namePrefix}-*`),
+        ],
+      },
+      {
+        sid: 'DescribeKeysAndSecrets',
+        actions: [
+          'kms:DescribeKey',
+          'kms:GetKeyPolicy',
+          'kms:GetKeyRotationStatus',
+          'kms:ListResourceTags',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetResourcePolicy',
+        ],
+        resources: [arn('kms', 'key/*'), arn('secretsmanager', `secret:${namePrefix}*`)],
+      },
+      {
+        sid: 'DescribeIdentities',
+        actions: [
+          'iam:GetRole',
+          'iam:GetRolePolicy',
+          'iam:ListRolePolicies',
+          'iam:ListAttachedRolePolicies',
+          'iam:ListRoleTags',
+          'iam:ListInstanceProfilesForRole',
+          'iam:GetPolicy',
+          'iam:GetPolicyVersion',
+          'iam:GetOpenIDConnectProvider',
+          'iam:ListOpenIDConnectProviderTags',
+        ],
+        resources: [
+          arn('iam', `role/${namePrefix}-*`, false),
+          arn('iam', `policy/${namePrefix}-*`, false),
+          arn('iam', `oidc-provider/oidc.eks.${region}.${dnsSuffix}/id/*`, false),
+        ],
+      },
+      {
+        sid: 'DescribeLogGroups',
+        actions: ['logs:DescribeLogGroups', 'logs:ListTagsForResource', 'logs:ListTagsLogGroup'],
+        resources: [arn('logs', 'log-group:*')],
+      },
+      {
+        sid: 'ReadBucketConfiguration',
+        actions: [
+          's3:GetAccelerateConfiguration',
+          's3:GetBucketAcl',
+          's3:GetBucketCORS',
+          's3:GetBucketLocation',
+          's3:GetBucketLogging',
+          's3:GetBucketObjectLockConfiguration',
+          's3:GetBucketOwnershipControls',
+          's3:GetBucketPolicy',
+          's3:GetBucketPublicAccessBlock',
+          's3:GetBucketRequestPayment',
+          's3:GetBucketTagging',
+          's3:GetBucketVersioning',
+          's3:GetBucketWebsite',
+          's3:GetEncryptionConfiguration',
+          's3:GetLifecycleConfiguration',
+          's3:GetReplicationConfiguration',
+        ],
+        resources: [arn('s3', `${namePrefix}-*`, false)],
+      },
+    ];
   }
 
   private iamStatements(namePrefix: string): PolicyStatement[] {

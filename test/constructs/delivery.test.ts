@@ -15,6 +15,7 @@ type Statement = {
   sid?: string;
   effect?: string;
   actions: string[];
+  not_resources?: string[];
   resources: string[];
   principals?: { type: string; identifiers: string[] }[];
   condition?: { test: string; variable: string; values: string[] }[];
@@ -122,13 +123,18 @@ describe('DeliveryRoles', () => {
     expect(deploy.trust).toEqual(GITHUB_TRUST('repo:example-org/mlops-platform:environment:test'));
   });
 
-  it('gives the plan role read-only access, state reads under the prefix and decryption with the state key', () => {
-    expect(plan.managed).toEqual(['ReadOnlyAccess']);
-    expect(Object.keys(plan.inline)).toEqual(['BucketReadMlops', 'GenerateRandomPasswords']);
-    // Plans read the data source that generates the cache AUTH token: the one action, which IAM cannot scope.
-    expect(plan.inline.GenerateRandomPasswords).toEqual([
-      expect.objectContaining({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }),
-    ]);
+  it('gives the plan role configuration reads, state reads under the prefix and decryption with the state key, nothing managed', () => {
+    expect(plan.managed).toEqual([]);
+    expect(Object.keys(plan.inline).sort()).toEqual(['BucketReadMlops', 'DenyDataReads', 'ReadConfiguration']);
+    const reads = plan.inline.ReadConfiguration;
+    const actions = reads.flatMap((s) => s.actions);
+    // Describe, list and get-configuration calls only, named one by one; and the data source that generates the cache AUTH token.
+    expect(actions.every((a) => /^[a-z0-9]+:(Describe|List|Get[A-Z])\w+$/.test(a))).toBe(true);
+    expect(actions).toContain('secretsmanager:GetRandomPassword');
+    expect(actions.join()).not.toMatch(/GetObject|GetSecretValue|GetLogEvents|Download/);
+    // Where IAM can scope a call, it names the environment's resources.
+    const scoped = reads.filter((s) => !s.resources.includes('*')).flatMap((s) => s.resources);
+    expect(scoped.filter((r) => !/mlops-test|key\/\*|log-group:\*|oidc-provider\//.test(r))).toEqual([]);
     const [list, objects, key] = plan.inline.BucketReadMlops;
     expect(list).toMatchObject({
       actions: ['s3:ListBucket', 's3:GetBucketLocation'],
@@ -140,8 +146,28 @@ describe('DeliveryRoles', () => {
       expect.stringMatching(/State_Bucket.*\}\/mlops\/\*$/),
     ]);
     expect(key).toMatchObject({ actions: ['kms:Decrypt'], resources: [expect.stringContaining('aws_kms_key.State_Key')] });
-    expect(JSON.stringify(plan.inline.BucketReadMlops)).not.toMatch(/secretsmanager|s3:PutObject|s3:DeleteObject/);
-    expect(JSON.stringify(plan.inline)).not.toMatch(/GetSecretValue/);
+  });
+
+  it('denies the plan role log reads, RDS log downloads, secret values and objects outside the state prefix', () => {
+    const [data, objects] = plan.inline.DenyDataReads;
+    expect(data).toMatchObject({ effect: 'Deny', resources: ['*'] });
+    expect(data.actions).toEqual(
+      expect.arrayContaining([
+        'logs:GetLogEvents',
+        'logs:FilterLogEvents',
+        'logs:StartQuery',
+        'rds:DownloadDBLogFilePortion',
+        'rds:DownloadCompleteDBLogFile',
+        'secretsmanager:GetSecretValue',
+      ]),
+    );
+    expect(objects).toMatchObject({ effect: 'Deny', actions: ['s3:GetObject', 's3:GetObjectVersion'] });
+    expect(objects.not_resources).toEqual([expect.stringMatching(/State_Bucket.*\}\/mlops\/\*$/)]);
+  });
+
+  it('creates no plan role where pull requests do not plan (production)', () => {
+    const production = deliveryRoles({ pullRequestPlans: false });
+    expect(Object.values(resources(production, 'aws_iam_role')).map((r) => r.name)).toEqual(['mlops-test-deploy']);
   });
 
   it('gives the deploy role PowerUserAccess, never administrator policies, and state writes under the prefix', () => {

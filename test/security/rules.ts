@@ -36,7 +36,14 @@ type Statement = {
 
 const OPEN = ['0.0.0.0/0', '::/0'];
 /** Actions IAM cannot scope to a resource, so `Resource: "*"` is their only form (trivy's wildcard allowance). */
-const RESOURCELESS_ACTIONS = ['secretsmanager:GetRandomPassword', 'acm:ListCertificates', 'iam:ListServerCertificates'];
+const RESOURCELESS_ACTIONS = [
+  'secretsmanager:GetRandomPassword',
+  'acm:ListCertificates',
+  'iam:ListServerCertificates',
+  'iam:ListOpenIDConnectProviders',
+  'kms:ListAliases',
+  'eks:DescribeAddonVersions',
+];
 /** EC2 and ELB read actions: none supports resource-level permissions. */
 const RESOURCELESS_PATTERNS = [
   /^ec2:(Describe\w+|GetCoipPoolUsage|GetSecurityGroupsForVpc|GetInstanceTypesFromInstanceRequirements)$/,
@@ -408,7 +415,8 @@ export const RULES: Rule[] = [
     kind: 'security',
     type: 'aws_iam_role_policy',
     check: (policy, c) => {
-      const statements = (c.dataSource(policy.policy)?.statement ?? []) as Statement[];
+      // What a policy allows; a Deny is narrowed by nothing and may name every resource.
+      const statements = ((c.dataSource(policy.policy)?.statement ?? []) as Statement[]).filter((s) => s.effect !== 'Deny');
       return (
         fail(
           statements.some((s) => s.actions?.some((a) => a.includes('*'))),

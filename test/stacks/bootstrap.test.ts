@@ -2,7 +2,9 @@ import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { BootstrapStack, type BootstrapStackProps } from '../../stacks/bootstrap-stack';
 import { scan } from '../security/rules';
+import { loadEnvironments } from '../../src/config/load';
 import { dataSources, environment, onlyResource, resources, synthStack, type StackJson } from '../support/synth';
+import { synthesizedStack, synthesizedStackNames } from '../support/synthesized';
 
 const S3_BACKEND = { backend: { type: 's3', bucket: 'mlops-tfstate-123456789012-eu-west-1' } };
 const GITHUB_PROVIDER = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
@@ -60,6 +62,17 @@ describe('BootstrapStack', () => {
     expect(trustOf(custom, 'mlops-test-deploy')[0].condition.find((c) => c.variable.endsWith(':sub'))!.values).toEqual([
       'repo:acme/platform:environment:production',
     ]);
+  });
+
+  it('creates no plan role for production, which pull requests do not plan', () => {
+    const production = synthStack(
+      new BootstrapStack(
+        Testing.app(),
+        loadEnvironments().find((e) => e.production)!,
+      ),
+    );
+    expect(Object.values(resources(production, 'aws_iam_role')).map((r) => r.name)).toEqual(['mlops-prod-deploy']);
+    expect(Object.keys(production.output ?? {})).not.toContain('plan_role_arn');
   });
 
   it('outputs what the GitHub repository needs', () => {
@@ -129,3 +142,56 @@ describe('BootstrapStack', () => {
 
 // Terraform validate and the mocked apply of the shipped bootstrap stacks run with every other stack in
 // test/terraform/offline.test.ts.
+
+describe('the pull-request plan role of each environment', () => {
+  /** The IAM service a plan of an AWS resource or data source type calls; none for types computed locally. */
+  const SERVICE: [RegExp, string | undefined][] = [
+    [
+      /^aws_(vpc|subnet|route_table|eip|internet_gateway|nat_gateway|default_security_group|security_group|vpc_security_group_\w+|vpc_endpoint|flow_log|launch_template|availability_zones)/,
+      'ec2',
+    ],
+    [/^aws_eks_/, 'eks'],
+    [/^aws_db_/, 'rds'],
+    [/^aws_elasticache_/, 'elasticache'],
+    [/^aws_kms_/, 'kms'],
+    [/^aws_iam_policy_document$/, undefined],
+    [/^aws_iam_/, 'iam'],
+    [/^aws_cloudwatch_log_group$/, 'logs'],
+    [/^aws_s3_/, 's3'],
+    [/^aws_secretsmanager_/, 'secretsmanager'],
+    [/^aws_(caller_identity|partition|region)$/, undefined],
+  ];
+
+  it.for(
+    loadEnvironments()
+      .filter((e) => !e.production)
+      .map((e) => e.name),
+  )('%s: reads every service its stacks use, and no data', (name) => {
+    const env = loadEnvironments().find((e) => e.name === name)!;
+    const planRole = (() => {
+      const json = synthStack(new BootstrapStack(Testing.app(), env));
+      const role = Object.entries(resources(json, 'aws_iam_role')).find(([, r]) => r.name === `mlops-${env.name}-plan`)!;
+      // The state objects are the one thing it reads whole (BucketRead…); the rest is configuration.
+      return Object.values(resources(json, 'aws_iam_role_policy'))
+        .filter((p) => String(p.role).includes(role[0]) && !String(p.name).startsWith('BucketRead'))
+        .flatMap(
+          (p) =>
+            dataSources(json, 'aws_iam_policy_document')[/data\.aws_iam_policy_document\.([\w-]+)\./.exec(String(p.policy))![1]]
+              .statement as { effect?: string; actions: string[] }[],
+        );
+    })();
+    const allowed = planRole.filter((s) => s.effect !== 'Deny').flatMap((s) => s.actions);
+    const services = new Set(allowed.map((a) => a.split(':')[0]));
+    const used = new Set<string>();
+    for (const stack of synthesizedStackNames().filter((s) => s.startsWith(`mlops-${env.name}-`))) {
+      const json = synthesizedStack(stack);
+      for (const type of [...Object.keys(json.resource ?? {}), ...Object.keys(json.data ?? {})].filter((t) => t.startsWith('aws_'))) {
+        const match = SERVICE.find(([pattern]) => pattern.test(type));
+        expect(match, `${type}: which service does a plan of it read? (add it to this table and to the plan role)`).toBeDefined();
+        if (match![1]) used.add(match![1]);
+      }
+    }
+    expect([...used].filter((s) => !services.has(s))).toEqual([]);
+    expect(allowed.join()).not.toMatch(/GetObject|GetSecretValue|GetLogEvents|FilterLogEvents|Download/);
+  });
+});
