@@ -232,6 +232,8 @@ export class PlatformStack extends BaseStack {
       dependsOn: [this.externalSecrets.ready],
     });
 
+    const { ingress } = environment.platform;
+    const host = (ui: 'airflow' | 'mlflow' | 'grafana') => ingress.hosts[ui] ?? `${ui}.${environment.name}.mlops.internal`;
     this.mlflow = new Mlflow(this, 'Mlflow', {
       namespace: namespace(WORKLOADS.mlflow.namespace),
       values: props.values('mlflow'),
@@ -246,6 +248,7 @@ export class PlatformStack extends BaseStack {
       roleArn: props.roles.mlflow,
       serviceAccountName: WORKLOADS.mlflow.serviceAccounts[0],
       placement: this.placement.general,
+      externalHosts: [host('mlflow')],
       production,
       replicas: environment.platform.mlflow.replicas,
       dependsOn: [this.databases.ready],
@@ -432,8 +435,6 @@ export class PlatformStack extends BaseStack {
       placement: this.placement.general,
       production,
     });
-    const { ingress } = environment.platform;
-    const host = (ui: 'airflow' | 'mlflow' | 'grafana') => ingress.hosts[ui] ?? `${ui}.${environment.name}.mlops.internal`;
     this.ingress = new PlatformIngress(this, 'Ingress', {
       controller: loadBalancerController,
       internetFacing: ingress.internetFacing,

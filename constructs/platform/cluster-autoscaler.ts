@@ -150,6 +150,8 @@ export class ClusterAutoscaler extends Construct {
             metadata: { labels },
             spec: {
               serviceAccountName,
+              // Preempts ordinary pods when the general pool is full: without it nothing would add the node.
+              priorityClassName: 'system-cluster-critical',
               nodeSelector: props.placement.nodeSelector,
               tolerations: props.placement.tolerations,
               securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },

@@ -48,7 +48,15 @@ export interface MlflowProps {
 
   /** The `general` node pool. */
   readonly placement: Placement;
-  /** Production rules: at least 2 replicas. @default false */
+  /**
+   * Host names clients use beyond the Service's own (the load balancer's host): MLflow 3 answers 403 to any
+   * other Host header. @default none
+   */
+  readonly externalHosts?: string[];
+  /**
+   * Production rules: at least 2 replicas, and users get no permission on what they were not granted
+   * (`NO_PERMISSIONS`; elsewhere the values file's default, `READ`). @default false
+   */
   readonly production?: boolean;
   /** Server replicas; from 2 on they get a PodDisruptionBudget and zone anti-affinity. @default 2 in production, else 1 */
   readonly replicas?: number;
@@ -200,9 +208,15 @@ export class Mlflow extends Construct {
       ingress: { enabled: false },
       // MLflow 3 rejects Host headers outside this list (DNS-rebinding guard): the Service's names, and
       // localhost for port-forwarding. Probes use /health, which is exempt.
-      serverAllowedHosts: [this.serviceName, `${this.serviceName}.${namespace}`, fqdn, `${fqdn}.cluster.local`, 'localhost'].flatMap(
-        (host) => [host, `${host}:*`],
-      ),
+      // The load balancer's hosts too: users come through it with its host name.
+      serverAllowedHosts: [
+        this.serviceName,
+        `${this.serviceName}.${namespace}`,
+        fqdn,
+        `${fqdn}.cluster.local`,
+        'localhost',
+        ...(props.externalHosts ?? []),
+      ].flatMap((host) => [host, `${host}:*`]),
       backendStore: {
         postgres: { enabled: true, host: props.databaseHost, port: databasePort, database: databaseName, user: '', password: '' },
         existingDatabaseSecret: { name: databaseSecret, usernameKey: 'username', passwordKey: 'password' },
@@ -215,6 +229,7 @@ export class Mlflow extends Construct {
       },
       auth: {
         enabled: true,
+        ...(production ? { defaultPermission: 'NO_PERMISSIONS' } : {}),
         adminUsername: '',
         adminPassword: '',
         existingAdminSecret: { name: this.adminSecretName, usernameKey: 'admin_username', passwordKey: 'admin_password' },

@@ -144,7 +144,14 @@ export class KafkaCluster extends Construct {
             resources: brokerResources,
           },
         ];
-    const poolContext = { clusterName, namespace, storageClass: props.storageClass ?? 'gp3-encrypted', placement: props.placement };
+    const poolContext = {
+      clusterName,
+      namespace,
+      storageClass: props.storageClass ?? 'gp3-encrypted',
+      placement: props.placement,
+      // Production keeps a volume when its claim goes; elsewhere a destroyed environment leaves no disks.
+      deleteClaims: !props.production,
+    };
 
     const users = kafkaUsers(where, clients, { clusterName, namespace, topics: this.topicNames });
     this.userNames = users.map((user) => user.metadata.name);

@@ -22,11 +22,13 @@ export interface NodePoolContext {
   readonly namespace: string;
   readonly storageClass: string;
   readonly placement: Placement;
+  /** Delete a volume with its claim when the cluster or a node goes (outside production: no orphaned disks). */
+  readonly deleteClaims: boolean;
 }
 
 /**
- * A KafkaNodePool on the storage pool: one JBOD volume (persistent, kept when a node is removed, also
- * holding the KRaft metadata log), one pod per node, spread over zones. Strimzi's pod template has no
+ * A KafkaNodePool on the storage pool: one JBOD volume (persistent, deleted with its claim only where
+ * {@link NodePoolContext.deleteClaims} says so, also holding the KRaft metadata log), one pod per node, spread over zones. Strimzi's pod template has no
  * `nodeSelector`, hence the node affinity.
  */
 export function kafkaNodePool(spec: NodePoolSpec, context: NodePoolContext): KubernetesObject {
@@ -46,7 +48,7 @@ export function kafkaNodePool(spec: NodePoolSpec, context: NodePoolContext): Kub
             type: 'persistent-claim',
             size: `${spec.storageGiB}Gi`,
             class: context.storageClass,
-            deleteClaim: false,
+            deleteClaim: context.deleteClaims,
             kraftMetadata: 'shared',
           },
         ],

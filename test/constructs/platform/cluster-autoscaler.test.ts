@@ -69,3 +69,33 @@ describe('ClusterAutoscaler', () => {
     expect(() => autoscaler({ kubernetesVersion: '1.35.1' })).toThrow(/kubernetesVersion '1.35.1' must be a minor version/);
   });
 });
+
+describe('ClusterAutoscaler availability', () => {
+  const deploymentOf = (manifests: KubernetesObject[]) =>
+    manifests.find((m) => m.kind === 'Deployment')! as KubernetesObject & {
+      spec: { replicas: number; template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } };
+    };
+
+  it('is probed on its health endpoint and may preempt ordinary pods, so it can always add the node they need', () => {
+    const pod = deploymentOf(autoscaler()).spec.template.spec;
+    expect(pod.priorityClassName).toBe('system-cluster-critical');
+    expect(pod.containers[0]).toMatchObject({
+      ports: [{ name: 'health', containerPort: 8085 }],
+      livenessProbe: { httpGet: { path: '/health-check', port: 'health' } },
+      readinessProbe: { httpGet: { path: '/health-check', port: 'health' } },
+    });
+  });
+
+  it('runs one replica, or two with a disruption budget and zone spread when highly available', () => {
+    expect(deploymentOf(autoscaler()).spec.replicas).toBe(1);
+    expect(autoscaler().some((m) => m.kind === 'PodDisruptionBudget')).toBe(false);
+    const ha = autoscaler({ highlyAvailable: true });
+    expect(deploymentOf(ha).spec.replicas).toBe(2);
+    expect(deploymentOf(ha).spec.template.spec.topologySpreadConstraints).toEqual([
+      expect.objectContaining({ topologyKey: 'topology.kubernetes.io/zone' }),
+    ]);
+    expect(ha.find((m) => m.kind === 'PodDisruptionBudget')).toMatchObject({
+      spec: { maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'cluster-autoscaler' } } },
+    });
+  });
+});

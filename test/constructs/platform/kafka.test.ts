@@ -192,6 +192,27 @@ describe('KafkaCluster', () => {
     expect(release.depends_on).toEqual([expect.stringMatching(/^helm_release\.Strimzi_Release_[0-9A-F]+$/)]);
   });
 
+  it('runs two operator replicas (leader election), a disruption budget and zone spread when highly available', () => {
+    expect(platform({ environment: 'dev' }).operator.release.values).toMatchObject({ replicas: 1 });
+    const ha = platform({ operator: { highlyAvailable: true } }).operator.release.values;
+    expect(ha).toMatchObject({ replicas: 2, leaderElection: { enable: true }, podDisruptionBudget: { enabled: true, minAvailable: 1 } });
+    expect(ha.topologySpreadConstraints).toEqual([
+      expect.objectContaining({
+        topologyKey: 'topology.kubernetes.io/zone',
+        labelSelector: { matchLabels: { name: 'strimzi-cluster-operator', 'strimzi.io/kind': 'cluster-operator' } },
+      }),
+    ]);
+  });
+
+  it('keeps volumes when their claims go in production, and deletes them with their claims elsewhere', () => {
+    const deleteClaims = (environment: 'dev' | 'prod') =>
+      kinds(platform({ environment }).kafka.release.manifests, 'KafkaNodePool').map((p) =>
+        dig(p, 'spec', 'storage', 'volumes', 0, 'deleteClaim'),
+      );
+    expect(deleteClaims('prod').every((d) => d === false)).toBe(true);
+    expect(deleteClaims('dev').every((d) => d === true)).toBe(true);
+  });
+
   it('with 3 or more brokers runs 3 dedicated controllers and N brokers on the storage pool', () => {
     const { kafka } = platform({ kafka: { brokers: 4 } });
     const pools = kinds(kafka.release.manifests, 'KafkaNodePool');

@@ -185,6 +185,11 @@ describe('Mlflow', () => {
     expect(mlflow.release.values.serverAllowedHosts).toEqual(
       expect.arrayContaining(['mlflow.mlflow.svc:*', 'mlflow.mlflow.svc.cluster.local:*', 'mlflow:*', 'localhost:*']),
     );
+    // Users come through the load balancer with its host: MLflow 3 answers 403 to a Host it does not list.
+    const behindIngress = build({ externalHosts: ['mlflow.dev.mlops.internal'] }).mlflow;
+    expect(behindIngress.release.values.serverAllowedHosts).toEqual(
+      expect.arrayContaining(['mlflow.dev.mlops.internal', 'mlflow.dev.mlops.internal:*']),
+    );
     const renamed = build({ releaseName: 'registry', namespace: 'ml', serviceAccountName: 'registry-sa' }).mlflow;
     expect(renamed.trackingUri).toBe('http://registry.ml.svc:5000');
     expect(renamed.release.values).toMatchObject({
@@ -218,6 +223,11 @@ describe('Mlflow', () => {
       seccompProfile: { type: 'RuntimeDefault' },
     });
     expect(values.resources).toEqual({ requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } });
+  });
+
+  it('grants users nothing by default in production, and read access elsewhere', () => {
+    expect(at(build().mlflow.release.values, 'auth.defaultPermission')).toBe('READ');
+    expect(at(build({ production: true }, 'prod').mlflow.release.values, 'auth.defaultPermission')).toBe('NO_PERMISSIONS');
   });
 
   it('runs one replica without budget or spread outside production', () => {
