@@ -213,6 +213,16 @@ export class PlatformStack extends BaseStack {
       region: aws.region,
       placement: this.placement.general,
       highlyAvailable: production,
+      // Every namespace with an ExternalSecret on the store (the render tests hold the list to them).
+      storeNamespaces: [
+        namespace('platform-system'),
+        namespace(WORKLOADS.airflow.namespace),
+        namespace(WORKLOADS.mlflow.namespace),
+        namespace(WORKLOADS.featureStore.namespace),
+        namespace('monitoring'),
+        // With OIDC, the load balancer's client secret is copied into every routed namespace.
+        ...(environment.platform.ingress.oidc ? [namespace(WORKLOADS.modelServing.namespace)] : []),
+      ],
     });
 
     this.databases = new DatabaseBootstrap(this, 'Databases', {

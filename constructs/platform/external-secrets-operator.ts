@@ -17,6 +17,11 @@ export interface ExternalSecretsOperatorProps {
   readonly highlyAvailable?: boolean;
   /** @default 'aws-secrets-manager' */
   readonly storeName?: string;
+  /**
+   * The namespaces whose ExternalSecrets may read through the store: a ClusterSecretStore serves every
+   * namespace unless its conditions say otherwise, and it can read every platform secret.
+   */
+  readonly storeNamespaces: string[];
   /** @default none */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -39,6 +44,8 @@ export class ExternalSecretsOperator extends Construct {
   constructor(scope: Construct, id: string, props: ExternalSecretsOperatorProps) {
     super(scope, id);
     this.storeName = props.storeName ?? 'aws-secrets-manager';
+    if (props.storeNamespaces.length === 0)
+      throw new Error(`${this.node.path}: storeNamespaces must name the namespaces that read secrets`);
     const ha = props.highlyAvailable ?? false;
     const replicas = ha ? 2 : 1;
     const spread = (component: string) => (ha ? zoneSpread({ 'app.kubernetes.io/name': component }) : []);
@@ -74,6 +81,7 @@ export class ExternalSecretsOperator extends Construct {
           kind: 'ClusterSecretStore',
           metadata: { name: this.storeName },
           spec: {
+            conditions: [{ namespaces: [...new Set(props.storeNamespaces)].sort() }],
             provider: {
               aws: {
                 service: 'SecretsManager',

@@ -25,7 +25,7 @@ async function main(): Promise<number> {
       process.stderr.write(`${release.stack} ${release.name}: ${error}\n`);
       continue;
     }
-    writeFileSync(join(dir, `${release.name}.yaml`), objects.map((o) => dump(o, { lineWidth: -1, noRefs: true })).join('---\n'));
+    writeFileSync(join(dir, `${release.name}.yaml`), objects.map((o) => `---\n${dump(o, { lineWidth: -1, noRefs: true })}`).join(''));
   }
   process.stdout.write(
     `rendered ${releases.length - failed} of ${releases.length} releases with Helm ${helm.version} into ${join(outdir, 'rendered')}\n`,

@@ -126,6 +126,8 @@ export function referencesOf({ object, namespace }: PlacedObject): { to: string;
       }
     }
   }
+  const store = object.kind === 'ExternalSecret' ? ((object.spec as Json | undefined)?.secretStoreRef as Json | undefined) : undefined;
+  if (store) add(String(store.kind ?? 'SecretStore'), store.kind === 'ClusterSecretStore' ? '' : namespace, store.name, 'secretStoreRef');
   if (object.kind === 'ValidatingWebhookConfiguration' || object.kind === 'MutatingWebhookConfiguration') {
     for (const webhook of (object.webhooks ?? []) as Json[]) {
       const service = (webhook.clientConfig as Json | undefined)?.service as Json | undefined;
@@ -155,6 +157,27 @@ export function danglingReferences(objects: PlacedObject[]): string[] {
           `${placed.release}: ${objectId(placed.object.kind, placed.namespace, placed.object.metadata.name)} ${ref.where} → ${ref.to} does not exist`,
       ),
   );
+}
+
+/**
+ * ExternalSecrets whose ClusterSecretStore does not serve their namespace: a store's `conditions` list the
+ * namespaces it serves (a store without conditions serves every namespace, which the platform never wants).
+ */
+export function unservedExternalSecrets(objects: PlacedObject[]): string[] {
+  const stores = new Map(objects.filter((o) => o.object.kind === 'ClusterSecretStore').map((o) => [o.object.metadata.name, o.object]));
+  return objects.flatMap(({ object, namespace, release }) => {
+    if (object.kind !== 'ExternalSecret') return [];
+    const ref = (object.spec as Json | undefined)?.secretStoreRef as Json | undefined;
+    const store = ref?.kind === 'ClusterSecretStore' ? stores.get(String(ref.name)) : undefined;
+    if (!store) return [];
+    const conditions = ((store.spec as Json).conditions ?? []) as { namespaces?: string[] }[];
+    if (conditions.length === 0) return [`ClusterSecretStore ${store.metadata.name} serves every namespace: give it conditions`];
+    return conditions.some((c) => c.namespaces?.includes(namespace))
+      ? []
+      : [
+          `${release}: ExternalSecret ${namespace}/${object.metadata.name}: ClusterSecretStore ${store.metadata.name} does not serve ${namespace}`,
+        ];
+  });
 }
 
 /** Objects that two releases (or one release twice) render. */

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { danglingReferences, duplicateObjects, unreachableFlows, type PlacedObject } from '../../scripts/render/references';
+import {
+  danglingReferences,
+  duplicateObjects,
+  unreachableFlows,
+  unservedExternalSecrets,
+  type PlacedObject,
+} from '../../scripts/render/references';
 import { placeholderOutput } from '../../scripts/render/releases';
 import { parseManifests, type RenderedObject } from '../../scripts/render/render';
 import { Schemas } from '../../scripts/render/schemas';
@@ -200,6 +206,29 @@ describe('cross-object checks', () => {
       spec: {},
     };
     expect(danglingReferences([place(pod), place(externalSecret)])).toEqual([]);
+  });
+
+  it('finds an ExternalSecret whose ClusterSecretStore does not serve its namespace, and a store that serves all', () => {
+    const store = (conditions?: unknown) => ({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ClusterSecretStore',
+      metadata: { name: 'sm' },
+      spec: conditions ? { conditions } : {},
+    });
+    const secret = (namespace: string) => ({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: 's', namespace },
+      spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'sm' } },
+    });
+    const scoped = store([{ namespaces: ['ns'] }]);
+    expect(unservedExternalSecrets([place(scoped), place(secret('ns'))])).toEqual([]);
+    expect(unservedExternalSecrets([place(scoped), place(secret('other'))])).toEqual([
+      'r: ExternalSecret other/s: ClusterSecretStore sm does not serve other',
+    ]);
+    expect(unservedExternalSecrets([place(store()), place(secret('ns'))])).toEqual([
+      'ClusterSecretStore sm serves every namespace: give it conditions',
+    ]);
   });
 
   it('finds an object two releases render', () => {

@@ -4,7 +4,13 @@ import { load } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CRD_API_VERSIONS } from '../../scripts/render/api-versions';
 import { locateHelm } from '../../scripts/render/helm';
-import { danglingReferences, duplicateObjects, unreachableFlows, type PlacedObject } from '../../scripts/render/references';
+import {
+  danglingReferences,
+  duplicateObjects,
+  unreachableFlows,
+  unservedExternalSecrets,
+  type PlacedObject,
+} from '../../scripts/render/references';
 import { readReleases } from '../../scripts/render/releases';
 import { renderReleases, type RenderedRelease } from '../../scripts/render/render';
 import { gvk, Schemas } from '../../scripts/render/schemas';
@@ -169,13 +175,21 @@ describe('rendered releases', () => {
     });
   });
 
-  it.for(stacks)('%s: what objects refer to exists, no two releases render one object, every flow reaches a listener', (stack, context) => {
-    skipWithoutHelm(context);
-    const placed = placedByStack.get(stack)!;
-    const namespaces = new Set(podSecurityLevels(stack).keys());
-    const problems = [...danglingReferences(placed), ...duplicateObjects(placed), ...unreachableFlows(placed, namespaces)];
-    expect(problems, problems.join('\n')).toEqual([]);
-  });
+  it.for(stacks)(
+    '%s: what objects refer to exists, no two releases render one object, every flow reaches a listener, every secret store serves only its readers',
+    (stack, context) => {
+      skipWithoutHelm(context);
+      const placed = placedByStack.get(stack)!;
+      const namespaces = new Set(podSecurityLevels(stack).keys());
+      const problems = [
+        ...danglingReferences(placed),
+        ...duplicateObjects(placed),
+        ...unreachableFlows(placed, namespaces),
+        ...new Set(unservedExternalSecrets(placed)),
+      ];
+      expect(problems, problems.join('\n')).toEqual([]);
+    },
+  );
 
   it.for(stacks)('%s: every workload follows the policy or a reviewed exception (test/render/policy-exceptions.yaml)', (stack, context) => {
     skipWithoutHelm(context);

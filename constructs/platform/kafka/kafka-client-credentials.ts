@@ -58,6 +58,8 @@ export class KafkaClientCredentials extends Construct {
         kind: 'ClusterSecretStore',
         metadata: { name: storeName },
         spec: {
+          // Only the clients' namespaces copy their credentials through it.
+          conditions: [{ namespaces: [...new Set(Object.values(props.clients))].sort() }],
           provider: {
             kubernetes: {
               remoteNamespace: kafka.namespace,

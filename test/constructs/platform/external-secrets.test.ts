@@ -17,6 +17,7 @@ function operator(props: Partial<ExternalSecretsOperatorProps> = {}): ExternalSe
       roleArn: 'arn:aws:iam::123456789012:role/eso',
       region: 'eu-west-1',
       placement,
+      storeNamespaces: ['airflow', 'mlflow'],
       ...props,
     });
   });
@@ -56,6 +57,12 @@ describe('ExternalSecretsOperator', () => {
 
   it('would notice a key the chart does not know', () => {
     expect(schemaViolations('external-secrets', { webhook: { replicaCount: 'two' } })).not.toEqual([]);
+  });
+
+  it('serves only the namespaces it is given: a store without conditions would serve any namespace every secret', () => {
+    const [store] = operator({ storeNamespaces: ['mlflow', 'airflow', 'mlflow'] }).store.manifests;
+    expect((store as unknown as { spec: { conditions: unknown } }).spec.conditions).toEqual([{ namespaces: ['airflow', 'mlflow'] }]);
+    expect(() => operator({ storeNamespaces: [] })).toThrow(/storeNamespaces must name the namespaces that read secrets/);
   });
 
   it('serves Secrets Manager through a ClusterSecretStore authenticated as the operator', () => {

@@ -44,6 +44,8 @@ describe('KafkaClientCredentials', () => {
       provider: {
         kubernetes: { remoteNamespace: 'kafka', auth: { serviceAccount: { name: 'kafka-credentials-reader', namespace: 'kafka' } } },
       },
+      // Served only to the clients' namespaces.
+      conditions: [{ namespaces: ['spark-jobs'] }],
     });
   });
 
