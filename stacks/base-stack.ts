@@ -1,6 +1,8 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Backend, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
+import { awsContext } from '../constructs/aws-context';
+import { boundaryPolicyName, PermissionsBoundary } from '../constructs/iam/permissions-boundary';
 import type { EnvironmentConfig } from '../src/config/schema';
 
 /** The layers of the platform, in deployment order; state is split along them. */
@@ -41,7 +43,8 @@ export function addAwsProvider(stack: TerraformStack, environment: EnvironmentCo
 
 /**
  * What every stack repeats: the AWS provider pinned to the environment's account with default tags,
- * the backend and its state key, and the `mlops-<environment>` naming prefix.
+ * the backend and its state key, the `mlops-<environment>` naming prefix, and the environment's permissions
+ * boundary (made by its bootstrap stack) on every IAM role.
  */
 export abstract class BaseStack extends TerraformStack {
   readonly environment: EnvironmentConfig;
@@ -56,6 +59,8 @@ export abstract class BaseStack extends TerraformStack {
 
     addAwsProvider(this, environment, name);
     this.configureBackend(name);
+    const { partition } = awsContext(this);
+    PermissionsBoundary.apply(this, `arn:${partition}:iam::${environment.aws.accountId}:policy/${boundaryPolicyName(this.prefix)}`);
   }
 
   private configureBackend(name: string): void {

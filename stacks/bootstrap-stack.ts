@@ -70,6 +70,7 @@ export class BootstrapStack extends TerraformStack {
     }
     output('deploy_role_arn', this.roles.deployRole.roleArn, `${variable}_APPLY_ROLE_ARN: applies from the GitHub environment it trusts`);
     output('state_bucket', this.stateBucket.bucket.bucketName, 'The S3 backend bucket (backend.bucket)');
+    output('permissions_boundary_arn', this.roles.boundary.arn, "The boundary every role of the environment's stacks carries");
     output('state_key_arn', this.stateBucket.key.keyArn, 'Set as backend.kmsKeyArn so state objects use this key rather than SSE-S3');
     output(
       'oidc_provider_arn',

@@ -1,6 +1,9 @@
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { Construct } from 'constructs';
 import { awsContext } from '../aws-context';
 import type { PolicyStatement } from '../iam/grantable';
+import { boundaryPolicyName, boundaryStatements } from '../iam/permissions-boundary';
 import { Role } from '../iam/role';
 import type { IBucket } from '../storage/bucket';
 import { environmentSubject, githubActionsTrust, pullRequestSubject, type IGithubOidcProvider } from './github-oidc';
@@ -43,6 +46,9 @@ const PLAN_DENIED_ACTIONS = [
   'secretsmanager:BatchGetSecretValue',
 ];
 
+/** The services the environment's roles are handed to (EKS control plane and nodes, flow logs, RDS monitoring). */
+const PASSED_TO_SERVICES = ['eks.amazonaws.com', 'ec2.amazonaws.com', 'vpc-flow-logs.amazonaws.com', 'monitoring.rds.amazonaws.com'];
+
 /** Writes to an IAM role: denied on the delivery roles themselves. */
 const ROLE_WRITE_ACTIONS = [
   'iam:DeleteRole',
@@ -76,14 +82,20 @@ const ROLE_WRITE_ACTIONS = [
  * amount to administration. So it gets `PowerUserAccess` (everything but IAM, Organizations and Account,
  * and including `iam:CreateServiceLinkedRole` for EKS, Auto Scaling, RDS and ElastiCache) plus IAM
  * limited to roles, instance profiles and policies named `<namePrefix>-*` and the clusters' OIDC
- * providers, never the delivery roles themselves. Whoever runs a job in that environment can still create
- * an `<namePrefix>-*` role with any policy: the protection is the environment's required reviewers,
- * which is why the trust names the environment and nothing broader.
+ * providers, never the delivery roles themselves. It creates or empowers a role only with the
+ * {@link boundary} on it and passes roles only to their services, so no role it writes exceeds its own
+ * rights; the environment's required reviewers guard the rest, which is why the trust names the
+ * environment and nothing broader.
  */
 export class DeliveryRoles extends Construct {
   /** Undefined where pull requests do not plan (production). */
   readonly planRole?: Role;
   readonly deployRole: Role;
+  /**
+   * `<namePrefix>-boundary`: the permissions boundary every role of the environment carries. The deploy role
+   * may create and change `<namePrefix>-*` roles only with it, so no role it makes can exceed its own rights.
+   */
+  readonly boundary: IamPolicy;
 
   constructor(scope: Construct, id: string, props: DeliveryRolesProps) {
     super(scope, id);
@@ -125,6 +137,14 @@ export class DeliveryRoles extends Construct {
     });
     // PowerUserAccess covers the bucket and the key already; the explicit grant keeps state access when it is narrowed.
     stateBucket.grantReadWrite(this.deployRole, statePrefix);
+    const boundaryDocument = new DataAwsIamPolicyDocument(this, 'BoundaryDocument', {
+      statement: boundaryStatements(stateBucket.bucketArn),
+    });
+    this.boundary = new IamPolicy(this, 'Boundary', {
+      name: boundaryPolicyName(namePrefix),
+      description: `Permissions boundary of every ${namePrefix} role: no identity changes, no Terraform state`,
+      policy: boundaryDocument.json,
+    });
     this.deployRole.addToPolicy('ManageEnvironmentIam', this.iamStatements(namePrefix));
   }
 
@@ -272,20 +292,45 @@ export class DeliveryRoles extends Construct {
   private iamStatements(namePrefix: string): PolicyStatement[] {
     const { accountId, partition, region, dnsSuffix } = awsContext(this);
     const iam = (resource: string) => `arn:${partition}:iam::${accountId}:${resource}`;
+    const boundary = iam(`policy/${boundaryPolicyName(namePrefix)}`);
     return [
       {
         sid: 'EnvironmentRoles',
         actions: [
-          'iam:CreateRole',
           'iam:GetRole',
           'iam:ListRoleTags',
           'iam:ListRolePolicies',
           'iam:GetRolePolicy',
           'iam:ListAttachedRolePolicies',
           'iam:ListInstanceProfilesForRole',
-          ...ROLE_WRITE_ACTIONS,
+          'iam:DeleteRole',
+          'iam:UpdateRole',
+          'iam:UpdateRoleDescription',
+          'iam:UpdateAssumeRolePolicy',
+          'iam:TagRole',
+          'iam:UntagRole',
         ],
         resources: [iam(`role/${namePrefix}-*`)],
+      },
+      {
+        // Creating a role, or giving one rights, only with the environment's boundary on it.
+        sid: 'EnvironmentRolesWithinBoundary',
+        actions: [
+          'iam:CreateRole',
+          'iam:PutRolePermissionsBoundary',
+          'iam:PutRolePolicy',
+          'iam:DeleteRolePolicy',
+          'iam:AttachRolePolicy',
+          'iam:DetachRolePolicy',
+        ],
+        resources: [iam(`role/${namePrefix}-*`)],
+        condition: [{ test: 'StringEquals', variable: 'iam:PermissionsBoundary', values: [boundary] }],
+      },
+      {
+        sid: 'PassEnvironmentRolesToTheirServices',
+        actions: ['iam:PassRole'],
+        resources: [iam(`role/${namePrefix}-*`)],
+        condition: [{ test: 'StringEquals', variable: 'iam:PassedToService', values: PASSED_TO_SERVICES }],
       },
       {
         sid: 'EnvironmentInstanceProfiles',
@@ -337,6 +382,26 @@ export class DeliveryRoles extends Construct {
         effect: 'Deny',
         actions: ROLE_WRITE_ACTIONS,
         resources: [iam(`role/${namePrefix}-plan`), iam(`role/${namePrefix}-deploy`)],
+      },
+      {
+        // A boundary, once on a role, stays; and the boundary itself is changed only by whoever applies this stack.
+        sid: 'KeepBoundaries',
+        effect: 'Deny',
+        actions: ['iam:DeleteRolePermissionsBoundary'],
+        resources: [iam('role/*')],
+      },
+      {
+        sid: 'ProtectBoundary',
+        effect: 'Deny',
+        actions: [
+          'iam:CreatePolicyVersion',
+          'iam:DeletePolicy',
+          'iam:DeletePolicyVersion',
+          'iam:SetDefaultPolicyVersion',
+          'iam:TagPolicy',
+          'iam:UntagPolicy',
+        ],
+        resources: [boundary],
       },
     ];
   }

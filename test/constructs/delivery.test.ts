@@ -186,12 +186,53 @@ describe('DeliveryRoles', () => {
       'arn:${data.aws_partition.AwsContext_Partition_821FC74B.partition}:iam::${data.aws_caller_identity.AwsContext_Caller_144E9D26.account_id}';
     expect(Object.fromEntries(allowed.map((s) => [s.sid, s.resources]))).toEqual({
       EnvironmentRoles: [`${account}:role/mlops-test-*`],
+      EnvironmentRolesWithinBoundary: [`${account}:role/mlops-test-*`],
+      PassEnvironmentRolesToTheirServices: [`${account}:role/mlops-test-*`],
       EnvironmentInstanceProfiles: [`${account}:instance-profile/mlops-test-*`],
       EnvironmentPolicies: [`${account}:policy/mlops-test-*`],
       ClusterOidcProviders: [expect.stringMatching(/:oidc-provider\/oidc\.eks\.\$\{data\.aws_region\.[\w]+\.name\}\.\$\{[^}]+\}\/id\/\*$/)],
     });
     expect(allowed.flatMap((s) => s.actions).every((a) => a.startsWith('iam:') && !a.includes('*'))).toBe(true);
-    expect(allowed.find((s) => s.sid === 'EnvironmentRoles')!.actions).toEqual(expect.arrayContaining(['iam:CreateRole', 'iam:PassRole']));
+  });
+
+  it('lets the deploy role create or empower a role only with the boundary on it, and pass roles only to their services', () => {
+    const statements = deploy.inline.ManageEnvironmentIam;
+    const sid = (name: string) => statements.find((s) => s.sid === name)!;
+    const boundary = expect.stringMatching(/:policy\/mlops-test-boundary$/);
+    expect(sid('EnvironmentRolesWithinBoundary')).toMatchObject({
+      actions: expect.arrayContaining(['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePermissionsBoundary']),
+      condition: [{ test: 'StringEquals', variable: 'iam:PermissionsBoundary', values: [boundary] }],
+    });
+    // Nothing that creates or empowers a role is allowed without that condition.
+    const unconditioned = statements.filter((s) => s.effect !== 'Deny' && !s.condition).flatMap((s) => s.actions);
+    expect(unconditioned.filter((a) => /CreateRole|PutRolePolicy|AttachRolePolicy|PermissionsBoundary|PassRole/.test(a))).toEqual([]);
+    expect(sid('PassEnvironmentRolesToTheirServices').condition).toEqual([
+      {
+        test: 'StringEquals',
+        variable: 'iam:PassedToService',
+        values: expect.arrayContaining(['eks.amazonaws.com', 'vpc-flow-logs.amazonaws.com']),
+      },
+    ]);
+    expect(sid('KeepBoundaries')).toMatchObject({ effect: 'Deny', actions: ['iam:DeleteRolePermissionsBoundary'] });
+    expect(sid('ProtectBoundary')).toMatchObject({ effect: 'Deny', resources: [boundary] });
+  });
+
+  it('makes the boundary a ceiling without identity changes or state access', () => {
+    const [policy] = Object.values(resources(json, 'aws_iam_policy'));
+    expect(policy.name).toBe('mlops-test-boundary');
+    const id = /data\.aws_iam_policy_document\.([\w-]+)\.json/.exec(String(policy.policy))![1];
+    const statements = dataSources(json, 'aws_iam_policy_document')[id].statement as Statement[];
+    const denied = statements.filter((s) => s.effect === 'Deny').flatMap((s) => s.actions);
+    expect(denied).toEqual(
+      expect.arrayContaining([
+        'iam:CreateRole',
+        'iam:PutRolePolicy',
+        'iam:AttachRolePolicy',
+        'iam:PassRole',
+        'iam:DeleteRolePermissionsBoundary',
+        's3:*',
+      ]),
+    );
   });
 
   it('denies the deploy role any change to the delivery roles themselves', () => {

@@ -79,6 +79,7 @@ describe('BootstrapStack', () => {
     expect(Object.keys(json.output ?? {}).sort()).toEqual([
       'deploy_role_arn',
       'oidc_provider_arn',
+      'permissions_boundary_arn',
       'plan_role_arn',
       'state_bucket',
       'state_key_arn',

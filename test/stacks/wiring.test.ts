@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { NODE_POOL_LABEL } from '../../constructs/cluster/node-pool';
 import { resources, onlyResource } from '../support/synth';
-import { synthesizedStack } from '../support/synthesized';
+import { loadEnvironments } from '../../src/config/load';
+import { synthesizedStack, synthesizedStackNames } from '../support/synthesized';
 
 describe.each(['dev', 'staging', 'prod'])('%s environment', (env) => {
   const network = synthesizedStack(`mlops-${env}-network`);
@@ -112,4 +113,21 @@ describe('production differs from development where it matters', () => {
   it('prod: buckets are never force-destroyed', () => {
     for (const bucket of Object.values(resources(prodData, 'aws_s3_bucket'))) expect(bucket.force_destroy).toBe(false);
   });
+});
+
+describe('permissions boundaries', () => {
+  it.for(synthesizedStackNames().filter((s) => !s.startsWith('mlops-bootstrap-')))(
+    '%s: every IAM role carries the environment boundary',
+    (stack) => {
+      const env = /^mlops-([a-z0-9-]+)-[a-z]+$/.exec(stack)![1];
+      const environment = loadEnvironments().find((e) => e.name === env)!;
+      for (const [id, role] of Object.entries(resources(synthesizedStack(stack), 'aws_iam_role'))) {
+        expect(role.permissions_boundary, `${stack} ${id}`).toMatch(
+          new RegExp(
+            `^arn:\\$\\{data\\.aws_partition\\.[\\w]+\\.partition\\}:iam::${environment.aws.accountId}:policy/mlops-${env}-boundary$`,
+          ),
+        );
+      }
+    },
+  );
 });
