@@ -174,6 +174,11 @@ export function checkPlatformRules(
       fail([...path, 'minReplicas'], `production serves every model from at least 2 replicas (got ${model.minReplicas})`);
   }
   if (!production) return;
+  // Logins and tokens cross the network: production serves the UIs over HTTPS only, to the networks listed.
+  if (!ingress.certificateArn)
+    fail(['platform', 'ingress', 'certificateArn'], 'production serves the UIs over HTTPS: name an ACM certificate for their hosts');
+  if (!ingress.allowedCidrs)
+    fail(['platform', 'ingress', 'allowedCidrs'], 'production admits only the networks listed to the load balancer: list them');
   if (platform.serving.publishExampleModel)
     fail(
       ['platform', 'serving', 'publishExampleModel'],

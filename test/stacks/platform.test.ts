@@ -124,6 +124,18 @@ describe.each(['dev', 'staging', 'prod'])('%s platform stack', (env) => {
         'alb.ingress.kubernetes.io/scheme': 'internal',
         'alb.ingress.kubernetes.io/group.name': 'mlops-platform',
       });
+    // HTTPS wherever a certificate is configured (always in production), HTTP only redirecting to it.
+    const environment = loadEnvironments().find((e) => e.name === env)!;
+    const config = environment.platform.ingress;
+    for (const i of ingresses) {
+      const annotations = i.metadata.annotations!;
+      if (config.certificateArn || environment.production) {
+        expect(annotations['alb.ingress.kubernetes.io/certificate-arn']).toBe(config.certificateArn);
+        expect(JSON.parse(annotations['alb.ingress.kubernetes.io/listen-ports'])).toEqual([{ HTTP: 80 }, { HTTPS: 443 }]);
+        expect(annotations['alb.ingress.kubernetes.io/ssl-redirect']).toBe('443');
+        expect(annotations['alb.ingress.kubernetes.io/inbound-cidrs']).toBe(config.allowedCidrs?.join(','));
+      }
+    }
   });
 
   it('publishes the example model in dev only, before the models that serve it', () => {
