@@ -34,7 +34,7 @@ export type ValuesSource = (chart: string) => { readonly file?: HelmValues; read
 
 /** What the platform stack needs from the stacks below it: names, endpoints and ARNs only. */
 export interface PlatformStackProps {
-  readonly cluster: Pick<IEksCluster, 'clusterName' | 'endpoint' | 'certificateAuthorityData'>;
+  readonly cluster: Pick<IEksCluster, 'clusterName' | 'endpoint' | 'certificateAuthorityData' | 'serviceCidr'>;
   /** KMS key of the cluster's EBS volumes (the EBS CSI driver's identity may use it). */
   readonly volumeKeyArn: string;
   readonly buckets: { readonly artifacts: string; readonly datasets: string; readonly logs: string };
@@ -89,14 +89,14 @@ const NAMESPACES: Record<string, PodSecurityLevel> = {
 };
 
 /**
- * Connections between the platform's namespaces, beyond each namespace's own pods, DNS, HTTPS out and
- * scrapes from monitoring (the baseline of {@link NetworkPolicies}). Webhooks are called by the EKS control
+ * Connections between the platform's namespaces, beyond each namespace's own pods, DNS, HTTPS to the API
+ * server and the VPC, and scrapes from monitoring (the baseline of {@link NetworkPolicies}). Webhooks are called by the EKS control
  * plane from the VPC; databases and the cache are outside the cluster, in the VPC. The model servers' port
  * is opened only where an environment serves models: otherwise nothing listens on it.
  */
 function platformFlows(servesModels: boolean): Record<string, NamespaceFlows> {
   const toModelServers = servesModels ? [{ to: [WORKLOADS.modelServing.namespace], ports: [8080] }] : [];
-  return {
+  const flows: Record<string, NamespaceFlows> = {
     [WORKLOADS.externalSecrets.namespace]: { ingress: [{ from: 'vpc', ports: [10250] }] },
     'platform-system': { egress: [{ to: 'vpc', ports: [5432] }] },
     kafka: {
@@ -154,6 +154,14 @@ function platformFlows(servesModels: boolean): Record<string, NamespaceFlows> {
       ],
     },
   };
+  // A workload identity exchanges its token at STS and calls AWS's public endpoints (S3, Secrets Manager,
+  // EC2, Auto Scaling, ELB): its namespace may reach the internet over HTTPS, which also covers Airflow's
+  // git-sync and the Spark jobs' jar downloads. No other namespace may.
+  for (const namespace of new Set(Object.values(WORKLOADS).map((w) => w.namespace))) {
+    const own = flows[namespace] ?? {};
+    flows[namespace] = { ...own, egress: [...(own.egress ?? []), { to: 'anywhere', ports: [443] }] };
+  }
+  return flows;
 }
 
 /**
@@ -505,6 +513,7 @@ export class PlatformStack extends BaseStack {
     this.networkPolicies = new NetworkPolicies(this, 'NetworkPolicies', {
       namespaces: Object.fromEntries(Object.keys(this.namespaces).map((name) => [namespace(name), flows[name] ?? {}])),
       vpcCidr: props.vpcCidr,
+      serviceCidr: props.cluster.serviceCidr,
       monitoringNamespace: 'monitoring',
       releaseNamespace: namespace('platform-system'),
     });

@@ -29,6 +29,8 @@ export interface IEksCluster extends IOidcCluster {
   readonly kubernetesVersion: string;
   /** The security group EKS creates: control plane and every node are members. */
   readonly clusterSecurityGroupId: string;
+  /** The Services' address range (EKS picks it at creation): pods reach the API server at an address in it. */
+  readonly serviceCidr: string;
 }
 
 /** Props of {@link EksCluster}. */
@@ -80,6 +82,7 @@ export class EksCluster extends Construct implements IEksCluster {
   readonly certificateAuthorityData: string;
   readonly kubernetesVersion: string;
   readonly clusterSecurityGroupId: string;
+  readonly serviceCidr: string;
   readonly oidcProviderArn: string;
   readonly oidcIssuer: string;
   private readonly cluster: EksClusterResource;
@@ -119,6 +122,9 @@ export class EksCluster extends Construct implements IEksCluster {
       encryptionConfig: { resources: ['secrets'], provider: { keyArn: props.kmsKey.keyArn } },
       enabledClusterLogTypes: CONTROL_PLANE_LOGS,
       accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: false },
+      // EKS picks the Service range at creation and reports it here; the block must be in the configuration
+      // for its attributes to be read (the platform's network policies admit the API server's Service address).
+      kubernetesNetworkConfig: { ipFamily: 'ipv4' },
       // Networking add-ons are managed below, versioned with the cluster, instead of self-managed copies.
       bootstrapSelfManagedAddons: false,
       upgradePolicy: { supportType: 'STANDARD' },
@@ -136,6 +142,7 @@ export class EksCluster extends Construct implements IEksCluster {
     this.certificateAuthorityData = this.cluster.certificateAuthority.get(0).data;
     this.kubernetesVersion = this.cluster.version;
     this.clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId;
+    this.serviceCidr = this.cluster.kubernetesNetworkConfig.serviceIpv4Cidr;
     this.oidcProviderArn = oidc.arn;
     this.oidcIssuer = Fn.replace(oidc.url, 'https://', '');
 

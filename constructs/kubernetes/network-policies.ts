@@ -29,6 +29,8 @@ export interface NetworkPoliciesProps {
   /** Flows by namespace; every namespace named here is default-deny. */
   readonly namespaces: Record<string, NamespaceFlows>;
   readonly vpcCidr: string;
+  /** The cluster's Service range: pods reach the API server at its `kubernetes` Service address. */
+  readonly serviceCidr: string;
   /** Namespace whose pods scrape metrics from every namespace. */
   readonly monitoringNamespace: string;
   /** Namespace of the release record. */
@@ -42,8 +44,9 @@ const tcp = (ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port })
 
 /**
  * Default-deny network policies for the platform namespaces, enforced by the VPC CNI's policy agent, with
- * a baseline every namespace needs (its own pods, DNS, HTTPS out to AWS APIs, the API server and image and
- * package registries, scrapes from monitoring) and the flows that exist between components, port by port.
+ * a baseline every namespace needs (its own pods, DNS, HTTPS to the API server and the VPC's endpoints,
+ * scrapes from monitoring) and the flows that exist between components, port by port. HTTPS to the
+ * internet (AWS's public endpoints, git, package hosts) is a flow of its own, for the namespaces that need it.
  */
 export class NetworkPolicies extends Construct {
   readonly release: ManifestsRelease;
@@ -89,8 +92,8 @@ export class NetworkPolicies extends Construct {
         egress: [
           { to: [{ podSelector: {} }] },
           { to: [namespaceSelector('kube-system')], ports: [53, 53].map((port, i) => ({ protocol: i === 0 ? 'UDP' : 'TCP', port })) },
-          // AWS APIs, the API server, image and package registries: all HTTPS, their addresses are not fixed.
-          { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp([443]) },
+          // The API server (its Service address, then its endpoints in the VPC) and the VPC's interface endpoints.
+          { to: [{ ipBlock: { cidr: props.vpcCidr } }, { ipBlock: { cidr: props.serviceCidr } }], ports: tcp([443]) },
         ],
       }),
       ...(flows.ingress ?? []).map((flow, index) =>

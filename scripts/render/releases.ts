@@ -158,6 +158,7 @@ export function placeholderOutput(key: string, region: string): string {
     return `arn:aws:${type.split('_')[1]}:${region}:${account}:placeholder/${id}`;
   }
   if (attribute.endsWith('address') || attribute.endsWith('endpoint')) return `placeholder-${id}.${region}.amazonaws.com`;
+  if (attribute.endsWith('cidr')) return '172.20.0.0/16';
   if (type === 'aws_vpc') return 'vpc-0123456789abcdef0';
   return `placeholder-${id}`;
 }

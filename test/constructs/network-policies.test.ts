@@ -12,6 +12,7 @@ function policies(props: Partial<NetworkPoliciesProps> = {}): KubernetesObject[]
         mlflow: { ingress: [{ from: 'vpc', ports: [5000] }], egress: [{ to: 'vpc', ports: [5432] }] },
       },
       vpcCidr: '10.0.0.0/16',
+      serviceCidr: '172.20.0.0/16',
       monitoringNamespace: 'monitoring',
       releaseNamespace: 'platform-system',
       ...props,
@@ -31,7 +32,7 @@ describe('NetworkPolicies', () => {
     }
   });
 
-  it('lets pods reach their own namespace, DNS and HTTPS, and monitoring scrape them', () => {
+  it('lets pods reach their own namespace, DNS and the API server, and monitoring scrape them; not the internet', () => {
     const baseline = named(policies(), 'kafka', 'baseline').spec as { ingress: unknown[]; egress: unknown[] };
     expect(baseline.ingress).toEqual([
       { from: [{ podSelector: {} }] },
@@ -46,8 +47,17 @@ describe('NetworkPolicies', () => {
           { protocol: 'TCP', port: 53 },
         ],
       },
-      { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] },
+      { to: [{ ipBlock: { cidr: '10.0.0.0/16' } }, { ipBlock: { cidr: '172.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 443 }] },
     ]);
+    expect(JSON.stringify(baseline)).not.toContain('0.0.0.0/0');
+  });
+
+  it('opens HTTPS to the internet only as a flow of its own', () => {
+    const all = policies({ namespaces: { airflow: { egress: [{ to: 'anywhere', ports: [443] }] }, kafka: {} } });
+    expect(named(all, 'airflow', 'allow-egress-0').spec).toMatchObject({
+      egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] }],
+    });
+    expect(JSON.stringify(all.filter((p) => p.metadata.namespace === 'kafka'))).not.toContain('0.0.0.0/0');
   });
 
   it('opens exactly the listed ports to the listed namespaces or the VPC', () => {
