@@ -125,11 +125,14 @@ export class FeatureCache extends Construct implements IFeatureCache {
       kmsKeyId: props.kmsKey.keyArn,
       recoveryWindowInDays: props.secretRecoveryDays ?? 30,
     });
-    new SecretsmanagerSecretVersion(this, 'AuthSecretValue', {
+    const value = new SecretsmanagerSecretVersion(this, 'AuthSecretValue', {
       secretId: secret.id,
       secretString: Fn.jsonencode({ auth_token: token.randomPassword }),
       lifecycle: { ignoreChanges: ['secret_string'] },
     });
+    // Kept as written, but written again whenever the group is replaced: a new group starts with the token of
+    // that plan, and so does the secret its clients read. (Terraform reads this list as plain addresses.)
+    value.addOverride('lifecycle.replace_triggered_by', [`${group.terraformResourceType}.${group.friendlyUniqueId}`]);
     this.authSecretArn = secret.arn;
     this.authSecretKeyArn = props.kmsKey.keyArn;
   }

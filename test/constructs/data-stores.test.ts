@@ -132,9 +132,13 @@ describe('FeatureCache', () => {
       name: 'mlops-test-features/auth',
       kms_key_id: expect.stringContaining('aws_kms_key'),
     });
-    expect(onlyResource(json, 'aws_secretsmanager_secret_version').secret_string).toMatch(
-      /^\$\{jsonencode\(\{"auth_token" = data\.aws_secretsmanager_random_password/,
-    );
+    const version = onlyResource(json, 'aws_secretsmanager_secret_version');
+    expect(version.secret_string).toMatch(/^\$\{jsonencode\(\{"auth_token" = data\.aws_secretsmanager_random_password/);
+    // A replaced group gets a new token: the secret is written again in the same apply, so clients keep matching it.
+    expect(version.lifecycle).toEqual({
+      ignore_changes: ['secret_string'],
+      replace_triggered_by: [expect.stringMatching(/^aws_elasticache_replication_group\.\w+$/)],
+    });
   });
 
   it('is a single node without failover by default', () => {
