@@ -2,11 +2,17 @@ import type { Construct } from 'constructs';
 import { EksCluster } from '../constructs/cluster/eks-cluster';
 import { NodePool } from '../constructs/cluster/node-pool';
 import { NodeRole } from '../constructs/cluster/node-role';
+import { VpcRunner } from '../constructs/delivery/vpc-runner';
 import { WorkloadIdentity } from '../constructs/cluster/workload-identity';
 import type { INetwork } from '../constructs/network/network';
 import { allowAutoScalingVolumes, allowCloudWatchLogs, KmsKey } from '../constructs/security/kms-key';
 import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
+
+/** The CodeBuild project whose runners deploy an environment from inside its VPC (`runs-on: codebuild-<name>-…`). */
+export function vpcRunnerName(environment: string): string {
+  return `mlops-${environment}-runner`;
+}
 
 /** What the cluster stack needs from the network stack. */
 export interface ClusterStackProps {
@@ -26,6 +32,8 @@ export class ClusterStack extends BaseStack {
   readonly nodePools: Record<string, NodePool>;
   /** Encrypts node root volumes; persistent volumes of the in-cluster layer use it too. */
   readonly volumeKey: KmsKey;
+  /** GitHub Actions runners inside the VPC, where `delivery.codeConnectionArn` is configured. */
+  readonly runner?: VpcRunner;
 
   constructor(scope: Construct, environment: EnvironmentConfig, props: ClusterStackProps) {
     super(scope, 'cluster', environment);
@@ -52,6 +60,19 @@ export class ClusterStack extends BaseStack {
       adminPrincipalArns: config.adminPrincipalArns,
       logRetentionDays: config.logRetentionDays,
     });
+    const { codeConnectionArn } = environment.delivery;
+    if (codeConnectionArn) {
+      this.runner = new VpcRunner(this, 'Runner', {
+        name: vpcRunnerName(environment.name),
+        githubRepository: environment.delivery.githubRepository,
+        codeConnectionArn,
+        vpcId: props.network.vpcId,
+        subnetIds: props.network.privateSubnetIds,
+        clusterSecurityGroupId: this.cluster.clusterSecurityGroupId,
+        logKey: clusterKey,
+        logRetentionDays: config.logRetentionDays,
+      });
+    }
     const version = (addon: string) => config.addonVersions[addon];
 
     // Nodes only become Ready once the CNI runs, so networking add-ons come before the node groups.

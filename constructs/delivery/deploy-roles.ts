@@ -46,8 +46,14 @@ const PLAN_DENIED_ACTIONS = [
   'secretsmanager:BatchGetSecretValue',
 ];
 
-/** The services the environment's roles are handed to (EKS control plane and nodes, flow logs, RDS monitoring). */
-const PASSED_TO_SERVICES = ['eks.amazonaws.com', 'ec2.amazonaws.com', 'vpc-flow-logs.amazonaws.com', 'monitoring.rds.amazonaws.com'];
+/** The services the environment's roles are handed to (EKS control plane and nodes, flow logs, RDS monitoring, CI runners). */
+const PASSED_TO_SERVICES = [
+  'eks.amazonaws.com',
+  'ec2.amazonaws.com',
+  'vpc-flow-logs.amazonaws.com',
+  'monitoring.rds.amazonaws.com',
+  'codebuild.amazonaws.com',
+];
 
 /** Writes to an IAM role: denied on the delivery roles themselves. */
 const ROLE_WRITE_ACTIONS = [
@@ -263,6 +269,11 @@ export class DeliveryRoles extends Construct {
         sid: 'DescribeLogGroups',
         actions: ['logs:DescribeLogGroups', 'logs:ListTagsForResource', 'logs:ListTagsLogGroup'],
         resources: [arn('logs', 'log-group:*')],
+      },
+      {
+        sid: 'DescribeRunners',
+        actions: ['codebuild:BatchGetProjects'],
+        resources: [arn('codebuild', `project/${namePrefix}-*`)],
       },
       {
         sid: 'ReadBucketConfiguration',

@@ -143,6 +143,18 @@ const deliverySchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,255}$/, 'must be a GitHub environment name')
     .optional(),
+  /**
+   * AWS CodeConnections connection to GitHub (authorized once by hand): with it the cluster stack creates
+   * GitHub Actions runners inside the VPC (CodeBuild), which the deployment needs to reach the private
+   * cluster API for the platform stack. @default none: the platform stack is applied from inside the VPC by hand
+   */
+  codeConnectionArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/,
+      'must be a CodeConnections connection ARN',
+    )
+    .optional(),
 });
 
 /** The raw schema, before cross-field rules. */

@@ -10,6 +10,8 @@ import {
 } from '../../constructs/delivery/github-oidc';
 import { StateBucket } from '../../constructs/delivery/state-bucket';
 import { dataSources, onlyResource, resources, synthScope, type StackJson } from '../support/synth';
+import { VpcRunner, type VpcRunnerProps } from '../../constructs/delivery/vpc-runner';
+import type { IKmsKey } from '../../constructs/security/kms-key';
 
 type Statement = {
   sid?: string;
@@ -129,7 +131,7 @@ describe('DeliveryRoles', () => {
     const reads = plan.inline.ReadConfiguration;
     const actions = reads.flatMap((s) => s.actions);
     // Describe, list and get-configuration calls only, named one by one; and the data source that generates the cache AUTH token.
-    expect(actions.every((a) => /^[a-z0-9]+:(Describe|List|Get[A-Z])\w+$/.test(a))).toBe(true);
+    expect(actions.every((a) => /^[a-z0-9]+:(Describe|List|Get[A-Z]|BatchGet)\w+$/.test(a))).toBe(true);
     expect(actions).toContain('secretsmanager:GetRandomPassword');
     expect(actions.join()).not.toMatch(/GetObject|GetSecretValue|GetLogEvents|Download/);
     // Where IAM can scope a call, it names the environment's resources.
@@ -302,5 +304,57 @@ describe('StateBucket', () => {
     expect(() => synthScope((scope) => void new StateBucket(scope, 'State', { bucketName: long, keyAlias: 'k' }))).toThrow(
       /bucketName '.*' leaves no room for its access-log bucket .* use at most 51 characters/,
     );
+  });
+});
+
+describe('VpcRunner', () => {
+  const CONNECTION = 'arn:aws:codeconnections:eu-west-1:123456789012:connection/00000000-0000-4000-8000-000000000000';
+  const runner = (props: Partial<VpcRunnerProps> = {}) =>
+    synthScope((scope) => {
+      new VpcRunner(scope, 'Runner', {
+        name: 'mlops-test-runner',
+        githubRepository: 'example-org/mlops-platform',
+        codeConnectionArn: CONNECTION,
+        vpcId: 'vpc-1',
+        subnetIds: ['subnet-a', 'subnet-b'],
+        clusterSecurityGroupId: 'sg-cluster',
+        logKey: { keyArn: 'arn:aws:kms:eu-west-1:123456789012:key/k' } as IKmsKey,
+        ...props,
+      });
+    });
+
+  it('starts GitHub Actions jobs in the private subnets, admitted to the API server and sending only HTTPS out', () => {
+    const json = runner();
+    expect(onlyResource(json, 'aws_codebuild_project')).toMatchObject({
+      name: 'mlops-test-runner',
+      source: {
+        type: 'GITHUB',
+        location: 'https://github.com/example-org/mlops-platform.git',
+        auth: { type: 'CODECONNECTIONS', resource: CONNECTION },
+      },
+      vpc_config: { vpc_id: 'vpc-1', subnets: ['subnet-a', 'subnet-b'] },
+    });
+    expect(onlyResource(json, 'aws_codebuild_webhook').filter_group).toEqual([
+      { filter: [{ type: 'EVENT', pattern: 'WORKFLOW_JOB_QUEUED' }] },
+    ]);
+    expect(onlyResource(json, 'aws_security_group').egress).toEqual([
+      expect.objectContaining({ protocol: 'tcp', from_port: 443, to_port: 443, cidr_blocks: ['0.0.0.0/0'] }),
+    ]);
+    expect(onlyResource(json, 'aws_vpc_security_group_ingress_rule')).toMatchObject({
+      security_group_id: 'sg-cluster',
+      from_port: 443,
+      to_port: 443,
+    });
+  });
+
+  it('gives the build role its logs, the connection and the VPC attachment, nothing to deploy with', () => {
+    const statements = role(runner(), 'Runner_Role').inline.RunInVpc;
+    const actions = statements.flatMap((s) => s.actions);
+    expect(actions.filter((a) => !/^(logs|ec2|codeconnections|codestar-connections):/.test(a))).toEqual([]);
+    expect(actions).not.toContain('sts:AssumeRole');
+  });
+
+  it('refuses something that is not a connection ARN', () => {
+    expect(() => runner({ codeConnectionArn: 'arn:aws:iam::123456789012:role/x' })).toThrow(/must be a CodeConnections connection ARN/);
   });
 });

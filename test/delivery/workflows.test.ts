@@ -27,6 +27,7 @@ interface Step {
 interface Job {
   readonly name?: string;
   readonly if?: string;
+  readonly 'runs-on'?: string;
   readonly needs?: string | string[];
   readonly uses?: string;
   readonly with?: Record<string, unknown>;
@@ -189,6 +190,18 @@ describe('deployment', () => {
     expect(config.delivery.githubEnvironment ?? config.name, 'the apply role trusts delivery.githubEnvironment').toBe(id);
   });
 
+  it('runs the deployment inside the VPC where the environment has runners there (the cluster API is private)', () => {
+    const apply = workflow('apply-environment.yml').jobs.apply;
+    expect(apply['runs-on']).toBe(
+      "${{ inputs.vpc-runner != '' && format('codebuild-{0}-{1}-{2}', inputs.vpc-runner, github.run_id, github.run_attempt) || 'ubuntu-24.04' }}",
+    );
+    for (const environment of environmentNames) {
+      expect(workflow('deploy.yml').jobs[environment].with!['vpc-runner']).toBe(
+        `\${{ vars.MLOPS_${environment.toUpperCase()}_VPC_RUNNER }}`,
+      );
+    }
+  });
+
   it('applies in the GitHub environment it is given', () => {
     expect(workflow('apply-environment.yml').jobs.apply.environment).toBe('${{ inputs.environment }}');
   });
@@ -348,6 +361,7 @@ describe('the plan and apply scripts, against a fake terraform', () => {
   const manifest: StackManifest = {
     stacks: {
       'mlops-dev-app': { dependencies: ['mlops-dev-data', 'mlops-dev-cluster'] },
+      'mlops-dev-platform': { dependencies: ['mlops-dev-cluster'] },
       'mlops-dev-cluster': { dependencies: ['mlops-dev-network'] },
       'mlops-dev-data': { dependencies: ['mlops-dev-network'] },
       'mlops-dev-network': { dependencies: [] },
@@ -390,7 +404,10 @@ esac
   let runs = 0;
 
   /** Runs a workflow step's script as GitHub does (bash -eo pipefail) in a fresh workspace. */
-  function runScript(script: string, planCodes: Record<string, number>) {
+  /** The stacks a run without a runner inside the VPC handles: all but the platform stack. */
+  const outsideVpc = () => order.filter((s) => s !== 'mlops-dev-platform');
+
+  function runScript(script: string, planCodes: Record<string, number>, extraEnv: Record<string, string> = {}) {
     const dir = join(root, `run-${++runs}`);
     const bin = join(dir, 'bin');
     const work = join(dir, 'work');
@@ -422,6 +439,7 @@ esac
       FAKE_PLAN_CODES: Object.entries(planCodes)
         .map(([stack, code]) => `mlops-dev-${stack}=${code}`)
         .join(' '),
+      ...extraEnv,
     };
     const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', join(dir, 'script.sh')], {
       cwd: work,
@@ -444,7 +462,11 @@ esac
     it('plans every stack in order without the lock, and reports counts or what a stack waits for', () => {
       const run = runScript(script, { network: 2, data: 1, cluster: 0, app: 1 });
       expect(run.status, run.output).toBe(0);
-      expect(run.calls.filter((c) => c.split(' ')[1] === 'plan').map((c) => c.split(' ')[0])).toEqual(order);
+      expect(run.calls.filter((c) => c.split(' ')[1] === 'plan').map((c) => c.split(' ')[0])).toEqual(outsideVpc());
+      // The plan role cannot reach the private cluster API: the platform stack is left to the deployment.
+      expect(run.summary).toContain(
+        '| mlops-dev-platform | | | | skipped: the cluster API is private; the deployment plans it from inside the VPC |',
+      );
       for (const call of run.calls.filter((c) => c.split(' ')[1] === 'plan'))
         expect(call).toMatch(/ -lock=false -refresh=false .*-out=tfplan$/);
       expect(run.calls.some((c) => c.split(' ')[1] === 'apply')).toBe(false);
@@ -468,7 +490,7 @@ esac
     const script = step('apply-environment.yml', 'apply', 'apply').run!;
 
     it('plans, shows and applies the saved plan of each stack in order, skipping stacks without changes', () => {
-      const run = runScript(script, { network: 2, data: 2, cluster: 0, app: 2 });
+      const run = runScript(script, { network: 2, data: 2, cluster: 0, app: 2, platform: 2 }, { VPC_RUNNER: 'mlops-dev-runner' });
       expect(run.status, run.output).toBe(0);
       const expected = order.flatMap((stack) => [
         `${stack} init -input=false -no-color`,
@@ -481,8 +503,17 @@ esac
       expect(run.summary).toContain('- mlops-dev-cluster: no changes');
     });
 
+    it('leaves the platform stack, with the reason, where there is no runner inside the VPC', () => {
+      const run = runScript(script, { network: 2, data: 2, cluster: 2, app: 2, platform: 2 });
+      expect(run.status, run.output).toBe(0);
+      expect(run.calls.map((c) => c.split(' ')[0])).not.toContain('mlops-dev-platform');
+      expect(run.calls.filter((c) => c.split(' ')[1] === 'apply').map((c) => c.split(' ')[0])).toEqual(outsideVpc());
+      expect(run.summary).toContain('- mlops-dev-platform: **not applied**: the cluster API is private');
+      expect(run.output).toContain('::warning::mlops-dev-platform not applied');
+    });
+
     it('stops at the first stack that cannot plan', () => {
-      const run = runScript(script, { network: 2, data: 1, cluster: 2, app: 2 });
+      const run = runScript(script, { network: 2, data: 1, cluster: 2, app: 2, platform: 2 }, { VPC_RUNNER: 'mlops-dev-runner' });
       expect(run.status).toBe(1);
       const failedAt = order.indexOf('mlops-dev-data');
       expect(run.calls.map((c) => c.split(' ')[0])).not.toContain(order[failedAt + 1]);

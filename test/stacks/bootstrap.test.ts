@@ -160,6 +160,7 @@ describe('the pull-request plan role of each environment', () => {
     [/^aws_cloudwatch_log_group$/, 'logs'],
     [/^aws_s3_/, 's3'],
     [/^aws_secretsmanager_/, 'secretsmanager'],
+    [/^aws_codebuild_/, 'codebuild'],
     [/^aws_(caller_identity|partition|region)$/, undefined],
   ];
 
