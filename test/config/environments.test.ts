@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error';
 import { loadEnvironmentFile, loadEnvironments } from '../../src/config/load';
+import { compiledScript } from '../support/compiled';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'invalid');
 const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml'));
@@ -80,7 +81,7 @@ describe('malformed environment files', () => {
 describe('npm run synth with a bad environment', () => {
   it('exits non-zero, names file, field and rule, and writes nothing', () => {
     const target = join(mkdtempSync(join(tmpdir(), 'mlops-synth-')), 'cdktf.out');
-    const result = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'src', 'synth.ts'), target], {
+    const result = spawnSync(process.execPath, [compiledScript(join(__dirname, '..', '..', 'src', 'synth.ts')), target], {
       env: { ...process.env, MLOPS_ENVIRONMENTS_DIR: FIXTURES },
       encoding: 'utf8',
     });

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { deploymentOrder, localStateStacks, readManifest, stackOrder, type StackManifest } from '../../scripts/stack-order';
 import { loadEnvironments } from '../../src/config/load';
 import { synthesizedOutdir } from '../support/synthesized';
+import { compiledScript } from '../support/compiled';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -126,7 +127,7 @@ describe('scripts/stack-order.ts', () => {
   afterAll(() => rmSync(workdir, { recursive: true, force: true }));
 
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'stack-order.ts'), ...args], {
+    spawnSync(process.execPath, [compiledScript(join(ROOT, 'scripts', 'stack-order.ts')), ...args], {
       encoding: 'utf8',
     });
 

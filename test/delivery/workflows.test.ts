@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { stackOrder, type StackManifest } from '../../scripts/stack-order';
 import { loadEnvironments } from '../../src/config/load';
+import { compiledScript } from '../support/compiled';
 
 // The delivery workflows: schema-valid (action-validator, offline), and the rules that keep them safe,
 // checked on the parsed YAML. The two shell steps that plan and apply run here against a fake terraform.
@@ -420,10 +421,10 @@ esac
     writeFileSync(join(work, 'cdktf.out', 'manifest.json'), JSON.stringify(manifest));
     symlinkSync(join(ROOT, 'scripts'), join(work, 'scripts'));
     writeFileSync(join(bin, 'terraform'), fakeTerraform);
-    // npx tsx, without npm: runs the real tsx from this checkout.
+    // npx tsx, without npm: runs the script compiled once, on plain Node.
     writeFileSync(
       join(bin, 'npx'),
-      `#!/usr/bin/env bash\n[ "$1" = tsx ] || exit 64\nshift\nexec "${process.execPath}" "${join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')}" "$@"\n`,
+      `#!/usr/bin/env bash\n[ "$1 $2" = "tsx scripts/stack-order.ts" ] || exit 64\nshift 2\nexec "${process.execPath}" "${compiledScript(join(ROOT, 'scripts', 'stack-order.ts'))}" "$@"\n`,
     );
     chmodSync(join(bin, 'terraform'), 0o755);
     chmodSync(join(bin, 'npx'), 0o755);
