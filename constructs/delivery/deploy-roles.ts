@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { awsContext } from '../aws-context';
 import type { PolicyStatement } from '../iam/grantable';
 import { boundaryPolicyName, boundaryStatements } from '../iam/permissions-boundary';
+import { PLAN_DENIED_ACTIONS, planReadStatements } from './plan-policy';
 import { Role } from '../iam/role';
 import type { IBucket } from '../storage/bucket';
 import { environmentSubject, githubActionsTrust, pullRequestSubject, type IGithubOidcProvider } from './github-oidc';
@@ -31,21 +32,6 @@ export interface DeliveryRolesProps {
   readonly pullRequestPlans?: boolean;
 }
 
-/** Reads of data a plan never needs, denied whatever else a plan role may be given later. */
-const PLAN_DENIED_ACTIONS = [
-  'logs:GetLogEvents',
-  'logs:FilterLogEvents',
-  'logs:GetLogRecord',
-  'logs:StartQuery',
-  'logs:GetQueryResults',
-  'logs:StartLiveTail',
-  'logs:Unmask',
-  'rds:DownloadDBLogFilePortion',
-  'rds:DownloadCompleteDBLogFile',
-  'secretsmanager:GetSecretValue',
-  'secretsmanager:BatchGetSecretValue',
-];
-
 /** The services the environment's roles are handed to (EKS control plane and nodes, flow logs, RDS monitoring, CI runners). */
 const PASSED_TO_SERVICES = [
   'eks.amazonaws.com',
@@ -55,22 +41,27 @@ const PASSED_TO_SERVICES = [
   'codebuild.amazonaws.com',
 ];
 
-/** Writes to an IAM role: denied on the delivery roles themselves. */
-const ROLE_WRITE_ACTIONS = [
+/** Changes to an existing role that give it no new rights. */
+const ROLE_UPDATE_ACTIONS = [
   'iam:DeleteRole',
   'iam:UpdateRole',
   'iam:UpdateRoleDescription',
   'iam:UpdateAssumeRolePolicy',
   'iam:TagRole',
   'iam:UntagRole',
+];
+
+/** Changes that give a role rights: allowed only with the environment's boundary on the role. */
+const ROLE_EMPOWER_ACTIONS = [
   'iam:PutRolePolicy',
   'iam:DeleteRolePolicy',
   'iam:AttachRolePolicy',
   'iam:DetachRolePolicy',
   'iam:PutRolePermissionsBoundary',
-  'iam:DeleteRolePermissionsBoundary',
-  'iam:PassRole',
 ];
+
+/** Writes to an IAM role: denied on the delivery roles themselves. */
+const ROLE_WRITE_ACTIONS = [...ROLE_UPDATE_ACTIONS, ...ROLE_EMPOWER_ACTIONS, 'iam:DeleteRolePermissionsBoundary', 'iam:PassRole'];
 
 /**
  * The two roles GitHub Actions assume for one environment.
@@ -120,7 +111,7 @@ export class DeliveryRoles extends Construct {
         trustStatements: [githubActionsTrust(oidcProvider, pullRequestSubject(githubRepository))],
       });
       stateBucket.grantRead(planRole, statePrefix);
-      planRole.addToPolicy('ReadConfiguration', this.planStatements(namePrefix));
+      planRole.addToPolicy('ReadConfiguration', planReadStatements(this, namePrefix));
       planRole.addToPolicy('DenyDataReads', [
         { sid: 'NoLogsSecretsOrDatabaseLogs', effect: 'Deny', actions: PLAN_DENIED_ACTIONS, resources: ['*'] },
         {
@@ -154,152 +145,6 @@ export class DeliveryRoles extends Construct {
     this.deployRole.addToPolicy('ManageEnvironmentIam', this.iamStatements(namePrefix));
   }
 
-  /**
-   * What `terraform plan` of the environment's stacks reads: describe, list and get-configuration calls on the
-   * resource types the stacks use, scoped to the environment's names where IAM can scope them. Nothing that
-   * returns data: no object, log event, secret value or database log.
-   */
-  private planStatements(namePrefix: string): PolicyStatement[] {
-    const { accountId, partition, region, dnsSuffix } = awsContext(this);
-    const arn = (service: string, resource: string, inRegion = true) =>
-      `arn:${partition}:${service}:${inRegion ? region : ''}:${service === 's3' ? '' : accountId}:${resource}`;
-    return [
-      {
-        // EC2 describe calls and the add-on catalogue cannot be scoped to resources in IAM.
-        sid: 'DescribeNetworkAndCatalogues',
-        actions: [
-          'ec2:DescribeAddresses',
-          'ec2:DescribeAddressesAttribute',
-          'ec2:DescribeAvailabilityZones',
-          'ec2:DescribeFlowLogs',
-          'ec2:DescribeInternetGateways',
-          'ec2:DescribeLaunchTemplateVersions',
-          'ec2:DescribeLaunchTemplates',
-          'ec2:DescribeNatGateways',
-          'ec2:DescribeNetworkAcls',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribePrefixLists',
-          'ec2:DescribeRouteTables',
-          'ec2:DescribeSecurityGroupRules',
-          'ec2:DescribeSecurityGroups',
-          'ec2:DescribeSubnets',
-          'ec2:DescribeTags',
-          'ec2:DescribeVpcAttribute',
-          'ec2:DescribeVpcEndpoints',
-          'ec2:DescribeVpcs',
-          'eks:DescribeAddonVersions',
-          'kms:ListAliases',
-          'iam:ListOpenIDConnectProviders',
-          'secretsmanager:GetRandomPassword',
-        ],
-        resources: ['*'],
-      },
-      {
-        sid: 'DescribeCluster',
-        actions: [
-          'eks:DescribeCluster',
-          'eks:DescribeNodegroup',
-          'eks:DescribeAddon',
-          'eks:DescribeAccessEntry',
-          'eks:ListAssociatedAccessPolicies',
-          'eks:ListTagsForResource',
-        ],
-        resources: [
-          arn('eks', `cluster/${namePrefix}`),
-          arn('eks', `nodegroup/${namePrefix}/*`),
-          arn('eks', `addon/${namePrefix}/*`),
-          arn('eks', `access-entry/${namePrefix}/*`),
-        ],
-      },
-      {
-        sid: 'DescribeDataStores',
-        actions: [
-          'rds:DescribeDBInstances',
-          'rds:DescribeDBParameterGroups',
-          'rds:DescribeDBParameters',
-          'rds:DescribeDBSubnetGroups',
-          'rds:ListTagsForResource',
-          'elasticache:DescribeCacheClusters',
-          'elasticache:DescribeCacheSubnetGroups',
-          'elasticache:DescribeReplicationGroups',
-          'elasticache:ListTagsForResource',
-        ],
-        resources: [
-          arn('rds', `db:${namePrefix}-*`),
-          arn('rds', `pg:${namePrefix}-*`),
-          arn('rds', `subgrp:${namePrefix}-*`),
-          arn('elasticache', `replicationgroup:${namePrefix}-*`),
-          arn('elasticache', `cluster:${namePrefix}-*`),
-          arn('elasticache', `subnetgroup:${namePrefix}-*`),
-        ],
-      },
-      {
-        sid: 'DescribeKeysAndSecrets',
-        actions: [
-          'kms:DescribeKey',
-          'kms:GetKeyPolicy',
-          'kms:GetKeyRotationStatus',
-          'kms:ListResourceTags',
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:GetResourcePolicy',
-        ],
-        resources: [arn('kms', 'key/*'), arn('secretsmanager', `secret:${namePrefix}*`)],
-      },
-      {
-        sid: 'DescribeIdentities',
-        actions: [
-          'iam:GetRole',
-          'iam:GetRolePolicy',
-          'iam:ListRolePolicies',
-          'iam:ListAttachedRolePolicies',
-          'iam:ListRoleTags',
-          'iam:ListInstanceProfilesForRole',
-          'iam:GetPolicy',
-          'iam:GetPolicyVersion',
-          'iam:GetOpenIDConnectProvider',
-          'iam:ListOpenIDConnectProviderTags',
-        ],
-        resources: [
-          arn('iam', `role/${namePrefix}-*`, false),
-          arn('iam', `policy/${namePrefix}-*`, false),
-          arn('iam', `oidc-provider/oidc.eks.${region}.${dnsSuffix}/id/*`, false),
-        ],
-      },
-      {
-        sid: 'DescribeLogGroups',
-        actions: ['logs:DescribeLogGroups', 'logs:ListTagsForResource', 'logs:ListTagsLogGroup'],
-        resources: [arn('logs', 'log-group:*')],
-      },
-      {
-        sid: 'DescribeRunners',
-        actions: ['codebuild:BatchGetProjects'],
-        resources: [arn('codebuild', `project/${namePrefix}-*`)],
-      },
-      {
-        sid: 'ReadBucketConfiguration',
-        actions: [
-          's3:GetAccelerateConfiguration',
-          's3:GetBucketAcl',
-          's3:GetBucketCORS',
-          's3:GetBucketLocation',
-          's3:GetBucketLogging',
-          's3:GetBucketObjectLockConfiguration',
-          's3:GetBucketOwnershipControls',
-          's3:GetBucketPolicy',
-          's3:GetBucketPublicAccessBlock',
-          's3:GetBucketRequestPayment',
-          's3:GetBucketTagging',
-          's3:GetBucketVersioning',
-          's3:GetBucketWebsite',
-          's3:GetEncryptionConfiguration',
-          's3:GetLifecycleConfiguration',
-          's3:GetReplicationConfiguration',
-        ],
-        resources: [arn('s3', `${namePrefix}-*`, false)],
-      },
-    ];
-  }
-
   private iamStatements(namePrefix: string): PolicyStatement[] {
     const { accountId, partition, region, dnsSuffix } = awsContext(this);
     const iam = (resource: string) => `arn:${partition}:iam::${accountId}:${resource}`;
@@ -314,26 +159,14 @@ export class DeliveryRoles extends Construct {
           'iam:GetRolePolicy',
           'iam:ListAttachedRolePolicies',
           'iam:ListInstanceProfilesForRole',
-          'iam:DeleteRole',
-          'iam:UpdateRole',
-          'iam:UpdateRoleDescription',
-          'iam:UpdateAssumeRolePolicy',
-          'iam:TagRole',
-          'iam:UntagRole',
+          ...ROLE_UPDATE_ACTIONS,
         ],
         resources: [iam(`role/${namePrefix}-*`)],
       },
       {
         // Creating a role, or giving one rights, only with the environment's boundary on it.
         sid: 'EnvironmentRolesWithinBoundary',
-        actions: [
-          'iam:CreateRole',
-          'iam:PutRolePermissionsBoundary',
-          'iam:PutRolePolicy',
-          'iam:DeleteRolePolicy',
-          'iam:AttachRolePolicy',
-          'iam:DetachRolePolicy',
-        ],
+        actions: ['iam:CreateRole', ...ROLE_EMPOWER_ACTIONS],
         resources: [iam(`role/${namePrefix}-*`)],
         condition: [{ test: 'StringEquals', variable: 'iam:PermissionsBoundary', values: [boundary] }],
       },

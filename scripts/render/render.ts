@@ -4,21 +4,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
+import type { KubernetesObject } from '../../constructs/kubernetes/objects';
 import { CRD_API_VERSIONS } from './api-versions';
 import { renderKey, type ReleaseInput } from './releases';
 
 /** A rendered Kubernetes object. */
-export interface RenderedObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace?: string;
-    readonly labels?: Record<string, string>;
-    readonly annotations?: Record<string, string>;
-  };
-  readonly [field: string]: unknown;
-}
+export type RenderedObject = KubernetesObject;
 
 /** The output of one release: its objects, or Helm's error. */
 export interface RenderedRelease {
