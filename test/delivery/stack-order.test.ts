@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deploymentOrder, localStateStacks, readManifest, stackOrder, type StackManifest } from '../../scripts/stack-order';
+import { deploymentOrder, localStateStacks, readManifest, stackOrder, type StackManifest } from '../../scripts/deployment-order';
 import { loadEnvironments } from '../../src/config/load';
 import { synthesizedOutdir } from '../support/synthesized';
 import { compiledScript } from '../support/compiled';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { stackOrder, type StackManifest } from '../../scripts/stack-order';
+import { stackOrder, type StackManifest } from '../../scripts/deployment-order';
 import { loadEnvironments } from '../../src/config/load';
 import { compiledScript } from '../support/compiled';
 
