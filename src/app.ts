@@ -64,6 +64,7 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
     },
     values: (chart) => loadValuesFiles(chart, environment.name),
     vpcCidr: environment.network.vpcCidr,
+    loadBalancerCidrs: network.network.publicSubnetCidrs,
     vpcId: network.network.vpcId,
   });
   return { bootstrap, network, data, cluster, identity, platform };

@@ -63,8 +63,10 @@ export interface PlatformStackProps {
     readonly grafanaAdmin: string;
   };
   readonly values: ValuesSource;
-  /** The VPC's range: load balancers and the EKS control plane (webhook calls) reach pods from it. */
+  /** The VPC's range: the EKS control plane (webhook calls) reaches pods from it. */
   readonly vpcCidr: string;
+  /** The load balancers' subnets (the public ones): they reach the UIs' and model servers' pods from there. */
+  readonly loadBalancerCidrs: string[];
   readonly vpcId: string;
 }
 
@@ -103,7 +105,7 @@ function platformFlows(servesModels: boolean): Record<string, NamespaceFlows> {
       ingress: [{ from: [WORKLOADS.sparkJobs.namespace, WORKLOADS.airflow.namespace], ports: [9093, 8081] }],
     },
     [WORKLOADS.airflow.namespace]: {
-      ingress: [{ from: 'vpc', ports: [8080] }],
+      ingress: [{ from: 'loadBalancers', ports: [8080] }],
       egress: [
         { to: 'vpc', ports: [5432] },
         { to: ['kafka'], ports: [9093, 8081] },
@@ -114,7 +116,7 @@ function platformFlows(servesModels: boolean): Record<string, NamespaceFlows> {
     },
     [WORKLOADS.mlflow.namespace]: {
       ingress: [
-        { from: 'vpc', ports: [5000] },
+        { from: 'loadBalancers', ports: [5000] },
         { from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [5000] },
       ],
       egress: [{ to: 'vpc', ports: [5432] }],
@@ -127,7 +129,7 @@ function platformFlows(servesModels: boolean): Record<string, NamespaceFlows> {
       ingress: servesModels
         ? [
             // The load balancer's IP targets: each model server's HTTP port.
-            { from: 'vpc', ports: [8080] },
+            { from: 'loadBalancers', ports: [8080] },
             { from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [8080] },
           ]
         : [],
@@ -136,7 +138,10 @@ function platformFlows(servesModels: boolean): Record<string, NamespaceFlows> {
     },
     monitoring: {
       // Grafana's container port behind the load balancer, and the operator's admission webhook (TLS port).
-      ingress: [{ from: 'vpc', ports: [3000, 10250] }],
+      ingress: [
+        { from: 'loadBalancers', ports: [3000] },
+        { from: 'vpc', ports: [10250] },
+      ],
       // Prometheus scrapes pods in every namespace and kubelets on the nodes, each on its own port.
       egress: [{ to: 'vpc', ports: 'any' }],
     },
@@ -513,6 +518,7 @@ export class PlatformStack extends BaseStack {
     this.networkPolicies = new NetworkPolicies(this, 'NetworkPolicies', {
       namespaces: Object.fromEntries(Object.keys(this.namespaces).map((name) => [namespace(name), flows[name] ?? {}])),
       vpcCidr: props.vpcCidr,
+      loadBalancerCidrs: props.loadBalancerCidrs,
       serviceCidr: props.cluster.serviceCidr,
       monitoringNamespace: 'monitoring',
       releaseNamespace: namespace('platform-system'),

@@ -5,8 +5,11 @@ import type { KubernetesObject } from './objects';
 
 /** Who may open connections to a namespace's pods, and on which TCP ports. */
 export interface IngressFlow {
-  /** Namespaces whose pods may connect; `'vpc'` for addresses of the VPC (load balancers, the EKS control plane). */
-  readonly from: string[] | 'vpc';
+  /**
+   * Namespaces whose pods may connect; `'loadBalancers'` for the load balancers' subnets (no pods there);
+   * `'vpc'` for any address of the VPC (the EKS control plane, which shares its subnets with the pods).
+   */
+  readonly from: string[] | 'vpc' | 'loadBalancers';
   readonly ports: number[];
 }
 
@@ -29,6 +32,8 @@ export interface NetworkPoliciesProps {
   /** Flows by namespace; every namespace named here is default-deny. */
   readonly namespaces: Record<string, NamespaceFlows>;
   readonly vpcCidr: string;
+  /** The subnets of the load balancers, whose IP targets are pods. */
+  readonly loadBalancerCidrs: string[];
   /** The cluster's Service range: pods reach the API server at its `kubernetes` Service address. */
   readonly serviceCidr: string;
   /** Namespace whose pods scrape metrics from every namespace. */
@@ -78,12 +83,14 @@ export class NetworkPolicies extends Construct {
       metadata: { name, namespace },
       spec: { podSelector: {}, ...spec },
     });
-    const peers = (target: string[] | 'vpc' | 'anywhere') =>
+    const peers = (target: string[] | 'vpc' | 'anywhere' | 'loadBalancers') =>
       target === 'anywhere'
         ? [{ ipBlock: { cidr: '0.0.0.0/0' } }]
         : target === 'vpc'
           ? [{ ipBlock: { cidr: props.vpcCidr } }]
-          : target.map(namespaceSelector);
+          : target === 'loadBalancers'
+            ? props.loadBalancerCidrs.map((cidr) => ({ ipBlock: { cidr } }))
+            : target.map(namespaceSelector);
     return [
       policy('default-deny', { policyTypes: ['Ingress', 'Egress'] }),
       policy('baseline', {

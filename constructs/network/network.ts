@@ -28,8 +28,10 @@ export interface INetwork {
   readonly vpcCidr: string;
   /** One per AZ, in AZ order: nodes, pods and data stores live here. */
   readonly privateSubnetIds: string[];
-  /** One per AZ: internet-facing load balancers only. */
+  /** One per AZ: load balancers (internal and internet-facing) and NAT only, no pods. */
   readonly publicSubnetIds: string[];
+  /** Their address ranges: network policies admit load balancers from these, not from the pods' subnets. */
+  readonly publicSubnetCidrs: string[];
 }
 
 /** Props of {@link Network}. */
@@ -65,6 +67,7 @@ export class Network extends Construct implements INetwork {
   readonly vpcCidr: string;
   readonly privateSubnetIds: string[];
   readonly publicSubnetIds: string[];
+  readonly publicSubnetCidrs: string[];
   readonly privateRouteTableIds: string[];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
@@ -105,12 +108,20 @@ export class Network extends Construct implements INetwork {
         cidrBlock,
         availabilityZone: zone(index),
         mapPublicIpOnLaunch: false,
-        tags: { Name: `${props.name}-public-${index}`, 'kubernetes.io/role/elb': '1', ...clusterTag },
+        // Internal load balancers go here too, apart from the pods (the Load Balancer Controller picks subnets
+        // by these tags), so network policies can admit them by address without admitting every pod.
+        tags: {
+          Name: `${props.name}-public-${index}`,
+          'kubernetes.io/role/elb': '1',
+          'kubernetes.io/role/internal-elb': '1',
+          ...clusterTag,
+        },
       });
       new RouteTableAssociation(this, `Public${index}Routes`, { subnetId: subnet.id, routeTableId: publicRoutes.id });
       return subnet;
     });
     this.publicSubnetIds = publicSubnets.map((s) => s.id);
+    this.publicSubnetCidrs = layout.public;
 
     const natCount = (props.natGateways ?? 'perAz') === 'perAz' ? props.azCount : 1;
     const natGateways = publicSubnets.slice(0, natCount).map((subnet, index) => {
@@ -128,7 +139,7 @@ export class Network extends Construct implements INetwork {
         vpcId: vpc.id,
         cidrBlock,
         availabilityZone: zone(index),
-        tags: { Name: `${props.name}-private-${index}`, 'kubernetes.io/role/internal-elb': '1', ...clusterTag },
+        tags: { Name: `${props.name}-private-${index}`, ...clusterTag },
       });
       const routes = new RouteTable(this, `Private${index}Routes`, {
         vpcId: vpc.id,

@@ -12,6 +12,7 @@ function policies(props: Partial<NetworkPoliciesProps> = {}): KubernetesObject[]
         mlflow: { ingress: [{ from: 'vpc', ports: [5000] }], egress: [{ to: 'vpc', ports: [5432] }] },
       },
       vpcCidr: '10.0.0.0/16',
+      loadBalancerCidrs: ['10.0.0.0/24', '10.0.1.0/24'],
       serviceCidr: '172.20.0.0/16',
       monitoringNamespace: 'monitoring',
       releaseNamespace: 'platform-system',
@@ -76,6 +77,15 @@ describe('NetworkPolicies', () => {
       podSelector: {},
       policyTypes: ['Egress'],
       egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/16' } }], ports: [{ protocol: 'TCP', port: 5432 }] }],
+    });
+  });
+
+  it("admits load balancers from their own subnets, not from the VPC's pods", () => {
+    const all = policies({ namespaces: { airflow: { ingress: [{ from: 'loadBalancers', ports: [8080] }] } } });
+    expect(named(all, 'airflow', 'allow-ingress-0').spec).toMatchObject({
+      ingress: [
+        { from: [{ ipBlock: { cidr: '10.0.0.0/24' } }, { ipBlock: { cidr: '10.0.1.0/24' } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+      ],
     });
   });
 

@@ -74,7 +74,22 @@ describe.each(['dev', 'staging', 'prod'])('%s platform stack', (env) => {
     expect(JSON.stringify(kafkaIngress.spec)).toMatch(/"spark-jobs".*"airflow".*"port":9093.*"port":8081/);
   });
 
-  it('admits the VPC only on the ports of load-balancer targets and of webhooks the control plane calls', () => {
+  it('admits load balancers from their own subnets only, and the VPC only on the webhooks the control plane calls', () => {
+    const policies = Object.entries(releases).find(([id]) => id.startsWith('NetworkPolicies'))![1];
+    const objects = parse((policies.values as string[])[0]).manifests as {
+      spec: { ingress?: { from: { ipBlock?: { cidr: string } }[] }[] };
+    }[];
+    const publicCidrs = Object.values(resources(synthesizedStack(`mlops-${env}-network`), 'aws_subnet'))
+      .filter((s) => (s.tags as Record<string, string>)['kubernetes.io/role/internal-elb'] === '1')
+      .map((s) => s.cidr_block);
+    const vpcCidr = loadEnvironments().find((e) => e.name === env)!.network.vpcCidr;
+    for (const rule of objects.flatMap((o) => o.spec.ingress ?? []).filter((r) => r.from.some((p) => p.ipBlock))) {
+      const cidrs = rule.from.map((p) => p.ipBlock!.cidr);
+      expect([[vpcCidr], publicCidrs]).toContainEqual(cidrs);
+    }
+  });
+
+  it('admits addresses (load balancers, the control plane) only on the ports of load-balancer targets and webhooks', () => {
     const policies = Object.entries(releases).find(([id]) => id.startsWith('NetworkPolicies'))![1];
     const objects = parse((policies.values as string[])[0]).manifests as {
       metadata: { namespace: string };
