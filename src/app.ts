@@ -65,6 +65,7 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
     values: (chart) => loadValuesFiles(chart, environment.name),
     vpcCidr: environment.network.vpcCidr,
     loadBalancerCidrs: network.network.publicSubnetCidrs,
+    controlPlaneCidrs: network.network.controlPlaneSubnetCidrs,
     vpcId: network.network.vpcId,
   });
   return { bootstrap, network, data, cluster, identity, platform };

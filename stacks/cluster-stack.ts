@@ -53,7 +53,8 @@ export class ClusterStack extends BaseStack {
     this.cluster = new EksCluster(this, 'Cluster', {
       clusterName: props.clusterName,
       kubernetesVersion: config.kubernetesVersion,
-      subnetIds: props.network.privateSubnetIds,
+      // The control plane's own subnets (same zones as the nodes'): EKS moves its interfaces there in place.
+      subnetIds: props.network.controlPlaneSubnetIds,
       kmsKey: clusterKey,
       endpointPublicAccess: config.endpointPublicAccess,
       publicAccessCidrs: config.publicAccessCidrs,

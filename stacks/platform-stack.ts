@@ -67,6 +67,8 @@ export interface PlatformStackProps {
   readonly vpcCidr: string;
   /** The load balancers' subnets (the public ones): they reach the UIs' and model servers' pods from there. */
   readonly loadBalancerCidrs: string[];
+  /** The control plane's subnets: it calls the admission webhooks from there. */
+  readonly controlPlaneCidrs: string[];
   readonly vpcId: string;
 }
 
@@ -99,7 +101,7 @@ const NAMESPACES: Record<string, PodSecurityLevel> = {
 function platformFlows(servesModels: boolean): Record<string, NamespaceFlows> {
   const toModelServers = servesModels ? [{ to: [WORKLOADS.modelServing.namespace], ports: [8080] }] : [];
   const flows: Record<string, NamespaceFlows> = {
-    [WORKLOADS.externalSecrets.namespace]: { ingress: [{ from: 'vpc', ports: [10250] }] },
+    [WORKLOADS.externalSecrets.namespace]: { ingress: [{ from: 'controlPlane', ports: [10250] }] },
     'platform-system': { egress: [{ to: 'vpc', ports: [5432] }] },
     kafka: {
       ingress: [{ from: [WORKLOADS.sparkJobs.namespace, WORKLOADS.airflow.namespace], ports: [9093, 8081] }],
@@ -121,10 +123,10 @@ function platformFlows(servesModels: boolean): Record<string, NamespaceFlows> {
       ],
       egress: [{ to: 'vpc', ports: [5432] }],
     },
-    'spark-operator': { ingress: [{ from: 'vpc', ports: [9443] }] },
-    'cert-manager': { ingress: [{ from: 'vpc', ports: [10250] }] },
-    kserve: { ingress: [{ from: 'vpc', ports: [9443] }] },
-    [WORKLOADS.loadBalancerController.namespace]: { ingress: [{ from: 'vpc', ports: [9443] }] },
+    'spark-operator': { ingress: [{ from: 'controlPlane', ports: [9443] }] },
+    'cert-manager': { ingress: [{ from: 'controlPlane', ports: [10250] }] },
+    kserve: { ingress: [{ from: 'controlPlane', ports: [9443] }] },
+    [WORKLOADS.loadBalancerController.namespace]: { ingress: [{ from: 'controlPlane', ports: [9443] }] },
     [WORKLOADS.modelServing.namespace]: {
       ingress: servesModels
         ? [
@@ -140,7 +142,7 @@ function platformFlows(servesModels: boolean): Record<string, NamespaceFlows> {
       // Grafana's container port behind the load balancer, and the operator's admission webhook (TLS port).
       ingress: [
         { from: 'loadBalancers', ports: [3000] },
-        { from: 'vpc', ports: [10250] },
+        { from: 'controlPlane', ports: [10250] },
       ],
       // Prometheus scrapes pods in every namespace and kubelets on the nodes, each on its own port.
       egress: [{ to: 'vpc', ports: 'any' }],
@@ -519,6 +521,7 @@ export class PlatformStack extends BaseStack {
       namespaces: Object.fromEntries(Object.keys(this.namespaces).map((name) => [namespace(name), flows[name] ?? {}])),
       vpcCidr: props.vpcCidr,
       loadBalancerCidrs: props.loadBalancerCidrs,
+      controlPlaneCidrs: props.controlPlaneCidrs,
       serviceCidr: props.cluster.serviceCidr,
       monitoringNamespace: 'monitoring',
       releaseNamespace: namespace('platform-system'),

@@ -6,10 +6,10 @@ import type { KubernetesObject } from './objects';
 /** Who may open connections to a namespace's pods, and on which TCP ports. */
 export interface IngressFlow {
   /**
-   * Namespaces whose pods may connect; `'loadBalancers'` for the load balancers' subnets (no pods there);
-   * `'vpc'` for any address of the VPC (the EKS control plane, which shares its subnets with the pods).
+   * Namespaces whose pods may connect; `'loadBalancers'` for the load balancers' subnets and `'controlPlane'`
+   * for the EKS control plane's (no pods in either); `'vpc'` for any address of the VPC, pods included.
    */
-  readonly from: string[] | 'vpc' | 'loadBalancers';
+  readonly from: string[] | 'vpc' | 'loadBalancers' | 'controlPlane';
   readonly ports: number[];
 }
 
@@ -34,6 +34,8 @@ export interface NetworkPoliciesProps {
   readonly vpcCidr: string;
   /** The subnets of the load balancers, whose IP targets are pods. */
   readonly loadBalancerCidrs: string[];
+  /** The subnets of the EKS control plane's network interfaces, from which it calls admission webhooks. */
+  readonly controlPlaneCidrs: string[];
   /** The cluster's Service range: pods reach the API server at its `kubernetes` Service address. */
   readonly serviceCidr: string;
   /** Namespace whose pods scrape metrics from every namespace. */
@@ -83,14 +85,14 @@ export class NetworkPolicies extends Construct {
       metadata: { name, namespace },
       spec: { podSelector: {}, ...spec },
     });
-    const peers = (target: string[] | 'vpc' | 'anywhere' | 'loadBalancers') =>
-      target === 'anywhere'
-        ? [{ ipBlock: { cidr: '0.0.0.0/0' } }]
-        : target === 'vpc'
-          ? [{ ipBlock: { cidr: props.vpcCidr } }]
-          : target === 'loadBalancers'
-            ? props.loadBalancerCidrs.map((cidr) => ({ ipBlock: { cidr } }))
-            : target.map(namespaceSelector);
+    const blocks = (cidrs: string[]) => cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+    const peers = (target: string[] | 'vpc' | 'anywhere' | 'loadBalancers' | 'controlPlane') => {
+      if (target === 'anywhere') return blocks(['0.0.0.0/0']);
+      if (target === 'vpc') return blocks([props.vpcCidr]);
+      if (target === 'loadBalancers') return blocks(props.loadBalancerCidrs);
+      if (target === 'controlPlane') return blocks(props.controlPlaneCidrs);
+      return target.map(namespaceSelector);
+    };
     return [
       policy('default-deny', { policyTypes: ['Ingress', 'Egress'] }),
       policy('baseline', {

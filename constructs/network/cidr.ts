@@ -56,3 +56,19 @@ export function allocateSubnets(vpc: Ipv4Block, prefixLengths: readonly number[]
   }
   return blocks;
 }
+
+/** Prefix length of the control plane's subnets: EKS asks for at least /28 with six free addresses. */
+export const CONTROL_PLANE_SUBNET_LENGTH = 28;
+
+/**
+ * The prefix lengths of a VPC's subnets, in the order they are carved: one private (nodes and pods), then one
+ * public (load balancers, NAT), then one control-plane subnet (the EKS control plane's network interfaces)
+ * per AZ. Appending keeps the addresses of the subnets before it.
+ */
+export function subnetLayout(azCount: number, privateLength: number, publicLength: number): number[] {
+  return [
+    ...Array<number>(azCount).fill(privateLength),
+    ...Array<number>(azCount).fill(publicLength),
+    ...Array<number>(azCount).fill(CONTROL_PLANE_SUBNET_LENGTH),
+  ];
+}

@@ -17,7 +17,7 @@ import { Construct } from 'constructs';
 import { awsContext } from '../aws-context';
 import { Role } from '../iam/role';
 import type { IKmsKey } from '../security/kms-key';
-import { allocateSubnets, formatCidr, parseCidr } from './cidr';
+import { allocateSubnets, CONTROL_PLANE_SUBNET_LENGTH, formatCidr, parseCidr, subnetLayout } from './cidr';
 
 /** AWS services that can have an interface endpoint in the VPC. */
 export type InterfaceEndpointService = 'ecr.api' | 'ecr.dkr' | 'sts' | 'logs' | 'secretsmanager' | 'ec2' | 'elasticloadbalancing';
@@ -32,6 +32,10 @@ export interface INetwork {
   readonly publicSubnetIds: string[];
   /** Their address ranges: network policies admit load balancers from these, not from the pods' subnets. */
   readonly publicSubnetCidrs: string[];
+  /** One small subnet per AZ for the EKS control plane's network interfaces, apart from the pods. */
+  readonly controlPlaneSubnetIds: string[];
+  /** Their address ranges: the control plane calls admission webhooks from these. */
+  readonly controlPlaneSubnetCidrs: string[];
 }
 
 /** Props of {@link Network}. */
@@ -68,6 +72,8 @@ export class Network extends Construct implements INetwork {
   readonly privateSubnetIds: string[];
   readonly publicSubnetIds: string[];
   readonly publicSubnetCidrs: string[];
+  readonly controlPlaneSubnetIds: string[];
+  readonly controlPlaneSubnetCidrs: string[];
   readonly privateRouteTableIds: string[];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
@@ -153,6 +159,24 @@ export class Network extends Construct implements INetwork {
     this.privateSubnetIds = privateRouteTables.map((p) => p.subnet.id);
     this.privateRouteTableIds = privateRouteTables.map((p) => p.routes.id);
 
+    // The control plane's network interfaces apart from the pods, routed like the zone's private subnet:
+    // network policies then admit webhook calls from these addresses only.
+    const controlPlaneSubnets = layout.controlPlane.map((cidrBlock, index) => {
+      const subnet = new Subnet(this, `ControlPlane${index}`, {
+        vpcId: vpc.id,
+        cidrBlock,
+        availabilityZone: zone(index),
+        tags: { Name: `${props.name}-control-plane-${index}` },
+      });
+      new RouteTableAssociation(this, `ControlPlane${index}Association`, {
+        subnetId: subnet.id,
+        routeTableId: privateRouteTables[index].routes.id,
+      });
+      return subnet;
+    });
+    this.controlPlaneSubnetIds = controlPlaneSubnets.map((s) => s.id);
+    this.controlPlaneSubnetCidrs = layout.controlPlane;
+
     this.addFlowLogs(props, vpc.id);
     this.addEndpoints(props, [...this.privateRouteTableIds, publicRoutes.id]);
   }
@@ -163,15 +187,15 @@ export class Network extends Construct implements INetwork {
     if (!Number.isInteger(props.azCount) || props.azCount < 1 || props.azCount > 6) {
       throw new Error(`${this.node.path}: azCount must be a whole number from 1 to 6 (got ${props.azCount})`);
     }
-    const lengths = [...Array<number>(props.azCount).fill(privateLength), ...Array<number>(props.azCount).fill(publicLength)];
-    const blocks = allocateSubnets(vpc, lengths);
+    const blocks = allocateSubnets(vpc, subnetLayout(props.azCount, privateLength, publicLength));
     if (!blocks) {
       throw new Error(
-        `${this.node.path}: ${props.vpcCidr} cannot hold ${props.azCount} private /${privateLength} and ${props.azCount} public /${publicLength} subnets; use a larger VPC or smaller subnets`,
+        `${this.node.path}: ${props.vpcCidr} cannot hold ${props.azCount} private /${privateLength}, ${props.azCount} public /${publicLength} and ${props.azCount} control-plane /${CONTROL_PLANE_SUBNET_LENGTH} subnets; use a larger VPC or smaller subnets`,
       );
     }
     const cidrs = blocks.map(formatCidr);
-    return { private: cidrs.slice(0, props.azCount), public: cidrs.slice(props.azCount) };
+    const n = props.azCount;
+    return { private: cidrs.slice(0, n), public: cidrs.slice(n, 2 * n), controlPlane: cidrs.slice(2 * n) };
   }
 
   private addFlowLogs(props: NetworkProps, vpcId: string): void {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { allocateSubnets, cidrsOverlap, parseCidr } from '../../constructs/network/cidr';
+import { allocateSubnets, cidrsOverlap, CONTROL_PLANE_SUBNET_LENGTH, parseCidr, subnetLayout } from '../../constructs/network/cidr';
 import { checkPlatformRules, platformSchema } from './platform-schema';
 
 /**
@@ -236,11 +236,10 @@ function checkSubnetLayout(env: RawEnvironment, fail: (path: (string | number)[]
   const vpc = parseCidr(env.network.vpcCidr);
   if (!vpc) return; // already reported by the field rule
   const { azCount, privateSubnetPrefixLength, publicSubnetPrefixLength } = env.network;
-  const layout = [...Array<number>(azCount).fill(privateSubnetPrefixLength), ...Array<number>(azCount).fill(publicSubnetPrefixLength)];
-  if (!allocateSubnets(vpc, layout)) {
+  if (!allocateSubnets(vpc, subnetLayout(azCount, privateSubnetPrefixLength, publicSubnetPrefixLength))) {
     fail(
       ['network', 'vpcCidr'],
-      `${env.network.vpcCidr} cannot hold ${azCount} private /${privateSubnetPrefixLength} and ${azCount} public /${publicSubnetPrefixLength} subnets`,
+      `${env.network.vpcCidr} cannot hold ${azCount} private /${privateSubnetPrefixLength}, ${azCount} public /${publicSubnetPrefixLength} and ${azCount} control-plane /${CONTROL_PLANE_SUBNET_LENGTH} subnets`,
     );
   }
   const rfc1918 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map((c) => parseCidr(c)!);

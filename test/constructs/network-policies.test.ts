@@ -13,6 +13,7 @@ function policies(props: Partial<NetworkPoliciesProps> = {}): KubernetesObject[]
       },
       vpcCidr: '10.0.0.0/16',
       loadBalancerCidrs: ['10.0.0.0/24', '10.0.1.0/24'],
+      controlPlaneCidrs: ['10.0.2.0/28', '10.0.2.16/28'],
       serviceCidr: '172.20.0.0/16',
       monitoringNamespace: 'monitoring',
       releaseNamespace: 'platform-system',

@@ -28,7 +28,10 @@ describe('Network', () => {
     // Pods live in the private subnets: load balancers apart from them can be admitted by address alone.
     expect(tagged('kubernetes.io/role/elb')).toEqual(['10.0.96.0/24', '10.0.97.0/24', '10.0.98.0/24']);
     expect(tagged('kubernetes.io/role/internal-elb')).toEqual(['10.0.96.0/24', '10.0.97.0/24', '10.0.98.0/24']);
-    for (const subnet of subnets) {
+    // The control plane's own small subnets, after the others, without the cluster's discovery tag.
+    const controlPlane = subnets.filter((s) => String((s.tags as Record<string, string>).Name).includes('-control-plane-'));
+    expect(controlPlane.map((s) => s.cidr_block)).toEqual(['10.0.99.0/28', '10.0.99.16/28', '10.0.99.32/28']);
+    for (const subnet of subnets.filter((s) => !controlPlane.includes(s))) {
       expect(subnet.tags).toMatchObject({ 'kubernetes.io/cluster/mlops-test': 'shared' });
       expect(subnet.map_public_ip_on_launch ?? false).toBe(false);
     }
@@ -80,7 +83,7 @@ describe('Network', () => {
   it.each([
     [{ vpcCidr: '10.0.0.1/16' }, /vpcCidr '10.0.0.1\/16' is not an IPv4 CIDR/],
     [{ azCount: 0 }, /azCount must be a whole number from 1 to 6 \(got 0\)/],
-    [{ vpcCidr: '10.0.0.0/20' }, /cannot hold 3 private \/19 and 3 public \/24 subnets/],
+    [{ vpcCidr: '10.0.0.0/20' }, /cannot hold 3 private \/19, 3 public \/24 and 3 control-plane \/28 subnets/],
   ])('rejects %o', (props, message) => {
     expect(() => network(props)).toThrow(message);
   });

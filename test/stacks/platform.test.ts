@@ -74,19 +74,23 @@ describe.each(['dev', 'staging', 'prod'])('%s platform stack', (env) => {
     expect(JSON.stringify(kafkaIngress.spec)).toMatch(/"spark-jobs".*"airflow".*"port":9093.*"port":8081/);
   });
 
-  it('admits load balancers from their own subnets only, and the VPC only on the webhooks the control plane calls', () => {
+  it('admits load balancers and the control plane from their own subnets, not from the pods', () => {
     const policies = Object.entries(releases).find(([id]) => id.startsWith('NetworkPolicies'))![1];
     const objects = parse((policies.values as string[])[0]).manifests as {
       spec: { ingress?: { from: { ipBlock?: { cidr: string } }[] }[] };
     }[];
-    const publicCidrs = Object.values(resources(synthesizedStack(`mlops-${env}-network`), 'aws_subnet'))
+    const subnets = Object.values(resources(synthesizedStack(`mlops-${env}-network`), 'aws_subnet'));
+    const publicCidrs = subnets
       .filter((s) => (s.tags as Record<string, string>)['kubernetes.io/role/internal-elb'] === '1')
       .map((s) => s.cidr_block);
+    const controlPlaneCidrs = subnets
+      .filter((s) => String((s.tags as Record<string, string>).Name).includes('-control-plane-'))
+      .map((s) => s.cidr_block);
     const vpcCidr = loadEnvironments().find((e) => e.name === env)!.network.vpcCidr;
-    for (const rule of objects.flatMap((o) => o.spec.ingress ?? []).filter((r) => r.from.some((p) => p.ipBlock))) {
-      const cidrs = rule.from.map((p) => p.ipBlock!.cidr);
-      expect([[vpcCidr], publicCidrs]).toContainEqual(cidrs);
-    }
+    const rules = objects.flatMap((o) => o.spec.ingress ?? []).filter((r) => r.from.some((p) => p.ipBlock));
+    for (const rule of rules) expect([[vpcCidr], publicCidrs, controlPlaneCidrs]).toContainEqual(rule.from.map((p) => p.ipBlock!.cidr));
+    // The whole VPC, pods included, only for the Spark History Server's UI, which people reach over the VPC.
+    expect(rules.filter((r) => r.from[0].ipBlock!.cidr === vpcCidr)).toHaveLength(1);
   });
 
   it('admits addresses (load balancers, the control plane) only on the ports of load-balancer targets and webhooks', () => {
