@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import { EksCluster } from '../constructs/cluster/eks-cluster';
 import { NodePool } from '../constructs/cluster/node-pool';
+import type { ManagedAddon } from '../constructs/cluster/managed-addons';
 import { NodeRole } from '../constructs/cluster/node-role';
 import { VpcRunner } from '../constructs/delivery/vpc-runner';
 import { WorkloadIdentity } from '../constructs/cluster/workload-identity';
@@ -74,7 +75,7 @@ export class ClusterStack extends BaseStack {
         logRetentionDays: config.logRetentionDays,
       });
     }
-    const version = (addon: string) => config.addonVersions[addon];
+    const version = (addon: ManagedAddon) => config.addonVersions[addon];
 
     // Nodes only become Ready once the CNI runs, so networking add-ons come before the node groups.
     const cni = new WorkloadIdentity(this, 'VpcCniIdentity', {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MANAGED_ADDONS } from '../../constructs/cluster/managed-addons';
 import { allocateSubnets, cidrsOverlap, CONTROL_PLANE_SUBNET_LENGTH, parseCidr, subnetLayout } from '../../constructs/network/cidr';
 import { checkPlatformRules, platformSchema } from './platform-schema';
 
@@ -212,6 +213,11 @@ function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
 
   checkSubnetLayout(env, fail);
 
+  for (const addon of Object.keys(env.cluster.addonVersions)) {
+    if (!(MANAGED_ADDONS as readonly string[]).includes(addon))
+      fail(['cluster', 'addonVersions', addon], `is not an add-on the cluster installs (${MANAGED_ADDONS.join(', ')})`);
+  }
+
   if (env.database.maxAllocatedStorageGiB < env.database.allocatedStorageGiB) {
     fail(['database', 'maxAllocatedStorageGiB'], `must be ≥ allocatedStorageGiB (${env.database.allocatedStorageGiB})`);
   }
@@ -222,6 +228,10 @@ function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
     if (env.network.azCount < 2)
       fail(['network', 'azCount'], `production must span at least 2 availability zones (got ${env.network.azCount})`);
     if (env.network.natGateways !== 'perAz') fail(['network', 'natGateways'], "production needs a NAT gateway per AZ ('perAz')");
+    // What runs in production changes only with a reviewed change: no add-on follows EKS's latest on its own.
+    for (const addon of MANAGED_ADDONS.filter((a) => !env.cluster.addonVersions[a])) {
+      fail(['cluster', 'addonVersions', addon], 'production pins every add-on to a version (aws eks describe-addon-versions)');
+    }
     if (!env.database.multiAz) fail(['database', 'multiAz'], 'production databases must be multi-AZ');
     if (!env.database.deletionProtection) fail(['database', 'deletionProtection'], 'production databases must have deletion protection');
     if (env.database.backupRetentionDays < 7)
