@@ -63,7 +63,7 @@ export interface PlatformStackProps {
     readonly grafanaAdmin: string;
   };
   readonly values: ValuesSource;
-  /** The VPC's range: the EKS control plane (webhook calls) reaches pods from it. */
+  /** The VPC's range: the databases, the cache and the nodes' kubelets (scraped by Prometheus) are in it. */
   readonly vpcCidr: string;
   /** The load balancers' subnets (the public ones): they reach the UIs' and model servers' pods from there. */
   readonly loadBalancerCidrs: string[];
@@ -94,8 +94,9 @@ const NAMESPACES: Record<string, PodSecurityLevel> = {
 
 /**
  * Connections between the platform's namespaces, beyond each namespace's own pods, DNS, HTTPS to the API
- * server and the VPC, and scrapes from monitoring (the baseline of {@link NetworkPolicies}). Webhooks are called by the EKS control
- * plane from the VPC; databases and the cache are outside the cluster, in the VPC. The model servers' port
+ * server and the VPC, and scrapes from monitoring (the baseline of {@link NetworkPolicies}). Webhooks are
+ * called by the EKS control plane from its own subnets, the UIs and model servers by the load balancers from
+ * theirs; databases and the cache are outside the cluster, in the VPC. The model servers' port
  * is opened only where an environment serves models: otherwise nothing listens on it.
  */
 function platformFlows(servesModels: boolean): Record<string, NamespaceFlows> {

@@ -86,7 +86,7 @@ export class NetworkPolicies extends Construct {
       spec: { podSelector: {}, ...spec },
     });
     const blocks = (cidrs: string[]) => cidrs.map((cidr) => ({ ipBlock: { cidr } }));
-    const peers = (target: string[] | 'vpc' | 'anywhere' | 'loadBalancers' | 'controlPlane') => {
+    const peers = (target: IngressFlow['from'] | EgressFlow['to']) => {
       if (target === 'anywhere') return blocks(['0.0.0.0/0']);
       if (target === 'vpc') return blocks([props.vpcCidr]);
       if (target === 'loadBalancers') return blocks(props.loadBalancerCidrs);
@@ -102,7 +102,7 @@ export class NetworkPolicies extends Construct {
           { to: [{ podSelector: {} }] },
           { to: [namespaceSelector('kube-system')], ports: [53, 53].map((port, i) => ({ protocol: i === 0 ? 'UDP' : 'TCP', port })) },
           // The API server (its Service address, then its endpoints in the VPC) and the VPC's interface endpoints.
-          { to: [{ ipBlock: { cidr: props.vpcCidr } }, { ipBlock: { cidr: props.serviceCidr } }], ports: tcp([443]) },
+          { to: blocks([props.vpcCidr, props.serviceCidr]), ports: tcp([443]) },
         ],
       }),
       ...(flows.ingress ?? []).map((flow, index) =>

@@ -1,4 +1,5 @@
 import type { RenderedObject } from './render';
+import { podSpecOf } from './workload-policy';
 
 /**
  * Cross-object checks on everything one stack's releases render: what a pod or resource refers to exists,
@@ -253,22 +254,4 @@ export function unreachableFlows(objects: PlacedObject[], platformNamespaces: Re
     }
   }
   return problems;
-}
-
-function podSpecOf(object: RenderedObject): Json | undefined {
-  const spec = object.spec as Json | undefined;
-  switch (object.kind) {
-    case 'Pod':
-      return spec;
-    case 'CronJob':
-      return ((((spec?.jobTemplate as Json)?.spec as Json)?.template as Json)?.spec as Json) ?? undefined;
-    case 'Deployment':
-    case 'StatefulSet':
-    case 'DaemonSet':
-    case 'ReplicaSet':
-    case 'Job':
-      return ((spec?.template as Json)?.spec as Json) ?? undefined;
-    default:
-      return undefined;
-  }
 }

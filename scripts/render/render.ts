@@ -35,7 +35,6 @@ export interface RenderOptions {
  */
 export async function renderReleases(releases: ReleaseInput[], options: RenderOptions): Promise<RenderedRelease[]> {
   const workdir = mkdtempSync(join(tmpdir(), 'mlops-render-'));
-  const outputs = new Map<string, Promise<{ stdout?: string; error?: string }>>();
   const queue: (() => void)[] = [];
   let running = 0;
   const limit = options.concurrency ?? availableParallelism();
@@ -54,37 +53,26 @@ export async function renderReleases(releases: ReleaseInput[], options: RenderOp
       else queue.push(start);
     });
 
-  // Output shared by several releases is parsed once too; the objects are read, never changed.
-  const parsed = new Map<string, Promise<{ objects: RenderedObject[]; error?: string }>>();
-  const parse = (key: string) => {
-    if (!parsed.has(key)) {
-      parsed.set(
-        key,
-        outputs.get(key)!.then(({ stdout, error }) => {
-          if (error !== undefined) return { objects: [], error };
-          try {
-            return { objects: parseManifests(stdout!) };
-          } catch (e) {
-            return { objects: [], error: `output is not valid YAML: ${(e as Error).message}` };
-          }
-        }),
-      );
-    }
-    return parsed.get(key)!;
-  };
+  // Output shared by several releases is rendered and parsed once; the objects are read, never changed.
+  const outputs = new Map<string, Promise<{ objects: RenderedObject[]; error?: string }>>();
   try {
     const rendered = releases.map(async (release): Promise<RenderedRelease> => {
       const key = renderKey(release);
-      if (!outputs.has(key))
-        outputs.set(
-          key,
-          schedule(() => renderCached(release, key, options, workdir)),
-        );
-      return { release, ...(await parse(key)) };
+      if (!outputs.has(key)) outputs.set(key, schedule(() => renderCached(release, key, options, workdir)).then(toObjects));
+      return { release, ...(await outputs.get(key)!) };
     });
     return await Promise.all(rendered);
   } finally {
     rmSync(workdir, { recursive: true, force: true });
+  }
+}
+
+function toObjects({ stdout, error }: { stdout?: string; error?: string }): { objects: RenderedObject[]; error?: string } {
+  if (error !== undefined) return { objects: [], error };
+  try {
+    return { objects: parseManifests(stdout!) };
+  } catch (e) {
+    return { objects: [], error: `output is not valid YAML: ${(e as Error).message}` };
   }
 }
 

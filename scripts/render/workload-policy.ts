@@ -73,6 +73,16 @@ const POD_TEMPLATE_PATHS: Record<string, string[]> = {
   Pod: ['spec'],
 };
 
+/** The pod spec an object runs (its template's, for controllers), or undefined for objects that run none. */
+export function podSpecOf(object: RenderedObject): Json | undefined {
+  const path = POD_TEMPLATE_PATHS[object.kind];
+  return path ? (at(object, path) as Json | undefined) : undefined;
+}
+
+function at(node: unknown, path: string[]): unknown {
+  return path.reduce<unknown>((current, key) => (current as Json | undefined)?.[key], node);
+}
+
 /** Volume types the `restricted` profile admits. */
 const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
 const ZONE_KEY = 'topology.kubernetes.io/zone';
@@ -80,14 +90,10 @@ const ZONE_KEY = 'topology.kubernetes.io/zone';
 /** The workloads among rendered objects; `namespaceOf` gives an object's effective namespace. */
 export function workloads(objects: RenderedObject[], namespaceOf: (o: RenderedObject) => string): Workload[] {
   return objects.flatMap((object) => {
-    const path = POD_TEMPLATE_PATHS[object.kind];
-    if (!path) return [];
-    const pod = path.reduce<unknown>((node, key) => (node as Json | undefined)?.[key], object) as PodSpec | undefined;
+    const pod = podSpecOf(object) as PodSpec | undefined;
     if (!pod) return [];
-    const templatePath = path.slice(0, -1);
-    const template = templatePath.reduce<unknown>((node, key) => (node as Json | undefined)?.[key], object) as {
-      metadata?: { labels?: Record<string, string> };
-    };
+    const template = at(object, POD_TEMPLATE_PATHS[object.kind].slice(0, -1)) as
+      { metadata?: { labels?: Record<string, string> } } | undefined;
     const namespace = namespaceOf(object);
     const spec = object.spec as { replicas?: number } | undefined;
     return [
