@@ -3,11 +3,9 @@
 // synthesized manifest, so it lives in one place and never in a workflow.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readManifest, type StackManifest } from './synthesized-manifest';
 
-/** The part of cdktf's `manifest.json` the order is computed from. */
-export interface StackManifest {
-  readonly stacks: Record<string, { readonly dependencies?: readonly string[]; readonly synthesizedStackPath?: string }>;
-}
+export { readManifest, type StackManifest } from './synthesized-manifest';
 
 /** Options of {@link stackOrder}. */
 export interface StackOrderOptions {
@@ -66,11 +64,6 @@ export function stackOrder(manifest: StackManifest, environment: string, options
     remaining.delete(ready);
   }
   return options.reverse ? order.reverse() : order;
-}
-
-/** Reads `<outdir>/manifest.json` as written by cdktf synthesis. */
-export function readManifest(outdir: string): StackManifest {
-  return JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as StackManifest;
 }
 
 /** Stacks whose synthesized Terraform keeps state locally: an explicit `local` backend, or none at all. */

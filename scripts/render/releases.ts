@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { readManifest, stackDirectory } from '../synthesized-manifest';
 
 /**
  * The `helm_release` resources of synthesized stacks, as the Terraform helm provider will hand them to Helm:
@@ -38,12 +39,10 @@ interface StackJson {
 
 /** Every helm_release of every stack in a cdktf output directory. */
 export function readReleases(outdir: string): ReleaseInput[] {
-  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as {
-    stacks: Record<string, { workingDirectory: string }>;
-  };
+  const manifest = readManifest(outdir);
   const stacks = Object.fromEntries(
-    Object.entries(manifest.stacks).map(([name, s]) => {
-      const dir = resolve(outdir, s.workingDirectory);
+    Object.keys(manifest.stacks).map((name) => {
+      const dir = resolve(outdir, stackDirectory(manifest, name));
       return [name, { dir, json: JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as StackJson }];
     }),
   );

@@ -1,5 +1,6 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { readManifest, stackDirectory } from '../synthesized-manifest';
 import { blamedStrings, TEMPLATES_SUFFIX, writeTemplateModule, type TemplateString } from './template-syntax';
 import { MIRRORED_PROVIDERS, mirrorHas, runTerraform, type CommandResult, type Toolchain } from './toolchain';
 
@@ -43,11 +44,9 @@ const MOCKS = join(__dirname, 'aws-mocks.tftest.hcl');
 
 /** Reads `manifest.json` of a cdktf output directory. */
 export function readStacks(outdir: string): SynthesizedStack[] {
-  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as {
-    stacks: Record<string, { workingDirectory: string }>;
-  };
-  return Object.entries(manifest.stacks).map(([name, stack]) => {
-    const dir = resolve(outdir, stack.workingDirectory);
+  const manifest = readManifest(outdir);
+  return Object.keys(manifest.stacks).map((name) => {
+    const dir = resolve(outdir, stackDirectory(manifest, name));
     const providers = Object.values(requiredProviders(readTerraformJson(dir))).map((p) => normalizeSource(p.source));
     return { name, dir, providers };
   });
