@@ -50,7 +50,7 @@ export class VpcRunner extends Construct {
     this.projectName = props.name;
 
     const group = new SecurityGroup(this, 'SecurityGroup', {
-      name: `${props.name}`,
+      name: props.name,
       description: `GitHub Actions runners of ${props.githubRepository}: HTTPS out only`,
       vpcId: props.vpcId,
       // GitHub, AWS APIs, the API server and registries are all HTTPS; nothing may connect in.
@@ -74,7 +74,7 @@ export class VpcRunner extends Construct {
     });
 
     const role = new Role(this, 'Role', {
-      roleName: `${props.name}`,
+      roleName: props.name,
       description: `CodeBuild runners of ${props.githubRepository}: logs and VPC attachment only`,
       trustStatements: [{ actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['codebuild.amazonaws.com'] }] }],
     });
