@@ -4,6 +4,7 @@ import { NodePool } from '../constructs/cluster/node-pool';
 import type { ManagedAddon } from '../constructs/cluster/managed-addons';
 import { NodeRole } from '../constructs/cluster/node-role';
 import { VpcRunner } from '../constructs/delivery/vpc-runner';
+import { PullThroughCache } from '../constructs/images/pull-through-cache';
 import { WorkloadIdentity } from '../constructs/cluster/workload-identity';
 import type { INetwork } from '../constructs/network/network';
 import { allowAutoScalingVolumes, allowCloudWatchLogs, KmsKey } from '../constructs/security/kms-key';
@@ -35,6 +36,8 @@ export class ClusterStack extends BaseStack {
   readonly volumeKey: KmsKey;
   /** GitHub Actions runners inside the VPC, where `delivery.codeConnectionArn` is configured. */
   readonly runner?: VpcRunner;
+  /** Where `cluster.pullThroughCache` names upstream registries. */
+  readonly pullThroughCache?: PullThroughCache;
 
   constructor(scope: Construct, environment: EnvironmentConfig, props: ClusterStackProps) {
     super(scope, 'cluster', environment);
@@ -95,6 +98,13 @@ export class ClusterStack extends BaseStack {
     ];
 
     const nodeRole = new NodeRole(this, 'NodeRole', { roleName: `${props.clusterName}-node` });
+    if (Object.keys(config.pullThroughCache).length > 0) {
+      this.pullThroughCache = new PullThroughCache(this, 'PullThroughCache', {
+        namePrefix: this.prefix,
+        registries: config.pullThroughCache,
+        pullers: [nodeRole],
+      });
+    }
     this.nodePools = Object.fromEntries(
       Object.entries(config.nodePools).map(([name, pool]) => [
         name,

@@ -1,4 +1,6 @@
 import type { Construct } from 'constructs';
+import { ecrRegistryHost, type CacheableRegistry } from '../constructs/images/cacheable-registries';
+import { ImageMirror } from '../constructs/images/image-mirror';
 import type { IEksCluster } from '../constructs/cluster/eks-cluster';
 import { poolPlacement, poolTaints } from '../constructs/cluster/node-pool';
 import type { HelmValues } from '../constructs/helm/values';
@@ -206,6 +208,15 @@ export class PlatformStack extends BaseStack {
     super(scope, 'platform', environment);
     const { aws, production } = environment;
     new ClusterProviders(this, 'ClusterProviders', { cluster: props.cluster, region: aws.region, roleArn: aws.assumeRoleArn });
+    // Before any component: each release points its images at the cluster stack's pull-through cache.
+    const cachedRegistries = Object.keys(environment.cluster.pullThroughCache) as CacheableRegistry[];
+    if (cachedRegistries.length > 0) {
+      ImageMirror.declare(this, {
+        registryHost: ecrRegistryHost(aws.accountId, aws.region),
+        namePrefix: this.prefix,
+        registries: cachedRegistries,
+      });
+    }
 
     const pools = environment.cluster.nodePools;
     const place = (name: 'general' | 'compute' | 'storage') =>

@@ -6,11 +6,14 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { NODE_POOL_LABEL } from '../constructs/cluster/node-pool';
 import { HelmRelease } from '../constructs/helm/helm-release';
+import { ecrRegistryHost } from '../constructs/images/cacheable-registries';
+import type { ChartImages } from '../constructs/images/image-mirror';
 import type { Placement } from '../constructs/kubernetes/objects';
 import { KmsKey } from '../constructs/security/kms-key';
 import { Bucket } from '../constructs/storage/bucket';
 import { addEnvironment } from '../src/app';
 import { ENVIRONMENTS_DIR, loadEnvironments } from '../src/config/load';
+import type { EnvironmentConfig } from '../src/config/schema';
 import { resources } from './support/synth';
 import { vendoredChart } from './support/vendored';
 import { Construct } from 'constructs';
@@ -28,6 +31,7 @@ class Podinfo extends Construct {
     version: '6.9.2',
     archive: join(__dirname, 'fixtures', 'charts-vendor', 'podinfo-6.9.2.tgz'),
   };
+  static readonly IMAGES: ChartImages = (mirror) => ({ image: { repository: mirror.repository('ghcr.io/stefanprodan/podinfo') } });
   readonly release: HelmRelease;
 
   constructor(scope: Construct, id: string, props: { namespace: string; placement: Placement; replicas: number }) {
@@ -36,6 +40,7 @@ class Podinfo extends Construct {
       releaseName: 'podinfo',
       namespace: props.namespace,
       chart: Podinfo.CHART,
+      images: Podinfo.IMAGES,
       values: {
         file: { resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } } },
         computed: { replicaCount: props.replicas, nodeSelector: props.placement.nodeSelector, tolerations: props.placement.tolerations },
@@ -45,20 +50,32 @@ class Podinfo extends Construct {
 }
 
 describe('extension guide', () => {
-  it('adds a Helm component to the platform stack', () => {
+  /** The podinfo release of `environment` with the recipe's component added, and its values. */
+  function addPodinfo(environment: EnvironmentConfig) {
     const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'guide-')) });
-    const { platform } = addEnvironment(
-      app,
-      loadEnvironments().find((e) => e.name === 'dev')!,
-    );
+    const { platform } = addEnvironment(app, environment);
     new Podinfo(platform, 'Podinfo', {
       namespace: platform.namespaces['platform-system'].name,
       placement: platform.placement.general,
       replicas: 1,
     });
     const release = Object.values(resources(JSON.parse(Testing.synth(platform)), 'helm_release')).find((r) => r.name === 'podinfo')!;
+    return { release, values: parse((release.values as string[])[0]) as { image?: { repository: string } } };
+  }
+
+  it('adds a Helm component to the platform stack', () => {
+    const { release, values } = addPodinfo(loadEnvironments().find((e) => !Object.keys(e.cluster.pullThroughCache).includes('ghcr.io'))!);
     expect(release).toMatchObject({ chart: vendoredChart('podinfo', '6.9.2'), version: '6.9.2', atomic: true });
-    expect(parse((release.values as string[])[0])).toMatchObject({ replicaCount: 1, nodeSelector: { [NODE_POOL_LABEL]: 'general' } });
+    expect(values).toMatchObject({ replicaCount: 1, nodeSelector: { [NODE_POOL_LABEL]: 'general' } });
+    expect(values.image).toBeUndefined();
+  });
+
+  it("points the component's images at the pull-through cache where the environment has one", () => {
+    const environment = loadEnvironments().find((e) => Object.keys(e.cluster.pullThroughCache).includes('ghcr.io'))!;
+    const { values } = addPodinfo(environment);
+    expect(values.image?.repository).toBe(
+      `${ecrRegistryHost(environment.aws.accountId, environment.aws.region)}/mlops-${environment.name}/github/stefanprodan/podinfo`,
+    );
   });
 
   it('adds a node pool through the environment file', () => {

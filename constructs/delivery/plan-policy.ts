@@ -54,6 +54,9 @@ export function planReadStatements(scope: Construct, namePrefix: string): Policy
         'kms:ListAliases',
         'iam:ListOpenIDConnectProviders',
         'secretsmanager:GetRandomPassword',
+        // The pull-through cache's rules and repository template are settings of the registry, not resources.
+        'ecr:DescribePullThroughCacheRules',
+        'ecr:DescribeRepositoryCreationTemplates',
       ],
       resources: ['*'],
     },

@@ -1,6 +1,7 @@
 import { Release } from '@cdktf/provider-helm/lib/release';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { ImageMirror, type ChartImages } from '../images/image-mirror';
 import { mergeValues, renderValues, type HelmValues } from './values';
 import { vendoredChartAsset } from './vendored-chart';
 
@@ -40,6 +41,11 @@ export interface HelmReleaseProps {
   readonly namespace: string;
   readonly chart: HelmChart;
   readonly values: ValuesLayers;
+  /**
+   * The chart's image keys pointed at the stack's {@link ImageMirror}, applied above the computed values
+   * where the stack declares one. @default none: the chart pulls from the registries its values name
+   */
+  readonly images?: ChartImages;
   /** @default 600 */
   readonly timeoutSeconds?: number;
   /** Wait for Jobs too (for charts whose Jobs must finish before dependants start). @default false */
@@ -74,7 +80,8 @@ export class HelmRelease extends Construct {
     this.releaseName = props.releaseName;
     this.namespace = props.namespace;
     const { file, environment, computed, overrides } = props.values;
-    this.values = mergeValues(file, environment, computed, overrides);
+    const mirror = ImageMirror.of(this);
+    this.values = mergeValues(file, environment, computed, mirror && props.images?.(mirror), overrides);
     // An upstream chart installs from its vendored archive, never from its repository.
     const chart = props.chart.repository === undefined ? props.chart.chart : vendoredChartAsset(this, props.chart).path;
     this.release = new Release(this, 'Release', {

@@ -1,5 +1,6 @@
 import { AssetType, TerraformAsset, TerraformStack, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { ImageMirror } from '../images/image-mirror';
 import type { KubernetesObject } from '../kubernetes/objects';
 import { projectPath } from '../project-path';
 import { HelmRelease } from './helm-release';
@@ -40,12 +41,14 @@ export class ManifestsRelease extends Construct {
       if (seen.has(key)) throw new Error(`${this.node.path}: ${key} appears twice`);
       seen.add(key);
     }
-    this.manifests = props.manifests;
+    // Pod templates, Jobs and SparkApplications alike name their images in `image` fields.
+    const mirror = ImageMirror.of(this);
+    this.manifests = mirror ? withImages(props.manifests, (image) => mirror.image(image)) : props.manifests;
     this.helmRelease = new HelmRelease(this, 'Release', {
       releaseName: props.releaseName,
       namespace: props.namespace,
       chart: { chart: chartAsset(this).path, version: CHART_VERSION },
-      values: { computed: { manifests: props.manifests } },
+      values: { computed: { manifests: this.manifests } },
       dependsOn: props.dependsOn,
       waitForJobs: props.waitForJobs,
       timeoutSeconds: props.timeoutSeconds,
@@ -60,4 +63,16 @@ function chartAsset(scope: Construct): TerraformAsset {
   return existing instanceof TerraformAsset
     ? existing
     : new TerraformAsset(stack, ASSET_ID, { path: CHART_DIR, type: AssetType.DIRECTORY });
+}
+
+/** A copy of `objects` with every string `image` field passed through `map`. */
+function withImages<T>(objects: T, map: (image: string) => string): T {
+  if (Array.isArray(objects)) return objects.map((o) => withImages(o, map)) as T;
+  if (typeof objects !== 'object' || objects === null) return objects;
+  return Object.fromEntries(
+    Object.entries(objects).map(([key, value]) => [
+      key,
+      key === 'image' && typeof value === 'string' ? map(value) : withImages(value, map),
+    ]),
+  ) as T;
 }

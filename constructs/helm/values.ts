@@ -76,3 +76,15 @@ export function requireResources(
     }
   }
 }
+
+/** Values with each dotted path of `entries` (`images.statsd.repository`) set to its value. */
+export function valuesAt(entries: Record<string, unknown>): HelmValues {
+  return mergeValues(
+    ...Object.entries(entries).map(([path, value]) =>
+      path
+        .split('.')
+        .reverse()
+        .reduce<HelmValues>((inner, key, index) => (index === 0 ? { [key]: value } : { [key]: inner }), {}),
+    ),
+  );
+}

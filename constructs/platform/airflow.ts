@@ -1,8 +1,9 @@
+import type { ChartImages } from '../images/image-mirror';
 import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease, type ValuesFiles } from '../helm/helm-release';
 import { ManifestsRelease } from '../helm/manifests-release';
-import { mergeValues, requireResources, valueAt, withoutPaths, type HelmValues } from '../helm/values';
+import { mergeValues, requireResources, valueAt, withoutPaths, type HelmValues, valuesAt } from '../helm/values';
 import { irsaAnnotations, zoneSpread, type Placement } from '../kubernetes/objects';
 import { podSecurityValues } from './airflow-pod-security';
 import { airflowSecretNames, airflowSecrets, type AirflowSecretNames } from './airflow-secrets';
@@ -111,6 +112,15 @@ const APPLIED_BY_CONSTRUCT = ['pgbouncer.metadataPoolSize', 'pgbouncer.maxClient
  */
 export class Airflow extends Construct {
   static readonly CHART = { repository: 'https://airflow.apache.org', chart: 'airflow', version: '1.20.0' };
+  /** The chart's image keys, pointed at an {@link ImageMirror}. */
+  static readonly IMAGES: ChartImages = (mirror) =>
+    valuesAt({
+      defaultAirflowRepository: mirror.repository('apache/airflow'),
+      'images.pgbouncer.repository': mirror.repository('apache/airflow'),
+      'images.pgbouncerExporter.repository': mirror.repository('apache/airflow'),
+      'images.statsd.repository': mirror.repository('quay.io/prometheus/statsd-exporter'),
+      'images.gitSync.repository': mirror.repository('registry.k8s.io/git-sync/git-sync'),
+    });
   readonly namespace: string;
   readonly releaseName: string;
   /** Service accounts to trust in the IRSA role, by component. */
@@ -204,6 +214,7 @@ export class Airflow extends Construct {
       releaseName,
       namespace,
       chart: Airflow.CHART,
+      images: Airflow.IMAGES,
       values: {
         file: withoutPaths(props.values.file, APPLIED_BY_CONSTRUCT),
         environment: withoutPaths(props.values.environment, APPLIED_BY_CONSTRUCT),

@@ -1,3 +1,5 @@
+import { valuesAt } from '../helm/values';
+import type { ChartImages } from '../images/image-mirror';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease, type ValuesFiles } from '../helm/helm-release';
@@ -33,6 +35,15 @@ export interface ExternalSecretsOperatorProps {
  */
 export class ExternalSecretsOperator extends Construct {
   static readonly CHART = { repository: 'https://charts.external-secrets.io', chart: 'external-secrets', version: '2.9.0' };
+  /** The chart's image keys, pointed at an {@link ImageMirror}. */
+  static readonly IMAGES: ChartImages = (mirror) => {
+    const repository = mirror.repository('ghcr.io/external-secrets/external-secrets');
+    return valuesAt({
+      'image.repository': repository,
+      'webhook.image.repository': repository,
+      'certController.image.repository': repository,
+    });
+  };
   /** Name of the ClusterSecretStore for Secrets Manager. */
   readonly storeName: string;
   readonly serviceAccountName = 'external-secrets';
@@ -59,6 +70,7 @@ export class ExternalSecretsOperator extends Construct {
       releaseName: 'external-secrets',
       namespace: props.namespace,
       chart: ExternalSecretsOperator.CHART,
+      images: ExternalSecretsOperator.IMAGES,
       values: {
         ...props.values,
         computed: {

@@ -1,8 +1,9 @@
+import type { ChartImages } from '../images/image-mirror';
 import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease, type ValuesFiles } from '../helm/helm-release';
 import { ManifestsRelease } from '../helm/manifests-release';
-import { requireResources, type HelmValues } from '../helm/values';
+import { requireResources, type HelmValues, valuesAt } from '../helm/values';
 import { irsaAnnotations, type KubernetesObject, type Placement } from '../kubernetes/objects';
 import { externalSecret } from './external-secret';
 
@@ -82,6 +83,14 @@ const METRICS_DIRECTORY = '/tmp/prometheus-metrics';
  */
 export class Mlflow extends Construct {
   static readonly CHART = { repository: 'https://community-charts.github.io/helm-charts', chart: 'mlflow', version: '1.11.5' };
+  /** The chart's image keys, pointed at an {@link ImageMirror}. */
+  static readonly IMAGES: ChartImages = (mirror) =>
+    valuesAt({
+      'image.repository': mirror.repository('burakince/mlflow'),
+      'initImages.dbchecker.repository': mirror.repository('busybox'),
+      'initImages.mlflowDbMigration.repository': mirror.repository('burakince/mlflow'),
+      'initImages.iniFileInitializer.repository': mirror.repository('busybox'),
+    });
   /** In-cluster URL clients set as `MLFLOW_TRACKING_URI` (they authenticate with basic auth). */
   readonly trackingUri: string;
   readonly serviceName: string;
@@ -271,6 +280,7 @@ export class Mlflow extends Construct {
       releaseName,
       namespace,
       chart: Mlflow.CHART,
+      images: Mlflow.IMAGES,
       values: { ...props.values, computed, overrides: props.overrides },
       dependsOn: [this.prerequisites.helmRelease.release],
     });

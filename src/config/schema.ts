@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CACHEABLE_REGISTRIES, CACHEABLE_REGISTRY_NAMES, type CacheableRegistry } from '../../constructs/images/cacheable-registries';
 import { MANAGED_ADDONS } from '../../constructs/cluster/managed-addons';
 import { allocateSubnets, cidrsOverlap, CONTROL_PLANE_SUBNET_LENGTH, parseCidr, subnetLayout } from '../../constructs/network/cidr';
 import { checkPlatformRules, platformSchema } from './platform-schema';
@@ -87,6 +88,13 @@ const nodePoolSchema = z.strictObject({
 
 const REQUIRED_POOLS = ['general', 'compute', 'storage'] as const;
 
+const pullThroughCacheCredential = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:ecr-pullthroughcache\/[\w/+=.@-]+$/,
+    'must be the ARN of a Secrets Manager secret named ecr-pullthroughcache/…',
+  );
+
 const clusterSchema = z.strictObject({
   kubernetesVersion: z.string().regex(/^1\.\d{2}$/, 'must be a Kubernetes minor version such as "1.35" (quote it in YAML)'),
   endpointPublicAccess: z.boolean().default(false),
@@ -98,6 +106,14 @@ const clusterSchema = z.strictObject({
   /** Pin an add-on (`vpc-cni`, `coredns`, ...) to an exact version; @default the version EKS recommends for the cluster version */
   addonVersions: z.record(z.string(), z.string()).default({}),
   nodePools: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'pool names are lower-case words'), nodePoolSchema),
+  /**
+   * Upstream registries whose images the nodes pull through an ECR pull-through cache of the account, keyed by
+   * the registry as image references name it. Docker Hub and ghcr.io need a `credentialArn`.
+   * @default none: images come from their registries
+   */
+  pullThroughCache: z
+    .partialRecord(z.enum(CACHEABLE_REGISTRY_NAMES), z.strictObject({ credentialArn: pullThroughCacheCredential.optional() }))
+    .default({}),
 });
 
 const databaseSchema = z.strictObject({
@@ -213,6 +229,8 @@ function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
 
   checkSubnetLayout(env, fail);
 
+  checkPullThroughCache(env, fail);
+
   for (const addon of Object.keys(env.cluster.addonVersions)) {
     if (!(MANAGED_ADDONS as readonly string[]).includes(addon))
       fail(['cluster', 'addonVersions', addon], `is not an add-on the cluster installs (${MANAGED_ADDONS.join(', ')})`);
@@ -239,6 +257,19 @@ function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
     if (env.cache.replicas < 1) fail(['cache', 'replicas'], 'production caches need at least one replica for automatic failover');
     if (env.cache.snapshotRetentionDays < 1) fail(['cache', 'snapshotRetentionDays'], 'production caches keep at least one daily snapshot');
     if (env.storage.forceDestroy) fail(['storage', 'forceDestroy'], 'production buckets must never be force-destroyed');
+  }
+}
+
+function checkPullThroughCache(env: RawEnvironment, fail: (path: (string | number)[], message: string) => void): void {
+  for (const [registry, rule] of Object.entries(env.cluster.pullThroughCache) as [CacheableRegistry, { credentialArn?: string }][]) {
+    const path = ['cluster', 'pullThroughCache', registry, 'credentialArn'];
+    if (CACHEABLE_REGISTRIES[registry].needsCredentials && !rule.credentialArn) {
+      fail(path, `ECR cannot pull ${registry} anonymously: give the secret with its login (username, accessToken)`);
+    }
+    const [, , , region, account] = rule.credentialArn?.split(':') ?? [];
+    if (rule.credentialArn && (region !== env.aws.region || account !== env.aws.accountId)) {
+      fail(path, `must be a secret of the environment's account and region (${env.aws.accountId}, ${env.aws.region})`);
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import {
   unservedExternalSecrets,
   type PlacedObject,
 } from '../../scripts/render/references';
+import { imageReferences, unmirroredImages } from '../../scripts/render/images';
 import { placeholderOutput } from '../../scripts/render/releases';
 import { parseManifests, type RenderedObject } from '../../scripts/render/render';
 import { Schemas } from '../../scripts/render/schemas';
@@ -263,5 +264,57 @@ describe('placeholders for other stacks’ outputs', () => {
       'placeholder-datasets-bucket',
     );
     expect(placeholderOutput('cross-stack-output-aws_vpcNetwork_Vpc_FAC8F4A5id', 'eu-west-1')).toMatch(/^vpc-[0-9a-f]{17}$/);
+  });
+});
+
+describe('images pulled around the pull-through cache', () => {
+  const mirror = '111111111111.dkr.ecr.eu-west-1.amazonaws.com/mlops-dev';
+  const objects: RenderedObject[] = [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'operator' },
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              {
+                name: 'operator',
+                image: `${mirror}/quay/strimzi/operator:1.2.0`,
+                env: [{ name: 'STRIMZI_KAFKA_IMAGES', value: '4.3.1=quay.io/strimzi/kafka:1.2.0-kafka-4.3.1\n' }],
+                args: ['--sidecar-image=ghcr.io/example/sidecar:v1', 'see https://quay.io/repository/strimzi'],
+              },
+            ],
+            initContainers: [{ name: 'wait', image: 'busybox:1.38.0' }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config' },
+      data: { storageInitializer: '{ "image" : "kserve/storage-initializer:v0.20.0" }', dashboard: 'grafana.com/dashboards' },
+    },
+  ];
+
+  it('finds image fields, tagged references with a registry in any string and images in JSON', () => {
+    expect(imageReferences(objects).sort()).toEqual(
+      [
+        `${mirror}/quay/strimzi/operator:1.2.0`,
+        'busybox:1.38.0',
+        'ghcr.io/example/sidecar:v1',
+        'kserve/storage-initializer:v0.20.0',
+        'quay.io/strimzi/kafka:1.2.0-kafka-4.3.1',
+      ].sort(),
+    );
+  });
+
+  it('reports only images of the mirrored registries not taken through the mirror', () => {
+    expect(unmirroredImages(objects, ['quay.io']).sort()).toEqual(['quay.io/strimzi/kafka:1.2.0-kafka-4.3.1']);
+    expect(unmirroredImages(objects, ['docker.io', 'ghcr.io']).sort()).toEqual(
+      ['busybox:1.38.0', 'ghcr.io/example/sidecar:v1', 'kserve/storage-initializer:v0.20.0'].sort(),
+    );
+    expect(unmirroredImages(objects, [])).toEqual([]);
   });
 });

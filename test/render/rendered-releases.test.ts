@@ -11,6 +11,7 @@ import {
   unservedExternalSecrets,
   type PlacedObject,
 } from '../../scripts/render/references';
+import { imageReferences, unmirroredImages, upstreamImage } from '../../scripts/render/images';
 import { readReleases } from '../../scripts/render/releases';
 import { renderReleases, type RenderedRelease } from '../../scripts/render/render';
 import { gvk, Schemas } from '../../scripts/render/schemas';
@@ -22,6 +23,8 @@ import {
   type PodSecurityLevel,
   type Violation,
 } from '../../scripts/render/workload-policy';
+import { loadEnvironments } from '../../src/config/load';
+import type { EnvironmentConfig } from '../../src/config/schema';
 import { synthesizedOutdir, synthesizedStack } from '../support/synthesized';
 
 // Render tier: every helm_release of every stack, through its real chart, as Helm will install it; then
@@ -32,6 +35,8 @@ const helm = locateHelm();
 const releases = readReleases(synthesizedOutdir());
 const stacks = [...new Set(releases.map((r) => r.stack))];
 const releaseIds = releases.map((r) => `${r.stack} ${r.name}`);
+/** Stacks of environments with a pull-through cache (`cluster.pullThroughCache`). */
+const mirroredStacks = stacks.filter((stack) => Object.keys(configOf(stack).cluster.pullThroughCache).length > 0);
 
 let rendered: RenderedRelease[] = [];
 const schemasByStack = new Map<string, Schemas>();
@@ -92,6 +97,11 @@ function environmentOf(stack: string): { name: string; production: boolean } {
     ?.default_tags?.[0]?.tags;
   const name = tags?.Environment ?? stack;
   return { name, production: name === 'prod' };
+}
+
+/** The environment file of a stack, as loaded. */
+function configOf(stack: string): EnvironmentConfig {
+  return loadEnvironments().find((e) => e.name === environmentOf(stack).name)!;
 }
 
 /** The Pod Security level each namespace of the stack enforces. */
@@ -198,6 +208,33 @@ describe('rendered releases', () => {
       .filter((v) => !EXCEPTIONS.some((e) => excuses(e, v, name)))
       .map((v) => `${v.rule}: ${v.workload}${v.container ? ` (${v.container})` : ''}: ${v.message}`);
     expect(unexcused, unexcused.join('\n')).toEqual([]);
+  });
+
+  it.for(mirroredStacks)('%s: pulls every image of a registry the environment mirrors through its pull-through cache', (stack, context) => {
+    skipWithoutHelm(context);
+    const config = configOf(stack);
+    const objects = rendered.filter((r) => r.release.stack === stack).flatMap((r) => r.objects);
+    const missed = unmirroredImages(objects, Object.keys(config.cluster.pullThroughCache));
+    expect(missed, missed.join('\n')).toEqual([]);
+  });
+
+  it.for(mirroredStacks)('%s: the pull-through cache changes where images come from, never which', (stack, context) => {
+    skipWithoutHelm(context);
+    // The same releases of an environment that pulls from upstream are the reference.
+    const reference = stacks.find((s) => !mirroredStacks.includes(s));
+    if (reference === undefined) return context.skip('every environment has a pull-through cache: none to compare with');
+    const changed = rendered
+      .filter((r) => r.release.stack === stack)
+      .flatMap((r) => {
+        const upstream = rendered.find((u) => u.release.stack === reference && u.release.name === r.release.name);
+        if (upstream === undefined) return [];
+        const expected = new Set(imageReferences(upstream.objects).map(upstreamImage));
+        return imageReferences(r.objects)
+          .map(upstreamImage)
+          .filter((image) => !expected.has(image))
+          .map((image) => `${r.release.name}: ${image} (not in ${reference})`);
+      });
+    expect(changed, changed.join('\n')).toEqual([]);
   });
 
   it('keeps no exception that excuses nothing', (context) => {

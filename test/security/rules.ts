@@ -43,6 +43,8 @@ const RESOURCELESS_ACTIONS = [
   'iam:ListOpenIDConnectProviders',
   'kms:ListAliases',
   'eks:DescribeAddonVersions',
+  'ecr:DescribePullThroughCacheRules',
+  'ecr:DescribeRepositoryCreationTemplates',
 ];
 /** EC2 and ELB read actions: none supports resource-level permissions. */
 const RESOURCELESS_PATTERNS = [

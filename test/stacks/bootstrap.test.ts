@@ -161,6 +161,7 @@ describe('the pull-request plan role of each environment', () => {
     [/^aws_s3_/, 's3'],
     [/^aws_secretsmanager_/, 'secretsmanager'],
     [/^aws_codebuild_/, 'codebuild'],
+    [/^aws_ecr_/, 'ecr'],
     [/^aws_(caller_identity|partition|region)$/, undefined],
   ];
 

@@ -13,16 +13,31 @@ import { readArchive } from '../../scripts/charts/archive';
  * pinned charts' defaults, schemas and CRDs from the very archives the releases install.
  */
 function chartFile(chart: string, path: string): string | undefined {
+  return archives.get(archiveOf(chart))!.get(`${chart}/${path}`)?.toString('utf8');
+}
+
+/** The file name of the chart's vendored archive, read into {@link archives}. */
+function archiveOf(chart: string): string {
   const archive = readdirSync(VENDOR_DIR).find((f) => new RegExp(`^${chart}-v?\\d[^-]*\\.tgz$`).test(f));
   if (!archive) throw new Error(`no archive of ${chart} in charts/vendor`);
   if (!archives.has(archive)) archives.set(archive, readArchive(join(VENDOR_DIR, archive)));
-  return archives.get(archive)!.get(`${chart}/${path}`)?.toString('utf8');
+  return archive;
 }
 const archives = new Map<string, Map<string, Buffer>>();
 
-/** The chart's default values. */
+/**
+ * The chart's default values, with each subchart's own defaults (`charts/<name>/values.yaml`) under its
+ * name, beneath what the parent sets for it: Helm's view of the values a release may set.
+ */
 export function chartDefaults(chart: string): HelmValues {
-  return parse(chartFile(chart, 'values.yaml')!) as HelmValues;
+  const defaults = parse(chartFile(chart, 'values.yaml')!) as HelmValues;
+  const subcharts = [...archives.get(archiveOf(chart))!.keys()]
+    .map((path) => new RegExp(`^${chart}/charts/([^/]+)/values\\.yaml$`).exec(path)?.[1])
+    .filter((name): name is string => name !== undefined);
+  for (const name of subcharts) {
+    defaults[name] = mergeValues(parse(chartFile(chart, `charts/${name}/values.yaml`)!) as HelmValues, defaults[name] as HelmValues);
+  }
+  return defaults;
 }
 
 /** The version of the vendored chart, from its Chart.yaml. */
@@ -114,26 +129,13 @@ function closeObjects(schema: Record<string, unknown>): Record<string, unknown> 
 }
 
 /**
- * Keys of the Grafana, kube-state-metrics and node-exporter subcharts of kube-prometheus-stack: the vendored
- * values.yaml is the parent chart's only, which lists just a few keys of each subchart.
+ * Security contexts of kube-prometheus-stack's subcharts: Kubernetes objects, whose fields the subcharts'
+ * defaults list only in part.
  */
-export const KUBE_PROMETHEUS_SUBCHART_KEYS = [
-  'grafana.testFramework',
-  'grafana.resources',
-  'grafana.sidecar.resources',
-  'grafana.sidecar.securityContext',
+export const KUBE_PROMETHEUS_FREE_FORM = [
   'grafana.securityContext',
   'grafana.containerSecurityContext',
-  'grafana.replicas',
-  'grafana.persistence',
-  'grafana.nodeSelector',
-  'grafana.tolerations',
-  'grafana.service.type',
-  'kube-state-metrics.resources',
-  'kube-state-metrics.nodeSelector',
-  'kube-state-metrics.tolerations',
-  'prometheus-node-exporter.resources',
+  'grafana.sidecar.securityContext',
   'prometheus-node-exporter.securityContext',
   'prometheus-node-exporter.containerSecurityContext',
-  'prometheus-node-exporter.tolerations',
 ];

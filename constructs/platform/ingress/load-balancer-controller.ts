@@ -1,7 +1,8 @@
+import type { ChartImages } from '../../images/image-mirror';
 import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
-import { requireResources, type HelmValues } from '../../helm/values';
+import { requireResources, type HelmValues, valuesAt } from '../../helm/values';
 import { irsaAnnotations, zoneSpread, type Placement } from '../../kubernetes/objects';
 
 /** Props of {@link LoadBalancerController}. */
@@ -57,6 +58,9 @@ export interface ILoadBalancerController {
  */
 export class LoadBalancerController extends Construct implements ILoadBalancerController {
   static readonly CHART = { repository: 'https://aws.github.io/eks-charts', chart: 'aws-load-balancer-controller', version: '3.5.0' };
+  /** The chart's image keys, pointed at an {@link ImageMirror}. */
+  static readonly IMAGES: ChartImages = (mirror) =>
+    valuesAt({ 'image.repository': mirror.repository('public.ecr.aws/eks/aws-load-balancer-controller') });
   readonly ingressClassName: string;
   readonly namespace: string;
   readonly serviceAccountName: string;
@@ -96,6 +100,7 @@ export class LoadBalancerController extends Construct implements ILoadBalancerCo
       releaseName,
       namespace: props.namespace,
       chart: LoadBalancerController.CHART,
+      images: LoadBalancerController.IMAGES,
       values: { ...props.values, computed, overrides: props.overrides },
       dependsOn: props.dependsOn,
     });

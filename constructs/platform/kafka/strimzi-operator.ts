@@ -1,3 +1,4 @@
+import type { ChartImages } from '../../images/image-mirror';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease, type HelmChart } from '../../helm/helm-release';
@@ -6,6 +7,9 @@ import type { ValuesFiles } from '../../../src/values';
 
 /** Strimzi's own chart, published in its OCI registry. 1.2.0 serves only `kafka.strimzi.io/v1` and runs Kafka 4.2–4.3 (KRaft only). */
 export const STRIMZI_CHART: HelmChart = { repository: 'oci://quay.io/strimzi-helm', chart: 'strimzi-kafka-operator', version: '1.2.0' };
+
+/** The operator's image and the images it runs (Kafka, exporter, …) all come from one registry. */
+const STRIMZI_IMAGES: ChartImages = (mirror) => ({ defaultImageRegistry: mirror.registry('quay.io') });
 
 /** The labels the chart gives the operator's pods. */
 const OPERATOR_POD_LABELS = { name: 'strimzi-cluster-operator', 'strimzi.io/kind': 'cluster-operator' };
@@ -48,6 +52,7 @@ export class StrimziOperator extends Construct {
       releaseName: 'strimzi-kafka-operator',
       namespace: props.namespace,
       chart: STRIMZI_CHART,
+      images: STRIMZI_IMAGES,
       values: {
         file: props.values?.file,
         environment: props.values?.environment,

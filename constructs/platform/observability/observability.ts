@@ -1,8 +1,10 @@
+import type { CacheableRegistry } from '../../images/cacheable-registries';
+import type { ChartImages } from '../../images/image-mirror';
 import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { requireResources, valueAt, type HelmValues } from '../../helm/values';
+import { requireResources, valueAt, type HelmValues, valuesAt } from '../../helm/values';
 import type { KubernetesObject, Placement } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secret';
 import { platformRules, REPLACED_DEFAULT_ALERTS } from './alert-rules';
@@ -78,6 +80,41 @@ export class Observability extends Construct {
     repository: 'https://prometheus-community.github.io/helm-charts',
     chart: 'kube-prometheus-stack',
     version: '88.5.3',
+  };
+  /** The chart's image keys (its own and its subcharts'), pointed at an {@link ImageMirror}. */
+  static readonly IMAGES: ChartImages = (mirror) => {
+    const registries: Record<CacheableRegistry, string[]> = {
+      'quay.io': [
+        'alertmanager.alertmanagerSpec',
+        'prometheusOperator',
+        'prometheusOperator.prometheusConfigReloader',
+        'prometheusOperator.admissionWebhooks.deployment',
+        'prometheus.prometheusSpec',
+        'thanosRuler.thanosRulerSpec',
+        'grafana.sidecar',
+        'kube-state-metrics.kubeRBACProxy',
+        'prometheus-node-exporter',
+        'prometheus-node-exporter.kubeRBACProxy',
+        'prometheus-node-exporter.permissionInitContainer',
+      ],
+      'ghcr.io': ['prometheusOperator.admissionWebhooks.patch'],
+      'registry.k8s.io': ['crds.upgradeJob.image.kubectl', 'kube-state-metrics'],
+      'docker.io': ['crds.upgradeJob.image.busybox', 'grafana', 'grafana.initChownData', 'grafana.imageRenderer', 'grafana.testFramework'],
+      'public.ecr.aws': [],
+    };
+    return valuesAt({
+      'prometheusOperator.thanosImage.registry': mirror.registry('quay.io'),
+      'grafana.downloadDashboardsImage.registry': mirror.registry('docker.io'),
+      ...Object.fromEntries(
+        Object.entries(registries).flatMap(([registry, owners]) =>
+          // `crds.upgradeJob.image.<name>` holds its registry directly; every other owner under `image`.
+          owners.map((owner) => [
+            `${owner}${owner.startsWith('crds.') ? '' : '.image'}.registry`,
+            mirror.registry(registry as CacheableRegistry),
+          ]),
+        ),
+      ),
+    });
   };
   readonly namespace: string;
   /** In-cluster Prometheus API, e.g. for Grafana data sources elsewhere or KEDA. */
@@ -194,6 +231,7 @@ export class Observability extends Construct {
       releaseName,
       namespace,
       chart: Observability.CHART,
+      images: Observability.IMAGES,
       values: { ...props.values, computed, overrides: props.overrides },
       dependsOn: [this.prerequisites.helmRelease.release],
     });

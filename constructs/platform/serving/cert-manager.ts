@@ -1,3 +1,4 @@
+import type { ChartImages } from '../../images/image-mirror';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
@@ -31,6 +32,8 @@ const COMPONENTS = { '': 'controller', webhook: 'webhook', cainjector: 'cainject
 export class CertManager extends Construct {
   /** The Chart.yaml in git says v0.0.0; the release tooling stamps the real version. */
   static readonly CHART = { repository: 'oci://quay.io/jetstack/charts', chart: 'cert-manager', version: 'v1.21.1' };
+  /** The chart's image keys, pointed at an {@link ImageMirror}: one registry for all of them. */
+  static readonly IMAGES: ChartImages = (mirror) => ({ imageRegistry: mirror.registry('quay.io') });
   readonly namespace: string;
   readonly release: HelmRelease;
 
@@ -64,6 +67,7 @@ export class CertManager extends Construct {
       releaseName: 'cert-manager',
       namespace: props.namespace,
       chart: CertManager.CHART,
+      images: CertManager.IMAGES,
       values: { ...props.values, computed, overrides: props.overrides },
       // The startup API check is a post-install hook Job: wait for it, so dependants find a serving webhook.
       waitForJobs: true,

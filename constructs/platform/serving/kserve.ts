@@ -1,7 +1,8 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
-import { requireResources, type HelmValues } from '../../helm/values';
+import { requireResources, valuesAt, type HelmValues } from '../../helm/values';
+import type { ChartImages, ImageMirror } from '../../images/image-mirror';
 import type { Placement } from '../../kubernetes/objects';
 import type { CertManager } from './cert-manager';
 import { checkRegion } from './validation';
@@ -27,6 +28,45 @@ const REPOSITORY = 'oci://ghcr.io/kserve/charts';
 const VERSION = 'v0.20.0';
 /** MLServer, the runtime of `mlflow` models (and of v2 sklearn, xgboost and lightgbm), pinned. */
 const MLSERVER = { image: 'docker.io/seldonio/mlserver', tag: '1.5.0' } as const;
+
+/** `kserve-resources`' image keys (`kserve.<path>.image`) and their repositories. */
+const RESOURCES_IMAGES = {
+  agent: 'kserve/agent',
+  router: 'kserve/router',
+  storage: 'kserve/storage-initializer',
+  controller: 'kserve/kserve-controller',
+  'servingruntime.art': 'kserve/art-explainer',
+  'localmodel.controller': 'kserve/kserve-localmodel-controller',
+  'localmodel.agent': 'kserve/kserve-localmodelnode-agent',
+};
+
+/** `kserve-runtime-configs`' runtimes (`kserve.servingruntime.<runtime>.image`) and their repositories. */
+const RUNTIME_IMAGES = {
+  tensorflow: 'tensorflow/serving',
+  mlserver: MLSERVER.image,
+  sklearnserver: 'kserve/sklearnserver',
+  xgbserver: 'kserve/xgbserver',
+  huggingfaceserver: 'kserve/huggingfaceserver',
+  // ECR cannot cache nvcr.io: the image mirror leaves it as it is.
+  tritonserver: 'nvcr.io/nvidia/tritonserver',
+  pmmlserver: 'kserve/pmmlserver',
+  predictiveserver: 'kserve/predictiveserver',
+  paddleserver: 'kserve/paddleserver',
+  lgbserver: 'kserve/lgbserver',
+  autogluonserver: 'kserve/autogluonserver',
+  torchserve: 'pytorch/torchserve-kfs',
+  vllmserver: 'vllm/vllm-openai',
+  art: 'kserve/art-explainer',
+};
+
+/** `images` of {@link RESOURCES_IMAGES} or {@link RUNTIME_IMAGES} at `kserve.<prefix><key>.image`, through the mirror. */
+const imagesAt =
+  (prefix: string, images: Record<string, string>, extra: (mirror: ImageMirror) => Record<string, string> = () => ({})): ChartImages =>
+  (mirror) =>
+    valuesAt({
+      ...Object.fromEntries(Object.entries(images).map(([key, image]) => [`kserve.${prefix}${key}.image`, mirror.repository(image)])),
+      ...extra(mirror),
+    });
 
 /**
  * KServe (charts `kserve-crd`, `kserve-resources` and `kserve-runtime-configs` v0.20.0) in Standard mode:
@@ -76,6 +116,10 @@ export class KServe extends Construct {
       releaseName: 'kserve',
       namespace: props.namespace,
       chart: KServe.CHART,
+      // The chart gives the proxy's image whole, tag included: the tag is the chart's, repeated here.
+      images: imagesAt('', RESOURCES_IMAGES, (mirror) => ({
+        'kserve.controller.rbacProxyImage': mirror.image('quay.io/brancz/kube-rbac-proxy:v0.18.0'),
+      })),
       values: { ...props.values, computed, overrides: props.overrides },
       dependsOn: [this.crds.release, props.certManager.release.release],
     });
@@ -86,6 +130,7 @@ export class KServe extends Construct {
       releaseName: 'kserve-runtime-configs',
       namespace: props.namespace,
       chart: KServe.RUNTIMES_CHART,
+      images: imagesAt('servingruntime.', RUNTIME_IMAGES),
       // `kserve.servingruntime.<runtime>.{image,tag}` as in the chart since v0.17 (not vendored: see the tests).
       values: {
         computed: { kserve: { servingruntime: { enabled: true, mlserver: { ...MLSERVER } }, llmisvcConfigs: { enabled: false } } },

@@ -1,7 +1,8 @@
+import type { ChartImages } from '../../images/image-mirror';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
-import { requireResources, type HelmValues } from '../../helm/values';
+import { requireResources, type HelmValues, valuesAt } from '../../helm/values';
 import { irsaAnnotations, type Placement } from '../../kubernetes/objects';
 import { sparkPodSecurityContext } from './pod-security';
 import { checkNamespace, checkRoleArn } from './validation';
@@ -52,6 +53,9 @@ export interface SparkOperatorProps {
  */
 export class SparkOperator extends Construct implements ISparkOperator {
   static readonly CHART = { repository: 'https://kubeflow.github.io/spark-operator', chart: 'spark-operator', version: '2.5.2' };
+  /** The chart's image keys, pointed at an {@link ImageMirror}. */
+  static readonly IMAGES: ChartImages = (mirror) =>
+    valuesAt({ 'image.registry': mirror.registry('ghcr.io'), 'hook.image.registry': mirror.registry('ghcr.io') });
   readonly namespace: string;
   readonly jobNamespace: string;
   readonly serviceAccountName: string;
@@ -91,6 +95,7 @@ export class SparkOperator extends Construct implements ISparkOperator {
       releaseName: props.releaseName ?? 'spark-operator',
       namespace: props.namespace,
       chart: SparkOperator.CHART,
+      images: SparkOperator.IMAGES,
       values: {
         file: props.values.file,
         environment: props.values.environment,

@@ -11,7 +11,7 @@ import {
   type ScrapeTargets,
 } from '../../../constructs/platform/observability';
 import { loadValuesFiles } from '../../../src/values';
-import { chartDefaults, chartVersion, unknownKeys, KUBE_PROMETHEUS_SUBCHART_KEYS } from '../../support/chart-values';
+import { chartDefaults, chartVersion, unknownKeys, KUBE_PROMETHEUS_FREE_FORM } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
 import { vendoredChart } from '../../support/vendored';
 
@@ -37,7 +37,7 @@ const ALL_TARGETS: ScrapeTargets = {
   },
 };
 
-const SUBCHART_KEYS = KUBE_PROMETHEUS_SUBCHART_KEYS;
+const FREE_FORM = KUBE_PROMETHEUS_FREE_FORM;
 
 type Built = { observability: Observability; json: StackJson };
 
@@ -81,10 +81,8 @@ describe('Observability', () => {
   });
 
   it('uses only keys the chart knows, in dev and production', () => {
-    expect(unknownKeys('kube-prometheus-stack', build().observability.release.values, SUBCHART_KEYS)).toEqual([]);
-    expect(unknownKeys('kube-prometheus-stack', build({ production: true }, 'prod').observability.release.values, SUBCHART_KEYS)).toEqual(
-      [],
-    );
+    expect(unknownKeys('kube-prometheus-stack', build().observability.release.values, FREE_FORM)).toEqual([]);
+    expect(unknownKeys('kube-prometheus-stack', build({ production: true }, 'prod').observability.release.values, FREE_FORM)).toEqual([]);
   });
 
   it('would catch a misspelt key', () => {
@@ -94,9 +92,9 @@ describe('Observability', () => {
       ...values,
       prometheus: { ...prometheus, prometheusSpec: { ...(prometheus.prometheusSpec as HelmValues), retension: '1d' } },
     };
-    expect(unknownKeys('kube-prometheus-stack', typo, SUBCHART_KEYS)).toEqual(['prometheus.prometheusSpec.retension']);
+    expect(unknownKeys('kube-prometheus-stack', typo, FREE_FORM)).toEqual(['prometheus.prometheusSpec.retension']);
     expect(
-      unknownKeys('kube-prometheus-stack', { ...values, grafana: { ...(values.grafana as HelmValues), replica: 2 } }, SUBCHART_KEYS),
+      unknownKeys('kube-prometheus-stack', { ...values, grafana: { ...(values.grafana as HelmValues), replica: 2 } }, FREE_FORM),
     ).toEqual(['grafana.replica']);
   });
 
