@@ -61,6 +61,7 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
       mlflowAuth: secrets.mlflowAuth.secretName,
       feastDatabase: secrets.feastDatabase.secretName,
       grafanaAdmin: secrets.grafanaAdmin.secretName,
+      schemaRegistryLogins: secrets.schemaRegistryLogins.secretName,
     },
     values: (chart) => loadValuesFiles(chart, environment.name),
     vpcCidr: environment.network.vpcCidr,

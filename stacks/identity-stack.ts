@@ -28,6 +28,15 @@ export const WORKLOADS = {
   clusterAutoscaler: { namespace: 'cluster-autoscaler', serviceAccounts: ['cluster-autoscaler'] },
 } as const;
 
+/**
+ * The applications that use Kafka and the schema registry, by the workload whose namespace they run in:
+ * each gets a Kafka user and a schema-registry login of its name.
+ */
+export const KAFKA_CLIENTS = { spark: 'sparkJobs', airflow: 'airflow' } as const satisfies Record<string, keyof typeof WORKLOADS>;
+
+/** The schema registry's logins: its administrator, then one per Kafka client. */
+export const SCHEMA_REGISTRY_LOGINS = ['admin', ...Object.keys(KAFKA_CLIENTS)];
+
 /** What the identity stack needs from the stacks below it. */
 export interface IdentityStackProps {
   readonly cluster: IOidcCluster;
@@ -66,6 +75,8 @@ export class IdentityStack extends BaseStack {
     readonly feastDatabase: GeneratedSecret;
     /** `admin_user`, `admin_password` of Grafana. */
     readonly grafanaAdmin: GeneratedSecret;
+    /** The password of each of {@link SCHEMA_REGISTRY_LOGINS}, keyed by login. */
+    readonly schemaRegistryLogins: GeneratedSecret;
   };
 
   constructor(scope: Construct, environment: EnvironmentConfig, props: IdentityStackProps) {
@@ -126,6 +137,9 @@ export class IdentityStack extends BaseStack {
       grafanaAdmin: secret('GrafanaAdminSecret', 'grafana/admin', 'Grafana admin login', {
         generated: { admin_password: {} },
         fixed: { admin_user: 'admin' },
+      }),
+      schemaRegistryLogins: secret('SchemaRegistryLoginsSecret', 'schema-registry/logins', 'Schema registry logins', {
+        generated: Object.fromEntries(SCHEMA_REGISTRY_LOGINS.map((login) => [login, {}])),
       }),
     };
 

@@ -29,7 +29,7 @@ import {
 import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
 import { BUCKET_PREFIXES } from './data-stack';
-import { WORKLOADS } from './identity-stack';
+import { KAFKA_CLIENTS, SCHEMA_REGISTRY_LOGINS, WORKLOADS } from './identity-stack';
 
 /** The values files of one chart for this environment. */
 export type ValuesSource = (chart: string) => { readonly file?: HelmValues; readonly environment?: HelmValues };
@@ -63,6 +63,8 @@ export interface PlatformStackProps {
     readonly mlflowAuth: string;
     readonly feastDatabase: string;
     readonly grafanaAdmin: string;
+    /** A password per login of `SCHEMA_REGISTRY_LOGINS`. */
+    readonly schemaRegistryLogins: string;
   };
   readonly values: ValuesSource;
   /** The VPC's range: the databases, the cache and the nodes' kubelets (scraped by Prometheus) are in it. */
@@ -247,6 +249,8 @@ export class PlatformStack extends BaseStack {
         namespace(WORKLOADS.mlflow.namespace),
         namespace(WORKLOADS.featureStore.namespace),
         namespace('monitoring'),
+        // The schema registry's password file and logins.
+        namespace('kafka'),
         // With OIDC, the load balancer's client secret is copied into every routed namespace.
         ...(environment.platform.ingress.oidc ? [namespace(WORKLOADS.modelServing.namespace)] : []),
       ],
@@ -350,17 +354,26 @@ export class PlatformStack extends BaseStack {
       entityOperatorPlacement: this.placement.general,
       production,
     });
-    // Spark jobs and Airflow tasks find their Kafka login, the CA and the bootstrap address in `kafka-<user>`.
-    new KafkaClientCredentials(this, 'KafkaClientCredentials', {
-      kafka: this.kafka,
-      clients: { spark: namespace(WORKLOADS.sparkJobs.namespace), airflow: namespace(WORKLOADS.airflow.namespace) },
-      dependsOn: [this.externalSecrets.ready],
-    });
     this.schemaRegistry = new SchemaRegistry(this, 'SchemaRegistry', {
       kafka: this.kafka,
+      logins: {
+        secretName: props.secrets.schemaRegistryLogins,
+        storeName: this.externalSecrets.storeName,
+        names: SCHEMA_REGISTRY_LOGINS,
+        dependsOn: [this.externalSecrets.ready],
+      },
       replicas: schemaRegistry.replicas,
       placement: this.placement.general,
       production,
+    });
+    // Spark jobs and Airflow tasks find their Kafka and schema-registry logins, the CA and the addresses in `kafka-<user>`.
+    new KafkaClientCredentials(this, 'KafkaClientCredentials', {
+      kafka: this.kafka,
+      schemaRegistry: this.schemaRegistry,
+      clients: Object.fromEntries(
+        Object.entries(KAFKA_CLIENTS).map(([user, workload]) => [user, namespace(WORKLOADS[workload].namespace)]),
+      ),
+      dependsOn: [this.externalSecrets.ready],
     });
 
     const operator = new SparkOperator(this, 'SparkOperator', {

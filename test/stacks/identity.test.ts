@@ -56,7 +56,10 @@ describe.each(['dev', 'prod'])('%s identity stack', (env) => {
       .flat()
       .filter((s) => s.actions.includes('secretsmanager:GetSecretValue'))
       .flatMap((s) => s.resources);
-    expect(readable).toHaveLength(8);
+    // Each generated secret, the database's master secret and the cache's AUTH secret.
+    const generated = Object.keys(resources(stack, 'aws_secretsmanager_secret'));
+    expect(readable).toHaveLength(generated.length + 2);
+    for (const id of generated) expect(readable).toContainEqual(expect.stringContaining(`aws_secretsmanager_secret.${id}.`));
     expect(readable.every((r) => r.startsWith('${'))).toBe(true);
     expect(
       Object.values(grants)
@@ -67,7 +70,7 @@ describe.each(['dev', 'prod'])('%s identity stack', (env) => {
 
   it('generates every secret value at apply time, write-only', () => {
     const versions = Object.values(resources(stack, 'aws_secretsmanager_secret_version'));
-    expect(versions).toHaveLength(6);
+    expect(versions).toHaveLength(Object.keys(resources(stack, 'aws_secretsmanager_secret')).length);
     for (const version of versions) {
       expect(version.secret_string).toBeUndefined();
       expect(version.secret_string_wo).toMatch(/ephemeral\.aws_secretsmanager_random_password\./);
@@ -77,9 +80,15 @@ describe.each(['dev', 'prod'])('%s identity stack', (env) => {
         .map((s) => s.name)
         .sort(),
     ).toEqual(
-      ['airflow/database', 'airflow/keys', 'feast/database', 'grafana/admin', 'mlflow/auth', 'mlflow/database'].map(
-        (name) => `mlops-${env}/${name}`,
-      ),
+      [
+        'airflow/database',
+        'airflow/keys',
+        'feast/database',
+        'grafana/admin',
+        'mlflow/auth',
+        'mlflow/database',
+        'schema-registry/logins',
+      ].map((name) => `mlops-${env}/${name}`),
     );
   });
 });

@@ -4,6 +4,7 @@ import { ManifestsRelease } from '../../helm/manifests-release';
 import type { KubernetesObject } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secret';
 import type { KafkaCluster } from './kafka-cluster';
+import type { SchemaRegistry } from './schema-registry';
 
 /** Props of {@link KafkaClientCredentials}. */
 export interface KafkaClientCredentialsProps {
@@ -12,6 +13,8 @@ export interface KafkaClientCredentialsProps {
   readonly clients: Record<string, string>;
   /** The External Secrets operator's release: its CRDs and controller. */
   readonly dependsOn: ITerraformDependable[];
+  /** The registry whose URL and login of the same name (it must have one) join each client's Secret. */
+  readonly schemaRegistry: Pick<SchemaRegistry, 'url' | 'loginSecretNames' | 'release'>;
   /** @default 'kafka-credentials' */
   readonly storeName?: string;
 }
@@ -19,7 +22,7 @@ export interface KafkaClientCredentialsProps {
 const READER = 'kafka-credentials-reader';
 
 /**
- * Copies each client's Kafka credentials (SCRAM password and JAAS line) and the cluster CA certificate
+ * Copies each client's Kafka credentials (SCRAM password and JAAS line), its schema-registry login and URL, and the cluster CA certificate
  * from the Kafka namespace, where Strimzi writes them, into the client's own namespace, as a Secret named
  * `kafka-<user>`. External Secrets reads them through a ClusterSecretStore of kind kubernetes whose
  * service account may read exactly those Secrets; rotations by Strimzi follow within the refresh interval.
@@ -36,6 +39,10 @@ export class KafkaClientCredentials extends Construct {
     const users = Object.keys(props.clients);
     if (users.length === 0) throw new Error(`${this.node.path}: clients must name at least one Kafka user`);
     const userSecrets = users.map((user) => kafka.userSecretName(user));
+    const registry = props.schemaRegistry;
+    const missing = users.filter((user) => registry.loginSecretNames[user] === undefined);
+    if (missing.length > 0) throw new Error(`${this.node.path}: the schema registry has no login for ${missing.join(', ')}`);
+    const loginSecrets = users.map((user) => registry.loginSecretNames[user]);
     this.secretNames = Object.fromEntries(users.map((user) => [user, `kafka-${user}`]));
 
     const reader: KubernetesObject[] = [
@@ -44,7 +51,14 @@ export class KafkaClientCredentials extends Construct {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'Role',
         metadata: { name: READER, namespace: kafka.namespace },
-        rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [...userSecrets, kafka.clusterCaSecretName], verbs: ['get'] }],
+        rules: [
+          {
+            apiGroups: [''],
+            resources: ['secrets'],
+            resourceNames: [...userSecrets, ...loginSecrets, kafka.clusterCaSecretName],
+            verbs: ['get'],
+          },
+        ],
       },
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -79,6 +93,7 @@ export class KafkaClientCredentials extends Construct {
           password: { key: userSecrets[index], property: 'password' },
           jaas: { key: userSecrets[index], property: 'sasl.jaas.config' },
           ca: { key: kafka.clusterCaSecretName, property: 'ca.crt' },
+          registryUserInfo: { key: loginSecrets[index], property: 'basic.auth.user.info' },
         },
         template: {
           username: user,
@@ -86,6 +101,9 @@ export class KafkaClientCredentials extends Construct {
           'sasl.jaas.config': '{{ .jaas }}',
           'ca.crt': '{{ .ca }}',
           'bootstrap.servers': kafka.bootstrapServers,
+          // Confluent's serializers: `schema.registry.url` and `basic.auth.user.info` with `USER_INFO`.
+          'schema.registry.url': registry.url,
+          'basic.auth.user.info': '{{ .registryUserInfo }}',
         },
       }),
     );
@@ -93,7 +111,7 @@ export class KafkaClientCredentials extends Construct {
       releaseName: 'kafka-client-credentials',
       namespace: kafka.namespace,
       manifests: [...reader, ...copies],
-      dependsOn: [...props.dependsOn, kafka.release.helmRelease.release],
+      dependsOn: [...props.dependsOn, kafka.release.helmRelease.release, registry.release.helmRelease.release],
     });
   }
 }

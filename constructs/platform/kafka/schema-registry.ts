@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import { zoneSpread, type KubernetesObject, type Placement, type Resources } from '../../kubernetes/objects';
+import { externalSecret } from '../external-secret';
 import type { KafkaCluster } from './kafka-cluster';
 import { SCHEMA_REGISTRY_TOPIC, SCHEMA_REGISTRY_USER } from './kafka-users';
 
@@ -16,10 +18,24 @@ export const SCHEMA_REGISTRY_PORT = 8081;
 export type SchemaCompatibility =
   'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE' | 'NONE';
 
+/** Who may use the registry's API: HTTP basic logins from Secrets Manager. */
+export interface SchemaRegistryLogins {
+  /** Secrets Manager secret holding each login's password under the login's name. */
+  readonly secretName: string;
+  /** The ClusterSecretStore that reads it; it must serve the registry's namespace. */
+  readonly storeName: string;
+  /** The logins: `admin` and one per client application (lower-case DNS labels). */
+  readonly names: string[];
+  /** The External Secrets operator: its CRDs and controller. */
+  readonly dependsOn: ITerraformDependable[];
+}
+
 /** Props of {@link SchemaRegistry}. */
 export interface SchemaRegistryProps {
   /** The cluster that stores the schemas; the registry runs in its namespace, beside the Secrets it mounts. */
   readonly kafka: KafkaCluster;
+  /** The logins the API requires: there is no anonymous access. */
+  readonly logins: SchemaRegistryLogins;
   /** @default 2 in production, else 1 */
   readonly replicas?: number;
   /** Requires 2 or more replicas. @default false */
@@ -37,17 +53,29 @@ const DEFAULT_RESOURCES: Resources = { requests: { cpu: '250m', memory: '1Gi' },
 /** `appuser` of Confluent's images; numeric so the kubelet can enforce runAsNonRoot. */
 const APP_UID = 1000;
 const CA_DIR = '/mnt/kafka-cluster-ca';
+const AUTH_DIR = '/etc/schema-registry-auth';
+/** JAAS login context of the registry's basic authentication. */
+const REALM = 'SchemaRegistry';
+/**
+ * The one path answered without a login, for the kubelet's probes: the cluster id, served once the registry
+ * has read its store. Any other path requires a login.
+ */
+const PROBE_PATH = '/v1/metadata/id';
 
 /**
  * Confluent Schema Registry as a Deployment, a ClusterIP Service and (with 2 or more replicas) a
  * PodDisruptionBudget, installed through the project's manifests chart. It stores schemas in the
  * `_schemas` topic, talks to Kafka over TLS with SCRAM-SHA-512 as the `schema-registry` KafkaUser and
  * trusts the cluster CA from Strimzi's `<cluster>-cluster-ca-cert` Secret. Replicas elect a leader
- * through Kafka; followers forward writes to it by pod IP.
+ * through Kafka; followers forward writes to it by pod IP. Its API requires HTTP basic authentication with
+ * the logins of {@link SchemaRegistryProps.logins}; the password file is rendered from Secrets Manager by
+ * External Secrets, so a login's password never appears in values or state.
  */
 export class SchemaRegistry extends Construct {
   /** `http://schema-registry.<namespace>.svc:8081` */
   readonly url: string;
+  /** The Secret of each login in the registry's namespace (`username`, `password`, `basic.auth.user.info`), by login. */
+  readonly loginSecretNames: Record<string, string>;
   readonly namespace: string;
   readonly serviceName: string;
   readonly replicas: number;
@@ -65,7 +93,12 @@ export class SchemaRegistry extends Construct {
       throw new Error(`${where}: placement.nodeSelector is empty; pass the general pool's placement`);
     }
     const kafka = props.kafka;
+    const { names } = props.logins;
+    if (!names.includes('admin')) throw new Error(`${where}: logins.names must include 'admin' (the registry's administrator)`);
+    const badName = names.find((name) => !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name));
+    if (badName !== undefined) throw new Error(`${where}: login '${badName}' is not a lower-case DNS label`);
     this.namespace = kafka.namespace;
+    this.loginSecretNames = Object.fromEntries(names.map((name) => [name, `${NAME}-login-${name}`]));
     this.serviceName = NAME;
     this.replicas = replicas;
     this.url = `http://${NAME}.${this.namespace}.svc:${SCHEMA_REGISTRY_PORT}`;
@@ -76,6 +109,7 @@ export class SchemaRegistry extends Construct {
     const metadata = { name: NAME, namespace: this.namespace, labels };
 
     const manifests: KubernetesObject[] = [
+      ...this.loginSecrets(props.logins),
       {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
@@ -117,18 +151,54 @@ export class SchemaRegistry extends Construct {
       releaseName: NAME,
       namespace: this.namespace,
       manifests,
-      dependsOn: [kafka.release.helmRelease.release],
+      dependsOn: [kafka.release.helmRelease.release, ...props.logins.dependsOn],
       // The first install waits for the brokers and the user's Secret: the pods start once both exist.
       timeoutSeconds: 900,
     });
+  }
+
+  /**
+   * The password file and JAAS configuration the registry mounts (`<namespace>/schema-registry-auth`), and one
+   * Secret per login for its users. Roles are declared because Jetty admits no one under the default `*`;
+   * the community registry grants every role the whole API (per-login rights need Confluent's commercial plugin).
+   */
+  private loginSecrets(logins: SchemaRegistryLogins): KubernetesObject[] {
+    const data = Object.fromEntries(logins.names.map((name) => [name, { key: logins.secretName, property: name }]));
+    const role = (name: string) => (name === 'admin' ? 'admin' : 'client');
+    const users = logins.names.map((name) => `${name}: {{ index . "${name}" }},${role(name)}`).join('\n');
+    return [
+      externalSecret({
+        name: `${NAME}-auth`,
+        namespace: this.namespace,
+        storeName: logins.storeName,
+        data,
+        template: {
+          'users.properties': `${users}\n`,
+          'jaas.conf': `${REALM} {\n  org.eclipse.jetty.security.jaas.spi.PropertyFileLoginModule required file="${AUTH_DIR}/users.properties";\n};\n`,
+        },
+      }),
+      ...logins.names.map((name) =>
+        externalSecret({
+          name: this.loginSecretNames[name],
+          namespace: this.namespace,
+          storeName: logins.storeName,
+          data: { password: { key: logins.secretName, property: name } },
+          template: {
+            username: name,
+            password: '{{ .password }}',
+            // What Confluent's serializers take (`basic.auth.credentials.source=USER_INFO`).
+            'basic.auth.user.info': `${name}:{{ .password }}`,
+          },
+        }),
+      ),
+    ];
   }
 
   private podSpec(props: SchemaRegistryProps, selector: Record<string, string>, highlyAvailable: boolean): Record<string, unknown> {
     const kafka = props.kafka;
     const userSecret = kafka.userSecretName(SCHEMA_REGISTRY_USER);
     const probe = (periodSeconds: number, failureThreshold: number) => ({
-      // `/` answers only once the registry has read the whole `_schemas` topic.
-      httpGet: { path: '/', port: 'http' },
+      httpGet: { path: PROBE_PATH, port: 'http' },
       periodSeconds,
       timeoutSeconds: 5,
       failureThreshold,
@@ -185,6 +255,12 @@ export class SchemaRegistry extends Construct {
             env('SCHEMA_REGISTRY_SCHEMA_COMPATIBILITY_LEVEL', (props.compatibility ?? 'BACKWARD').toLowerCase()),
             // Heap follows the memory limit instead of the scripts' fixed 512 MiB.
             env('SCHEMA_REGISTRY_HEAP_OPTS', '-XX:MaxRAMPercentage=50.0'),
+            // Every API call needs a login from the password file; only the probes' path is open.
+            env('SCHEMA_REGISTRY_AUTHENTICATION_METHOD', 'BASIC'),
+            env('SCHEMA_REGISTRY_AUTHENTICATION_REALM', REALM),
+            env('SCHEMA_REGISTRY_AUTHENTICATION_ROLES', 'admin,client'),
+            env('SCHEMA_REGISTRY_AUTHENTICATION_SKIP_PATHS', PROBE_PATH),
+            env('SCHEMA_REGISTRY_OPTS', `-Djava.security.auth.login.config=${AUTH_DIR}/jaas.conf`),
           ],
           resources: props.resources ?? DEFAULT_RESOURCES,
           securityContext: {
@@ -202,6 +278,7 @@ export class SchemaRegistry extends Construct {
             { name: 'config', mountPath: '/etc/schema-registry' },
             { name: 'tmp', mountPath: '/tmp' },
             { name: 'cluster-ca', mountPath: CA_DIR, readOnly: true },
+            { name: 'auth', mountPath: AUTH_DIR, readOnly: true },
           ],
         },
       ],
@@ -212,6 +289,7 @@ export class SchemaRegistry extends Construct {
           name: 'cluster-ca',
           secret: { secretName: kafka.clusterCaSecretName, items: [{ key: 'ca.p12', path: 'ca.p12' }], defaultMode: 0o440 },
         },
+        { name: 'auth', secret: { secretName: `${NAME}-auth`, defaultMode: 0o440 } },
       ],
     };
   }

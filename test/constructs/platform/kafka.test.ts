@@ -49,6 +49,13 @@ interface Options {
   registry?: Partial<SchemaRegistryProps>;
 }
 
+const LOGINS = {
+  secretName: 'mlops-test/schema-registry/logins',
+  storeName: 'aws-secrets-manager',
+  names: ['admin', 'spark'],
+  dependsOn: [],
+};
+
 /** The three constructs as the platform stack wires them, for prod (3 brokers, HA) or dev (1 broker). */
 function platform(options: Options = {}): Platform {
   const prod = (options.environment ?? 'prod') === 'prod';
@@ -72,6 +79,7 @@ function platform(options: Options = {}): Platform {
     });
     built.registry = new SchemaRegistry(scope, 'SchemaRegistry', {
       kafka: built.kafka,
+      logins: LOGINS,
       replicas: prod ? 3 : 1,
       production: prod,
       placement: general,
@@ -598,7 +606,12 @@ describe('SchemaRegistry', () => {
     const names = (objects().container.env as { name: string }[]).map((e) => property(e.name));
     expect(names.sort()).toEqual(
       [
+        'authentication.method',
+        'authentication.realm',
+        'authentication.roles',
+        'authentication.skip.paths',
         'heap.opts', // read by the launch script, ignored as a property
+        'opts', // the same
         'host.name',
         'kafkastore.bootstrap.servers',
         'kafkastore.sasl.jaas.config',
@@ -670,9 +683,49 @@ describe('SchemaRegistry', () => {
       ]),
     );
     for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
-      expect(container[probe]).toMatchObject({ httpGet: { path: '/', port: 'http' } });
+      expect(container[probe]).toMatchObject({ httpGet: { path: '/v1/metadata/id', port: 'http' } });
     }
     expect(container.resources).toEqual({ requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } });
+  });
+
+  it('requires a login for every API path but the one its probes use, from a password file External Secrets renders', () => {
+    const { all, container, pod } = objects();
+    const env = Object.fromEntries((container.env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      SCHEMA_REGISTRY_AUTHENTICATION_METHOD: 'BASIC',
+      SCHEMA_REGISTRY_AUTHENTICATION_REALM: 'SchemaRegistry',
+      // Jetty admits no one under the default '*': the roles are named.
+      SCHEMA_REGISTRY_AUTHENTICATION_ROLES: 'admin,client',
+      SCHEMA_REGISTRY_AUTHENTICATION_SKIP_PATHS: '/v1/metadata/id',
+      SCHEMA_REGISTRY_OPTS: '-Djava.security.auth.login.config=/etc/schema-registry-auth/jaas.conf',
+    });
+    expect(container.volumeMounts).toContainEqual({ name: 'auth', mountPath: '/etc/schema-registry-auth', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'auth', secret: { secretName: 'schema-registry-auth', defaultMode: 0o440 } });
+
+    const auth = manifest(all, 'ExternalSecret', 'schema-registry-auth').spec as {
+      secretStoreRef: unknown;
+      data: unknown[];
+      target: { template: { data: Record<string, string> } };
+    };
+    expect(auth.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: LOGINS.storeName });
+    expect(auth.data).toEqual(LOGINS.names.map((name) => ({ secretKey: name, remoteRef: { key: LOGINS.secretName, property: name } })));
+    const { 'users.properties': users, 'jaas.conf': jaas } = auth.target.template.data;
+    expect(users.trim().split('\n')).toEqual(['admin: {{ index . "admin" }},admin', 'spark: {{ index . "spark" }},client']);
+    expect(jaas).toContain('SchemaRegistry {');
+    expect(jaas).toContain(
+      'org.eclipse.jetty.security.jaas.spi.PropertyFileLoginModule required file="/etc/schema-registry-auth/users.properties";',
+    );
+  });
+
+  it('gives each login a Secret of its own in the registry namespace, for its users to copy', () => {
+    const { all, registry } = objects();
+    expect(registry.loginSecretNames).toEqual({ admin: 'schema-registry-login-admin', spark: 'schema-registry-login-spark' });
+    const spark = manifest(all, 'ExternalSecret', 'schema-registry-login-spark').spec as { target: { template: { data: unknown } } };
+    expect(spark.target.template.data).toEqual({
+      username: 'spark',
+      password: '{{ .password }}',
+      'basic.auth.user.info': 'spark:{{ .password }}',
+    });
   });
 
   it('produces objects the manifests chart accepts', () => {
@@ -689,6 +742,8 @@ describe('SchemaRegistry', () => {
     [{ replicas: 1 }, /SchemaRegistry: production runs at least 2 replicas \(got 1\)/],
     [{ replicas: 0 }, /replicas must be a positive integer \(got 0\)/],
     [{ placement: { nodeSelector: {}, tolerations: [] } }, /placement.nodeSelector is empty/],
+    [{ logins: { ...LOGINS, names: ['spark'] } }, /logins.names must include 'admin'/],
+    [{ logins: { ...LOGINS, names: ['admin', 'Spark_Jobs'] } }, /login 'Spark_Jobs' is not a lower-case DNS label/],
   ])('rejects %o', (props, message) => {
     expect(() => platform({ registry: props })).toThrow(message);
   });
