@@ -1,12 +1,13 @@
 import type { App } from 'cdktf';
 import { BootstrapStack } from '../stacks/bootstrap-stack';
+import { mapRecord } from '../stacks/catalogue';
 import { ClusterStack } from '../stacks/cluster-stack';
 import { DataStack } from '../stacks/data-stack';
 import { IdentityStack } from '../stacks/identity-stack';
 import { NetworkStack } from '../stacks/network-stack';
 import { PlatformStack } from '../stacks/platform-stack';
 import type { EnvironmentConfig } from './config/schema';
-import { loadValuesFiles } from './values';
+import { loadValuesFiles } from '../constructs/helm/values-files';
 
 /** The stacks of one environment, in deployment order. */
 export interface EnvironmentStacks {
@@ -32,7 +33,6 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
     database: data.database,
     cache: data.cache,
   });
-  const { identities, secrets } = identity;
   const platform = new PlatformStack(app, environment, {
     cluster: cluster.cluster,
     volumeKeyArn: cluster.volumeKey.keyArn,
@@ -43,26 +43,8 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
     },
     database: { address: data.database.address, port: data.database.port, masterSecretArn: data.database.masterSecretArn },
     cache: { address: data.cache.primaryEndpoint, port: data.cache.port, authSecretArn: data.cache.authSecretArn },
-    roles: {
-      externalSecrets: identities.externalSecrets.roleArn,
-      airflow: identities.airflow.roleArn,
-      mlflow: identities.mlflow.roleArn,
-      sparkJobs: identities.sparkJobs.roleArn,
-      sparkHistory: identities.sparkHistory.roleArn,
-      featureStore: identities.featureStore.roleArn,
-      modelServing: identities.modelServing.roleArn,
-      loadBalancerController: identities.loadBalancerController.roleArn,
-      clusterAutoscaler: identities.clusterAutoscaler.roleArn,
-    },
-    secrets: {
-      airflowDatabase: secrets.airflowDatabase.secretName,
-      airflowKeys: secrets.airflowKeys.secretName,
-      mlflowDatabase: secrets.mlflowDatabase.secretName,
-      mlflowAuth: secrets.mlflowAuth.secretName,
-      feastDatabase: secrets.feastDatabase.secretName,
-      grafanaAdmin: secrets.grafanaAdmin.secretName,
-      schemaRegistryLogins: secrets.schemaRegistryLogins.secretName,
-    },
+    roles: mapRecord(identity.identities, (workload) => workload.roleArn),
+    secrets: mapRecord(identity.secrets, (secret) => secret.secretName),
     values: (chart) => loadValuesFiles(chart, environment.name),
     vpcCidr: environment.network.vpcCidr,
     loadBalancerCidrs: network.network.publicSubnetCidrs,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dataSources, resources, type StackJson } from '../support/synth';
 import { synthesizedStack } from '../support/synthesized';
-import { WORKLOADS } from '../../stacks/identity-stack';
+import { WORKLOADS } from '../../stacks/catalogue';
 
 type Statement = { actions: string[]; resources: string[]; condition?: { test: string; variable: string; values: string[] }[] };
 

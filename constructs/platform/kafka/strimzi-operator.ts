@@ -1,9 +1,8 @@
 import type { ChartImages } from '../../images/image-mirror';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease, type HelmChart } from '../../helm/helm-release';
+import { HelmRelease, type HelmChart, type ValuesFiles } from '../../helm/helm-release';
 import { zoneSpread, type Placement } from '../../kubernetes/objects';
-import type { ValuesFiles } from '../../../src/values';
 
 /** Strimzi's own chart, published in its OCI registry. 1.2.0 serves only `kafka.strimzi.io/v1` and runs Kafka 4.2–4.3 (KRaft only). */
 export const STRIMZI_CHART: HelmChart = { repository: 'oci://quay.io/strimzi-helm', chart: 'strimzi-kafka-operator', version: '1.2.0' };

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { HelmValues } from '../../../constructs/helm/values';
 import type { KubernetesObject } from '../../../constructs/kubernetes/objects';
 import { Airflow, type AirflowProps } from '../../../constructs/platform/airflow';
-import { loadValuesFiles } from '../../../src/values';
+import { loadValuesFiles } from '../../../constructs/helm/values-files';
 import { chartVersion, schemaViolations, unknownKeys } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
 import { vendoredChart } from '../../support/vendored';

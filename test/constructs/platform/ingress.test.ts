@@ -11,7 +11,7 @@ import {
   type LoadBalancerControllerProps,
   type PlatformIngressProps,
 } from '../../../constructs/platform/ingress';
-import { loadValuesFiles } from '../../../src/values';
+import { loadValuesFiles } from '../../../constructs/helm/values-files';
 import { chartVersion, unknownKeys } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
 import { vendoredChart } from '../../support/vendored';

@@ -8,7 +8,7 @@ import type { KubernetesObject } from '../../../constructs/kubernetes/objects';
 import { KAFKA_VERSION, KafkaCluster, type KafkaClusterProps } from '../../../constructs/platform/kafka/kafka-cluster';
 import { SCHEMA_REGISTRY_IMAGE, SchemaRegistry, type SchemaRegistryProps } from '../../../constructs/platform/kafka/schema-registry';
 import { STRIMZI_CHART, StrimziOperator, type StrimziOperatorProps } from '../../../constructs/platform/kafka/strimzi-operator';
-import { loadValuesFiles } from '../../../src/values';
+import { loadValuesFiles } from '../../../constructs/helm/values-files';
 import { chartDefaults, crdSchema, customResourceViolations, unknownKeys } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
 import { vendoredChart } from '../../support/vendored';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mergeValues, type HelmValues } from '../../../constructs/helm/values';
 import type { KubernetesObject, Placement } from '../../../constructs/kubernetes/objects';
 import { Mlflow, type MlflowProps } from '../../../constructs/platform/mlflow';
-import { loadValuesFiles } from '../../../src/values';
+import { loadValuesFiles } from '../../../constructs/helm/values-files';
 import { chartDefaults, chartVersion, schemaViolations } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
 import { vendoredChart } from '../../support/vendored';

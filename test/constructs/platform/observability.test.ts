@@ -10,7 +10,7 @@ import {
   type ObservabilityProps,
   type ScrapeTargets,
 } from '../../../constructs/platform/observability';
-import { loadValuesFiles } from '../../../src/values';
+import { loadValuesFiles } from '../../../constructs/helm/values-files';
 import { chartDefaults, chartVersion, unknownKeys, KUBE_PROMETHEUS_FREE_FORM } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
 import { vendoredChart } from '../../support/vendored';

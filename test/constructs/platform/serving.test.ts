@@ -15,7 +15,7 @@ import {
   type ModelServingProps,
   type ModelSpec,
 } from '../../../constructs/platform/serving';
-import { loadValuesFiles } from '../../../src/values';
+import { loadValuesFiles } from '../../../constructs/helm/values-files';
 import { chartDefaults, chartVersion, schemaViolations, unknownKeys } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
 import { vendoredChart } from '../../support/vendored';

@@ -20,7 +20,7 @@ import {
   type SparkOperatorProps,
 } from '../../../constructs/platform/spark';
 import type { PlatformConfig } from '../../../src/config/platform-schema';
-import { loadValuesFiles } from '../../../src/values';
+import { loadValuesFiles } from '../../../constructs/helm/values-files';
 import { chartVersion, unknownKeys } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
 import { vendoredChart } from '../../support/vendored';

@@ -1,14 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { ValuesFiles } from '../constructs/helm/helm-release';
-import type { HelmValues } from '../constructs/helm/values';
-import { projectPath } from '../constructs/project-path';
+import { projectPath } from '../project-path';
+import type { ValuesFiles } from './helm-release';
+import type { HelmValues } from './values';
 
 /** Where chart values live: `values/<chart>.yaml` and `values/<chart>.<environment>.yaml`. */
 export const VALUES_DIR = projectPath('values');
-
-export type { ValuesFiles };
 
 /** Reads a chart's values file and the environment's overlay; either may be absent. */
 export function loadValuesFiles(chart: string, environment: string, dir: string = VALUES_DIR): ValuesFiles {

@@ -1,0 +1,41 @@
+import { SparkApplications, SparkHistoryServer, SparkOperator } from '../../constructs/platform/spark';
+import { WORKLOADS } from '../catalogue';
+import type { PlatformContext } from './context';
+
+/** The Spark operator, its history server and the environment's SparkApplications (on the `compute` pool). */
+export function addSpark({ scope, environment, props, placement, namespace }: PlatformContext) {
+  const { aws, production } = environment;
+  const { spark } = environment.platform;
+  const operator = new SparkOperator(scope, 'SparkOperator', {
+    namespace: namespace('spark-operator'),
+    values: props.values('spark-operator'),
+    jobNamespace: namespace(WORKLOADS.sparkJobs.namespace),
+    serviceAccountName: WORKLOADS.sparkJobs.serviceAccounts[0],
+    jobRoleArn: props.roles.sparkJobs,
+    placement: placement.general,
+    production,
+  });
+  return {
+    operator,
+    historyServer: new SparkHistoryServer(scope, 'SparkHistory', {
+      namespace: namespace(WORKLOADS.sparkHistory.namespace),
+      serviceAccountName: WORKLOADS.sparkHistory.serviceAccounts[0],
+      roleArn: props.roles.sparkHistory,
+      logsBucket: props.buckets.logs,
+      region: aws.region,
+      retentionDays: spark.historyRetentionDays,
+      placement: placement.general,
+      production,
+    }),
+    applications:
+      Object.keys(spark.applications).length > 0
+        ? new SparkApplications(scope, 'SparkApplications', {
+            operator,
+            applications: spark.applications,
+            placement: placement.compute,
+            logsBucket: props.buckets.logs,
+            region: aws.region,
+          })
+        : undefined,
+  };
+}

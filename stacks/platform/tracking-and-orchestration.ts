@@ -1,0 +1,78 @@
+import type { ITerraformDependable } from 'cdktf';
+import { Airflow } from '../../constructs/platform/airflow';
+import { FeatureStore } from '../../constructs/platform/feast';
+import { Mlflow } from '../../constructs/platform/mlflow';
+import { WORKLOADS } from '../catalogue';
+import { BUCKET_PREFIXES } from '../data-stack';
+import type { PlatformContext } from './context';
+
+/** MLflow (tracking and registry), the Feast feature store and Airflow, each on its database of the metadata instance. */
+export function addTrackingAndOrchestration(
+  { scope, environment, props, placement, namespace, secretStore, host }: PlatformContext,
+  databasesReady: ITerraformDependable,
+) {
+  const { aws, production } = environment;
+  const mlflow = new Mlflow(scope, 'Mlflow', {
+    namespace: namespace(WORKLOADS.mlflow.namespace),
+    values: props.values('mlflow'),
+    databaseHost: props.database.address,
+    databasePort: props.database.port,
+    databaseSecretName: props.secrets.mlflowDatabase,
+    authSecretName: props.secrets.mlflowAuth,
+    storeName: secretStore.name,
+    artifactsBucket: props.buckets.artifacts,
+    artifactsPrefix: BUCKET_PREFIXES.mlflowArtifacts,
+    region: aws.region,
+    roleArn: props.roles.mlflow,
+    serviceAccountName: WORKLOADS.mlflow.serviceAccounts[0],
+    placement: placement.general,
+    externalHosts: [host('mlflow')],
+    production,
+    replicas: environment.platform.mlflow.replicas,
+    dependsOn: [databasesReady],
+  });
+
+  const { airflow, featureStore } = environment.platform;
+  const feast = new FeatureStore(scope, 'FeatureStore', {
+    namespace: namespace(WORKLOADS.featureStore.namespace),
+    project: featureStore.project,
+    databaseHost: props.database.address,
+    databasePort: props.database.port,
+    databaseSecretName: props.secrets.feastDatabase,
+    cacheHost: props.cache.address,
+    cachePort: props.cache.port,
+    cacheAuthSecretName: props.cache.authSecretArn,
+    storeName: secretStore.name,
+    datasetsBucket: props.buckets.datasets,
+    datasetsPrefix: BUCKET_PREFIXES.feast,
+    region: aws.region,
+    roleArn: props.roles.featureStore,
+    serviceAccountName: WORKLOADS.featureStore.serviceAccounts[0],
+    placement: placement.general,
+    production,
+    replicas: featureStore.replicas,
+    materializeSchedule: featureStore.materializeSchedule,
+    dependsOn: [databasesReady],
+  });
+
+  const orchestrator = new Airflow(scope, 'Airflow', {
+    namespace: namespace(WORKLOADS.airflow.namespace),
+    values: props.values('airflow'),
+    databaseHost: props.database.address,
+    databasePort: props.database.port,
+    databaseSecretName: props.secrets.airflowDatabase,
+    keysSecretName: props.secrets.airflowKeys,
+    storeName: secretStore.name,
+    logsBucket: props.buckets.logs,
+    logsPrefix: BUCKET_PREFIXES.airflowLogs,
+    region: aws.region,
+    roleArn: props.roles.airflow,
+    dags: airflow.dags,
+    sparkNamespace: namespace(WORKLOADS.sparkJobs.namespace),
+    placement: placement.general,
+    production,
+    replicas: airflow.replicas,
+    dependsOn: [databasesReady],
+  });
+  return { mlflow, featureStore: feast, airflow: orchestrator };
+}
