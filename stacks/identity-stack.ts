@@ -3,7 +3,7 @@ import type { IOidcCluster } from '../constructs/cluster/eks-cluster';
 import { awsContext } from '../constructs/aws-context';
 import { WorkloadIdentity } from '../constructs/cluster/workload-identity';
 import { loadBalancerControllerPolicy } from '../constructs/iam/load-balancer-controller-policy';
-import { clusterAutoscalerPolicy } from '../constructs/platform/cluster-autoscaler';
+import { clusterAutoscalerPolicy } from '../constructs/iam/cluster-autoscaler-policy';
 import type { IFeatureCache } from '../constructs/data/feature-cache';
 import type { IMetadataDatabase } from '../constructs/data/metadata-database';
 import { GeneratedSecret } from '../constructs/secrets/generated-secret';

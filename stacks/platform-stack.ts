@@ -4,8 +4,8 @@ import type { NetworkPolicies } from '../constructs/kubernetes/network-policies'
 import type { PlatformNamespace } from '../constructs/kubernetes/platform-namespace';
 import type { Airflow } from '../constructs/platform/airflow';
 import type { ClusterAutoscaler } from '../constructs/platform/cluster-autoscaler';
-import type { DatabaseBootstrap } from '../constructs/platform/database-bootstrap';
-import type { ExternalSecretsOperator } from '../constructs/platform/external-secrets-operator';
+import type { DatabaseBootstrap } from '../constructs/platform/databases';
+import type { ExternalSecretsOperator } from '../constructs/platform/external-secrets';
 import type { FeatureStore } from '../constructs/platform/feast';
 import type { PlatformIngress } from '../constructs/platform/ingress';
 import type { KafkaCluster, SchemaRegistry } from '../constructs/platform/kafka';

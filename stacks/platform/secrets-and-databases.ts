@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
-import { DatabaseBootstrap } from '../../constructs/platform/database-bootstrap';
-import { ExternalSecretsOperator } from '../../constructs/platform/external-secrets-operator';
+import { DatabaseBootstrap } from '../../constructs/platform/databases';
+import { ExternalSecretsOperator } from '../../constructs/platform/external-secrets';
 import type { EnvironmentConfig } from '../../src/config/schema';
 import { WORKLOADS } from '../catalogue';
 import type { PoolPlacements } from './context';

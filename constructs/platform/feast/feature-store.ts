@@ -10,7 +10,7 @@ import {
   type Placement,
   type Resources,
 } from '../../kubernetes/objects';
-import { externalSecret } from '../external-secret';
+import { externalSecret } from '../external-secrets';
 import { CONFIG_ENV, renderFeatureStoreConfig } from './feature-store-config';
 
 /** Props of {@link FeatureStore}. */

@@ -2,7 +2,7 @@ import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import type { KubernetesObject } from '../../kubernetes/objects';
-import { externalSecret } from '../external-secret';
+import { externalSecret } from '../external-secrets';
 import type { ILoadBalancerController } from './load-balancer-controller';
 
 /** One backend the shared load balancer routes to: an Ingress in the Service's namespace. */

@@ -2,7 +2,7 @@ import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import type { KubernetesObject } from '../../kubernetes/objects';
-import { externalSecret } from '../external-secret';
+import { externalSecret } from '../external-secrets';
 import type { KafkaCluster } from './kafka-cluster';
 import type { SchemaRegistry } from './schema-registry';
 

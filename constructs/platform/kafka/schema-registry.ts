@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import { zoneSpread, type KubernetesObject, type Placement, type Resources } from '../../kubernetes/objects';
-import { externalSecret } from '../external-secret';
+import { externalSecret } from '../external-secrets';
 import type { KafkaCluster } from './kafka-cluster';
 import { SCHEMA_REGISTRY_TOPIC, SCHEMA_REGISTRY_USER } from './kafka-users';
 

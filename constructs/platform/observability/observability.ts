@@ -6,7 +6,7 @@ import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import { requireResources, valueAt, type HelmValues, valuesAt } from '../../helm/values';
 import type { KubernetesObject, Placement } from '../../kubernetes/objects';
-import { externalSecret } from '../external-secret';
+import { externalSecret } from '../external-secrets';
 import { platformRules, REPLACED_DEFAULT_ALERTS } from './alert-rules';
 import { kafkaDashboard, workflowDashboard } from './dashboards';
 import { scrapeMonitors, type ScrapeTargets } from './scrape-targets';

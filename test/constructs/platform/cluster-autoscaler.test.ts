@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '../../../constructs/kubernetes/objects';
-import { ClusterAutoscaler, clusterAutoscalerPolicy, type ClusterAutoscalerProps } from '../../../constructs/platform/cluster-autoscaler';
+import { clusterAutoscalerPolicy } from '../../../constructs/iam/cluster-autoscaler-policy';
+import { ClusterAutoscaler, type ClusterAutoscalerProps } from '../../../constructs/platform/cluster-autoscaler';
 import { synthScope } from '../../support/synth';
 
 const placement = { nodeSelector: { 'mlops-platform/node-pool': 'general' }, tolerations: [] };

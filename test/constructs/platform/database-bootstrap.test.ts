@@ -5,7 +5,7 @@ import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseBootstrap, VERIFIER_SCRIPT, type DatabaseBootstrapProps } from '../../../constructs/platform/database-bootstrap';
+import { DatabaseBootstrap, VERIFIER_SCRIPT, type DatabaseBootstrapProps } from '../../../constructs/platform/databases';
 import { synthScope } from '../../support/synth';
 
 const placement = { nodeSelector: { 'mlops-platform/node-pool': 'general' }, tolerations: [] };

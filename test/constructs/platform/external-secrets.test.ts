@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '../../../constructs/kubernetes/objects';
-import { externalSecret } from '../../../constructs/platform/external-secret';
-import { ExternalSecretsOperator, type ExternalSecretsOperatorProps } from '../../../constructs/platform/external-secrets-operator';
+import { externalSecret } from '../../../constructs/platform/external-secrets';
+import { ExternalSecretsOperator, type ExternalSecretsOperatorProps } from '../../../constructs/platform/external-secrets';
 import { loadValuesFiles } from '../../../constructs/helm/values-files';
 import { chartVersion, schemaViolations } from '../../support/chart-values';
 import { synthScope } from '../../support/synth';

@@ -1,8 +1,8 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { ManifestsRelease } from '../helm/manifests-release';
-import { contentDigest, readOnlyContainerSecurity, type KubernetesObject, type Placement } from '../kubernetes/objects';
-import { externalSecret } from './external-secret';
+import { ManifestsRelease } from '../../helm/manifests-release';
+import { contentDigest, readOnlyContainerSecurity, type KubernetesObject, type Placement } from '../../kubernetes/objects';
+import { externalSecret } from '../external-secrets';
 
 /** One consumer's database and login. */
 export interface DatabaseLogin {

@@ -1,10 +1,10 @@
-import { valuesAt } from '../helm/values';
-import type { ChartImages } from '../images/image-mirror';
+import { valuesAt } from '../../helm/values';
+import type { ChartImages } from '../../images/image-mirror';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease, type ValuesFiles } from '../helm/helm-release';
-import { ManifestsRelease } from '../helm/manifests-release';
-import { irsaAnnotations, zoneSpread, type Placement } from '../kubernetes/objects';
+import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
+import { ManifestsRelease } from '../../helm/manifests-release';
+import { irsaAnnotations, zoneSpread, type Placement } from '../../kubernetes/objects';
 
 /** Props of {@link ExternalSecretsOperator}. */
 export interface ExternalSecretsOperatorProps {

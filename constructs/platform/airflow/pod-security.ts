@@ -1,4 +1,4 @@
-import { mergeValues, type HelmValues } from '../helm/values';
+import { mergeValues, type HelmValues } from '../../helm/values';
 
 /** The official image runs Airflow as uid 50000 in group 0, which owns AIRFLOW_HOME. */
 const AIRFLOW_UID = 50000;

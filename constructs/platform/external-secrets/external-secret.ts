@@ -1,4 +1,4 @@
-import type { KubernetesObject } from '../kubernetes/objects';
+import type { KubernetesObject } from '../../kubernetes/objects';
 
 /** Where one key of a Kubernetes Secret comes from: a Secrets Manager secret and, for JSON secrets, a property. */
 export interface SecretSource {

@@ -1,5 +1,5 @@
-import type { KubernetesObject } from '../kubernetes/objects';
-import { externalSecret } from './external-secret';
+import type { KubernetesObject } from '../../kubernetes/objects';
+import { externalSecret } from '../external-secrets';
 
 /** Names of the Kubernetes Secrets the Airflow chart is given, all in the release's namespace. */
 export interface AirflowSecretNames {

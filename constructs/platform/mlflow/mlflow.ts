@@ -1,11 +1,11 @@
-import type { ChartImages } from '../images/image-mirror';
+import type { ChartImages } from '../../images/image-mirror';
 import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease, type ValuesFiles } from '../helm/helm-release';
-import { ManifestsRelease } from '../helm/manifests-release';
-import { requireResources, type HelmValues, valuesAt } from '../helm/values';
-import { irsaAnnotations, type KubernetesObject, type Placement } from '../kubernetes/objects';
-import { externalSecret } from './external-secret';
+import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
+import { ManifestsRelease } from '../../helm/manifests-release';
+import { requireResources, type HelmValues, valuesAt } from '../../helm/values';
+import { irsaAnnotations, type KubernetesObject, type Placement } from '../../kubernetes/objects';
+import { externalSecret } from '../external-secrets';
 
 /** Props of {@link Mlflow}. */
 export interface MlflowProps {

@@ -1,4 +1,4 @@
-import type { KubernetesObject } from '../kubernetes/objects';
+import type { KubernetesObject } from '../../kubernetes/objects';
 
 /** Who gets access to which namespace. */
 export interface SparkAccessSpec {

@@ -1,13 +1,13 @@
-import type { ChartImages } from '../images/image-mirror';
+import type { ChartImages } from '../../images/image-mirror';
 import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease, type ValuesFiles } from '../helm/helm-release';
-import { ManifestsRelease } from '../helm/manifests-release';
-import { mergeValues, requireResources, valueAt, withoutPaths, type HelmValues, valuesAt } from '../helm/values';
-import { irsaAnnotations, zoneSpread, type Placement } from '../kubernetes/objects';
-import { podSecurityValues } from './airflow-pod-security';
-import { airflowSecretNames, airflowSecrets, type AirflowSecretNames } from './airflow-secrets';
-import { sparkAccess } from './airflow-spark-access';
+import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
+import { ManifestsRelease } from '../../helm/manifests-release';
+import { mergeValues, requireResources, valueAt, withoutPaths, type HelmValues, valuesAt } from '../../helm/values';
+import { irsaAnnotations, zoneSpread, type Placement } from '../../kubernetes/objects';
+import { podSecurityValues } from './pod-security';
+import { airflowSecretNames, airflowSecrets, type AirflowSecretNames } from './secrets';
+import { sparkAccess } from './spark-access';
 
 /** Where the DAGs come from (git-sync). */
 export interface AirflowDags {

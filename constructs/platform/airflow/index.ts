@@ -1,0 +1,4 @@
+export * from './airflow';
+export * from './pod-security';
+export * from './secrets';
+export * from './spark-access';

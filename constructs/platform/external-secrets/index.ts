@@ -1,0 +1,2 @@
+export * from './external-secret';
+export * from './external-secrets-operator';
