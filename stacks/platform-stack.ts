@@ -7,11 +7,11 @@ import type { ClusterAutoscaler } from '../constructs/platform/cluster-autoscale
 import type { DatabaseBootstrap } from '../constructs/platform/databases';
 import type { ExternalSecretsOperator } from '../constructs/platform/external-secrets';
 import type { FeatureStore } from '../constructs/platform/feast';
-import type { PlatformIngress } from '../constructs/platform/ingress';
+import type { LoadBalancerController, PlatformIngress } from '../constructs/platform/ingress';
 import type { KafkaCluster, SchemaRegistry } from '../constructs/platform/kafka';
 import type { Mlflow } from '../constructs/platform/mlflow';
 import type { Observability } from '../constructs/platform/observability';
-import type { ExampleModel, ModelServing } from '../constructs/platform/serving';
+import type { CertManager, ExampleModel, KServe, ModelServing } from '../constructs/platform/serving';
 import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
 import { addClusterAccess, addClusterAutoscaler, addNamespaces, poolPlacements } from './platform/cluster-services';
@@ -48,9 +48,12 @@ export class PlatformStack extends BaseStack {
   readonly schemaRegistry: SchemaRegistry;
   readonly spark: ReturnType<typeof addSpark>;
   readonly observability: Observability;
+  readonly certManager: CertManager;
+  readonly kserve: KServe;
   readonly modelServing: ModelServing;
   /** Present when `platform.serving.publishExampleModel` is on. */
   readonly exampleModel?: ExampleModel;
+  readonly loadBalancerController: LoadBalancerController;
   readonly ingress: PlatformIngress;
   readonly clusterAutoscaler: ClusterAutoscaler;
   readonly networkPolicies: NetworkPolicies;
@@ -96,9 +99,29 @@ export class PlatformStack extends BaseStack {
       mlflow: this.mlflow,
       sparkOperator: this.spark.operator,
     });
-    ({ exampleModel: this.exampleModel, modelServing: this.modelServing } = addServing(context, this.mlflow));
-    this.ingress = addIngress(context, { airflow: this.airflow, mlflow: this.mlflow, observability: this.observability });
+    const serving = addServing(context, this.mlflow);
+    ({ certManager: this.certManager, kserve: this.kserve, exampleModel: this.exampleModel, modelServing: this.modelServing } = serving);
+    ({ loadBalancerController: this.loadBalancerController, ingress: this.ingress } = addIngress(context, {
+      airflow: this.airflow,
+      mlflow: this.mlflow,
+      observability: this.observability,
+      modelServing: this.modelServing,
+    }));
     this.clusterAutoscaler = addClusterAutoscaler(context);
-    this.networkPolicies = addNetworkPolicies(context);
+    this.networkPolicies = addNetworkPolicies(context, {
+      externalSecrets: this.externalSecrets,
+      airflow: this.airflow,
+      mlflow: this.mlflow,
+      featureStore: this.featureStore,
+      kafka: this.kafka,
+      schemaRegistry: this.schemaRegistry,
+      sparkOperator: this.spark.operator,
+      sparkHistory: this.spark.historyServer,
+      observability: this.observability,
+      certManager: this.certManager,
+      kserve: this.kserve,
+      modelServing: this.modelServing,
+      loadBalancerController: this.loadBalancerController,
+    });
   }
 }

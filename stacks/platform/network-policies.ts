@@ -1,92 +1,91 @@
-import { NetworkPolicies, type NamespaceFlows } from '../../constructs/kubernetes/network-policies';
+import { connectionFlows, type Connection, type Outbound } from '../../constructs/kubernetes/connections';
+import { NetworkPolicies } from '../../constructs/kubernetes/network-policies';
+import type { Airflow } from '../../constructs/platform/airflow';
+import type { ExternalSecretsOperator } from '../../constructs/platform/external-secrets';
+import type { FeatureStore } from '../../constructs/platform/feast';
+import type { LoadBalancerController } from '../../constructs/platform/ingress';
+import type { KafkaCluster, SchemaRegistry } from '../../constructs/platform/kafka';
+import type { Mlflow } from '../../constructs/platform/mlflow';
+import type { Observability } from '../../constructs/platform/observability';
+import type { CertManager, KServe, ModelServing } from '../../constructs/platform/serving';
+import type { SparkHistoryServer, SparkOperator } from '../../constructs/platform/spark';
 import { NAMESPACES, WORKLOADS } from '../catalogue';
 import type { PlatformContext } from './context';
 
-/**
- * Connections between the platform's namespaces, beyond each namespace's own pods, DNS, HTTPS to the API
- * server and the VPC, and scrapes from monitoring (the baseline of {@link NetworkPolicies}). Webhooks are
- * called by the EKS control plane from its own subnets, the UIs and model servers by the load balancers from
- * theirs; databases and the cache are outside the cluster, in the VPC. The model servers' port
- * is opened only where an environment serves models: otherwise nothing listens on it.
- */
-function platformFlows(servesModels: boolean): Record<string, NamespaceFlows> {
-  const toModelServers = servesModels ? [{ to: [WORKLOADS.modelServing.namespace], ports: [8080] }] : [];
-  const flows: Record<string, NamespaceFlows> = {
-    [WORKLOADS.externalSecrets.namespace]: { ingress: [{ from: 'controlPlane', ports: [10250] }] },
-    'platform-system': { egress: [{ to: 'vpc', ports: [5432] }] },
-    kafka: {
-      ingress: [{ from: [WORKLOADS.sparkJobs.namespace, WORKLOADS.airflow.namespace], ports: [9093, 8081] }],
-    },
-    [WORKLOADS.airflow.namespace]: {
-      ingress: [{ from: 'loadBalancers', ports: [8080] }],
-      egress: [
-        { to: 'vpc', ports: [5432] },
-        { to: ['kafka'], ports: [9093, 8081] },
-        { to: [WORKLOADS.mlflow.namespace], ports: [5000] },
-        { to: [WORKLOADS.featureStore.namespace], ports: [6566] },
-        ...toModelServers,
-      ],
-    },
-    [WORKLOADS.mlflow.namespace]: {
-      ingress: [
-        { from: 'loadBalancers', ports: [5000] },
-        { from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [5000] },
-      ],
-      egress: [{ to: 'vpc', ports: [5432] }],
-    },
-    'spark-operator': { ingress: [{ from: 'controlPlane', ports: [9443] }] },
-    'cert-manager': { ingress: [{ from: 'controlPlane', ports: [10250] }] },
-    kserve: { ingress: [{ from: 'controlPlane', ports: [9443] }] },
-    [WORKLOADS.loadBalancerController.namespace]: { ingress: [{ from: 'controlPlane', ports: [9443] }] },
-    [WORKLOADS.modelServing.namespace]: {
-      ingress: servesModels
-        ? [
-            // The load balancer's IP targets: each model server's HTTP port.
-            { from: 'loadBalancers', ports: [8080] },
-            { from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace], ports: [8080] },
-          ]
-        : [],
-      // Online inference looks features up in the feature server (a KServe transformer or the model itself).
-      egress: [{ to: [WORKLOADS.featureStore.namespace], ports: [6566] }],
-    },
-    monitoring: {
-      // Grafana's container port behind the load balancer, and the operator's admission webhook (TLS port).
-      ingress: [
-        { from: 'loadBalancers', ports: [3000] },
-        { from: 'controlPlane', ports: [10250] },
-      ],
-      // Prometheus scrapes pods in every namespace and kubelets on the nodes, each on its own port.
-      egress: [{ to: 'vpc', ports: 'any' }],
-    },
-    [WORKLOADS.featureStore.namespace]: {
-      ingress: [{ from: [WORKLOADS.airflow.namespace, WORKLOADS.sparkJobs.namespace, WORKLOADS.modelServing.namespace], ports: [6566] }],
-      egress: [{ to: 'vpc', ports: [5432, 6379] }],
-    },
-    [WORKLOADS.sparkJobs.namespace]: {
-      ingress: [{ from: 'vpc', ports: [18080] }],
-      egress: [
-        { to: ['kafka'], ports: [9093, 8081] },
-        { to: [WORKLOADS.mlflow.namespace], ports: [5000] },
-        { to: [WORKLOADS.featureStore.namespace], ports: [6566] },
-        ...toModelServers,
-      ],
-    },
-  };
-  // A workload identity exchanges its token at STS and calls AWS's public endpoints (S3, Secrets Manager,
-  // EC2, Auto Scaling, ELB): its namespace may reach the internet over HTTPS, which also covers Airflow's
-  // git-sync and the Spark jobs' jar downloads. No other namespace may.
-  for (const namespace of new Set(Object.values(WORKLOADS).map((w) => w.namespace))) {
-    const own = flows[namespace] ?? {};
-    flows[namespace] = { ...own, egress: [...(own.egress ?? []), { to: 'anywhere', ports: [443] }] };
-  }
-  return flows;
+/** The components whose endpoints the flows connect. */
+export interface ConnectedComponents {
+  readonly externalSecrets: ExternalSecretsOperator;
+  readonly airflow: Airflow;
+  readonly mlflow: Mlflow;
+  readonly featureStore: FeatureStore;
+  readonly kafka: KafkaCluster;
+  readonly schemaRegistry: SchemaRegistry;
+  readonly sparkOperator: SparkOperator;
+  readonly sparkHistory: SparkHistoryServer;
+  readonly observability: Observability;
+  readonly certManager: CertManager;
+  readonly kserve: KServe;
+  readonly modelServing: ModelServing;
+  readonly loadBalancerController: LoadBalancerController;
 }
 
-/** Default-deny network policies in every namespace of the catalogue, admitting the flows above. */
-export function addNetworkPolicies({ scope, environment, props, namespace }: PlatformContext): NetworkPolicies {
-  const flows = platformFlows(Object.keys(environment.platform.serving.models).length > 0);
+/**
+ * Who connects to which component, from the components' own endpoints (their Services and pod ports), beyond
+ * each namespace's own pods, DNS, HTTPS to the API server and the VPC, and scrapes from monitoring (the
+ * baseline of {@link NetworkPolicies}). Webhooks are called by the EKS control plane from its own subnets, the
+ * UIs and model servers by the load balancers from theirs; databases and the cache are outside the cluster,
+ * in the VPC. A model server's port is opened only where a model is served: there is no endpoint otherwise.
+ */
+function platformConnections(c: ConnectedComponents, namespace: (name: string) => string): Connection[] {
+  const models = Object.values(c.modelServing.predictors);
+  const pipelineClients = [namespace(WORKLOADS.airflow.namespace), namespace(WORKLOADS.sparkJobs.namespace)];
+  return [
+    ...[c.externalSecrets.webhook, c.sparkOperator.webhook, c.certManager.webhook, c.kserve.webhook, c.loadBalancerController.webhook]
+      .concat(c.observability.operatorWebhook)
+      .map((to) => ({ from: 'controlPlane' as const, to })),
+    // The load balancer's IP targets.
+    ...[c.airflow.apiServer, c.mlflow.endpoint, c.observability.grafana, ...models].map((to) => ({ from: 'loadBalancers' as const, to })),
+    // Airflow tasks and Spark jobs: Kafka, the schema registry, MLflow, the feature server and the models.
+    ...pipelineClients.flatMap((from) =>
+      [c.kafka.tlsListener, c.schemaRegistry.endpoint, c.mlflow.endpoint, c.featureStore.endpoint, ...models].map((to) => ({ from, to })),
+    ),
+    // Online inference looks features up in the feature server (a KServe transformer or the model itself).
+    { from: namespace(WORKLOADS.modelServing.namespace), to: c.featureStore.endpoint },
+    // The Spark History Server's UI, which people reach over the VPC.
+    { from: 'vpc', to: c.sparkHistory.ui },
+  ];
+}
+
+/**
+ * Connections out of the cluster: the metadata database and the cache in the VPC, Prometheus's scrapes of
+ * the nodes, and HTTPS to the internet for the namespaces with a workload identity, which exchange its token
+ * at STS and call AWS's public endpoints (S3, Secrets Manager, EC2, Auto Scaling, ELB); that also covers
+ * Airflow's git-sync and the Spark jobs' jar downloads. No other namespace may reach the internet.
+ */
+function platformOutbound({ props, namespace }: PlatformContext): Outbound[] {
+  const database = (from: string): Outbound => ({ from: namespace(from), to: 'vpc', ports: [props.database.port] });
+  return [
+    database('platform-system'),
+    database(WORKLOADS.airflow.namespace),
+    database(WORKLOADS.mlflow.namespace),
+    database(WORKLOADS.featureStore.namespace),
+    { from: namespace(WORKLOADS.featureStore.namespace), to: 'vpc', ports: [props.cache.port] },
+    // Prometheus scrapes kubelets on the nodes, each on its own port.
+    { from: namespace('monitoring'), to: 'vpc', ports: 'any' },
+    ...[...new Set(Object.values(WORKLOADS).map((w) => w.namespace))].map((name) => ({
+      from: namespace(name),
+      to: 'anywhere' as const,
+      ports: [443],
+    })),
+  ];
+}
+
+/** Default-deny network policies in every namespace of the catalogue, admitting the platform's connections. */
+export function addNetworkPolicies(context: PlatformContext, components: ConnectedComponents): NetworkPolicies {
+  const { scope, props, namespace } = context;
+  const flows = connectionFlows(platformConnections(components, namespace), platformOutbound(context));
   return new NetworkPolicies(scope, 'NetworkPolicies', {
-    namespaces: Object.fromEntries(Object.keys(NAMESPACES).map((name) => [namespace(name), flows[name] ?? {}])),
+    namespaces: Object.fromEntries(Object.keys(NAMESPACES).map((name) => [namespace(name), flows[namespace(name)] ?? {}])),
     vpcCidr: props.vpcCidr,
     loadBalancerCidrs: props.loadBalancerCidrs,
     controlPlaneCidrs: props.controlPlaneCidrs,

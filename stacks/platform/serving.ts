@@ -49,5 +49,5 @@ export function addServing({ scope, environment, props, placement, namespace }: 
     // A model serving the example then starts with its files in place instead of retrying the download.
     dependsOn: exampleModel ? [exampleModel.ready] : undefined,
   });
-  return { exampleModel, modelServing };
+  return { certManager, kserve, exampleModel, modelServing };
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '../../constructs/kubernetes/objects';
+import { connectionFlows } from '../../constructs/kubernetes/connections';
+import { portAt, type Endpoint } from '../../constructs/kubernetes/endpoint';
 import { NetworkPolicies, type NetworkPoliciesProps } from '../../constructs/kubernetes/network-policies';
 import { synthScope } from '../support/synth';
 
@@ -93,5 +95,81 @@ describe('NetworkPolicies', () => {
   it('rejects a port that is not one', () => {
     expect(() => policies({ namespaces: { x: { ingress: [{ from: 'vpc', ports: [0] }] } } })).toThrow(/x: ports must be TCP port numbers/);
     expect(() => policies({ namespaces: { x: { egress: [{ to: 'vpc', ports: [] }] } } })).toThrow(/x: ports must be TCP port numbers/);
+  });
+});
+
+describe('connectionFlows', () => {
+  const kafka: Endpoint = { namespace: 'kafka', service: 'kafka-kafka-bootstrap', port: 9093 };
+  const registry: Endpoint = { namespace: 'kafka', service: 'schema-registry', port: 8081 };
+  const grafana: Endpoint = { namespace: 'monitoring', service: 'monitoring-grafana', port: 80, targetPort: 3000 };
+
+  it("writes each connection on both sides, on the endpoint's pod port", () => {
+    expect(connectionFlows([{ from: 'airflow', to: grafana }])).toEqual({
+      monitoring: { ingress: [{ from: ['airflow'], ports: [3000] }] },
+      airflow: { egress: [{ to: ['monitoring'], ports: [3000] }] },
+    });
+  });
+
+  it('groups the clients of the same ports, and the destinations reached on the same ports', () => {
+    const flows = connectionFlows([
+      { from: 'airflow', to: kafka },
+      { from: 'airflow', to: registry },
+      { from: 'spark-jobs', to: kafka },
+      { from: 'spark-jobs', to: registry },
+      { from: 'airflow', to: { namespace: 'mlflow', service: 'mlflow', port: 5000 } },
+      { from: 'airflow', to: { namespace: 'feature-store', service: 'feast', port: 5000 } },
+    ]);
+    expect(flows.kafka).toEqual({ ingress: [{ from: ['airflow', 'spark-jobs'], ports: [9093, 8081] }] });
+    expect(flows.airflow).toEqual({
+      egress: [
+        { to: ['kafka'], ports: [9093, 8081] },
+        { to: ['mlflow', 'feature-store'], ports: [5000] },
+      ],
+    });
+  });
+
+  it('admits peers outside the namespaces on ingress only, and needs no flow inside a namespace', () => {
+    const flows = connectionFlows([
+      { from: 'loadBalancers', to: grafana },
+      { from: 'controlPlane', to: { namespace: 'monitoring', service: 'monitoring-operator', port: 443, targetPort: 10250 } },
+      { from: 'monitoring', to: grafana },
+    ]);
+    expect(flows).toEqual({
+      monitoring: {
+        ingress: [
+          { from: 'loadBalancers', ports: [3000] },
+          { from: 'controlPlane', ports: [10250] },
+        ],
+      },
+    });
+  });
+
+  it('adds the connections out of the cluster, one flow per destination', () => {
+    const flows = connectionFlows(
+      [],
+      [
+        { from: 'feature-store', to: 'vpc', ports: [5432] },
+        { from: 'feature-store', to: 'vpc', ports: [6379] },
+        { from: 'feature-store', to: 'anywhere', ports: [443] },
+        { from: 'monitoring', to: 'vpc', ports: 'any' },
+      ],
+    );
+    expect(flows).toEqual({
+      'feature-store': {
+        egress: [
+          { to: 'vpc', ports: [5432, 6379] },
+          { to: 'anywhere', ports: [443] },
+        ],
+      },
+      monitoring: { egress: [{ to: 'vpc', ports: 'any' }] },
+    });
+  });
+});
+
+describe('portAt', () => {
+  it("reads a port from a release's values, or the chart's default where they leave it", () => {
+    expect(portAt({ webhook: { port: 9444 } }, 'webhook.port', 9443)).toBe(9444);
+    expect(portAt({}, 'webhook.port', 9443)).toBe(9443);
+    expect(() => portAt({ webhook: { port: '9443' } }, 'webhook.port', 9443)).toThrow(/webhook.port must be a TCP port number/);
   });
 });

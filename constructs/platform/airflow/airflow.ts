@@ -8,6 +8,7 @@ import { irsaAnnotations, zoneSpread, type Placement } from '../../kubernetes/ob
 import { podSecurityValues } from './pod-security';
 import { airflowSecretNames, airflowSecrets, type AirflowSecretNames } from './secrets';
 import { sparkAccess } from './spark-access';
+import type { Endpoint } from '../../kubernetes/endpoint';
 
 /** Where the DAGs come from (git-sync). */
 export interface AirflowDags {
@@ -129,6 +130,8 @@ export class Airflow extends Construct {
   readonly secretNames: AirflowSecretNames;
   /** In-cluster URL of the API server (UI, REST API and the tasks' execution API). */
   readonly apiServerUrl: string;
+  /** The API server's Service (UI, REST API, execution API). */
+  readonly apiServer: Endpoint;
   /** `s3://<bucket>/<prefix>`. */
   readonly remoteLogFolder: string;
   readonly logsPrefix: string;
@@ -173,6 +176,7 @@ export class Airflow extends Construct {
     };
     // The chart names its objects after the release (`useStandardNaming` is off, so `fullnameOverride` would be ignored).
     this.apiServerUrl = `http://${releaseName}-api-server.${namespace}.svc:${apiServerPort}`;
+    this.apiServer = { namespace, service: `${releaseName}-api-server`, port: apiServerPort };
 
     this.prerequisites = new ManifestsRelease(this, 'Prerequisites', {
       releaseName: `${releaseName}-prerequisites`,

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import { irsaAnnotations, zoneSpread, type Placement } from '../../kubernetes/objects';
+import { portAt, type Endpoint } from '../../kubernetes/endpoint';
 
 /** Props of {@link ExternalSecretsOperator}. */
 export interface ExternalSecretsOperatorProps {
@@ -48,6 +49,8 @@ export class ExternalSecretsOperator extends Construct {
   readonly storeName: string;
   readonly serviceAccountName = 'external-secrets';
   readonly release: HelmRelease;
+  /** The admission webhook the API server calls. */
+  readonly webhook: Endpoint;
   readonly store: ManifestsRelease;
   /** Depend on this: the store exists and the operator serves it. */
   readonly ready: ITerraformDependable;
@@ -83,6 +86,12 @@ export class ExternalSecretsOperator extends Construct {
       },
       dependsOn: props.dependsOn,
     });
+    this.webhook = {
+      namespace: props.namespace,
+      service: 'external-secrets-webhook',
+      port: 443,
+      targetPort: portAt(this.release.values, 'webhook.port', 10250),
+    };
 
     this.store = new ManifestsRelease(this, 'Store', {
       releaseName: 'secret-stores',

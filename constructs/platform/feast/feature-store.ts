@@ -12,6 +12,7 @@ import {
 } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
 import { CONFIG_ENV, renderFeatureStoreConfig } from './feature-store-config';
+import type { Endpoint } from '../../kubernetes/endpoint';
 
 /** Props of {@link FeatureStore}. */
 export interface FeatureStoreProps {
@@ -83,6 +84,8 @@ export class FeatureStore extends Construct {
   readonly url: string;
   readonly serviceName: string;
   readonly port = PORT;
+  /** The feature server's Service. */
+  readonly endpoint: Endpoint;
   readonly namespace: string;
   readonly project: string;
   readonly serviceAccountName: string;
@@ -128,6 +131,7 @@ export class FeatureStore extends Construct {
     this.credentialsSecretName = 'feast-credentials';
     this.offlineDataUri = `s3://${props.datasetsBucket}/${r.datasetsPrefix}/`;
     this.url = `http://${this.serviceName}.${namespace}.svc:${PORT}`;
+    this.endpoint = { namespace, service: this.serviceName, port: PORT };
     this.featureStoreYaml = renderFeatureStoreConfig({
       project: r.project,
       databaseHost: props.databaseHost,

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
 import { requireResources, type HelmValues, valuesAt } from '../../helm/values';
 import { irsaAnnotations, zoneSpread, type Placement } from '../../kubernetes/objects';
+import { portAt, type Endpoint } from '../../kubernetes/endpoint';
 
 /** Props of {@link LoadBalancerController}. */
 export interface LoadBalancerControllerProps {
@@ -65,6 +66,8 @@ export class LoadBalancerController extends Construct implements ILoadBalancerCo
   readonly namespace: string;
   readonly serviceAccountName: string;
   readonly release: HelmRelease;
+  /** The admission webhook the API server calls. */
+  readonly webhook: Endpoint;
 
   constructor(scope: Construct, id: string, props: LoadBalancerControllerProps) {
     super(scope, id);
@@ -105,6 +108,12 @@ export class LoadBalancerController extends Construct implements ILoadBalancerCo
       dependsOn: props.dependsOn,
     });
     this.ingressClassName = checkMerged(where, this.release.values);
+    this.webhook = {
+      namespace: props.namespace,
+      service: 'aws-load-balancer-webhook-service',
+      port: 443,
+      targetPort: portAt(this.release.values, 'webhookBindPort', 9443),
+    };
   }
 }
 

@@ -6,6 +6,7 @@ import { kafkaTopics, type KafkaTopicSpec } from './kafka-topics';
 import { kafkaUsers, type KafkaClientAccess } from './kafka-users';
 import { STRIMZI_API_VERSION } from './strimzi-api';
 import type { StrimziOperator } from './strimzi-operator';
+import type { Endpoint } from '../../kubernetes/endpoint';
 
 /** Kafka version, pinned so an operator upgrade never upgrades the brokers by surprise (Strimzi 1.2.0 runs 4.2.0–4.3.1). */
 export const KAFKA_VERSION = '4.3.1';
@@ -74,6 +75,8 @@ export class KafkaCluster extends Construct {
   readonly namespace: string;
   /** `host:port` of the TLS listener, for clients inside the cluster. */
   readonly bootstrapServers: string;
+  /** The TLS listener's bootstrap Service (clients then reach each broker on the same port). */
+  readonly tlsListener: Endpoint;
   /** Secret with the cluster CA clients trust: `ca.crt`, `ca.p12` and `ca.password`. */
   readonly clusterCaSecretName: string;
   readonly replicationFactor: number;
@@ -117,6 +120,7 @@ export class KafkaCluster extends Construct {
     this.replicationFactor = dedicatedControllers ? 3 : 1;
     this.minInsyncReplicas = dedicatedControllers ? 2 : 1;
     this.bootstrapServers = `${clusterName}-kafka-bootstrap.${namespace}.svc:${KAFKA_TLS_PORT}`;
+    this.tlsListener = { namespace, service: `${clusterName}-kafka-bootstrap`, port: KAFKA_TLS_PORT };
     this.clusterCaSecretName = `${clusterName}-cluster-ca-cert`;
 
     const topics = props.topics ?? {};

@@ -5,6 +5,7 @@ import { zoneSpread, type KubernetesObject, type Placement, type Resources } fro
 import { externalSecret } from '../external-secrets';
 import type { KafkaCluster } from './kafka-cluster';
 import { SCHEMA_REGISTRY_TOPIC, SCHEMA_REGISTRY_USER } from './kafka-users';
+import type { Endpoint } from '../../kubernetes/endpoint';
 
 /**
  * Confluent Schema Registry 8.3 (Community License), the line built on Apache Kafka 4.3 like the brokers
@@ -78,6 +79,8 @@ export class SchemaRegistry extends Construct {
   readonly loginSecretNames: Record<string, string>;
   readonly namespace: string;
   readonly serviceName: string;
+  /** The registry's Service. */
+  readonly endpoint: Endpoint;
   readonly replicas: number;
   readonly release: ManifestsRelease;
 
@@ -102,6 +105,7 @@ export class SchemaRegistry extends Construct {
     this.serviceName = NAME;
     this.replicas = replicas;
     this.url = `http://${NAME}.${this.namespace}.svc:${SCHEMA_REGISTRY_PORT}`;
+    this.endpoint = { namespace: this.namespace, service: NAME, port: SCHEMA_REGISTRY_PORT };
 
     const labels = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/instance': NAME, 'app.kubernetes.io/part-of': 'mlops-platform' };
     const selector = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/instance': NAME };

@@ -6,6 +6,7 @@ import { ManifestsRelease } from '../../helm/manifests-release';
 import { requireResources, type HelmValues, valuesAt } from '../../helm/values';
 import { irsaAnnotations, type KubernetesObject, type Placement } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
+import type { Endpoint } from '../../kubernetes/endpoint';
 
 /** Props of {@link Mlflow}. */
 export interface MlflowProps {
@@ -95,6 +96,8 @@ export class Mlflow extends Construct {
   readonly trackingUri: string;
   readonly serviceName: string;
   readonly port: number;
+  /** The tracking server's Service. */
+  readonly endpoint: Endpoint;
   readonly namespace: string;
   readonly serviceAccountName: string;
   /** Key prefix of the artifacts in the bucket: `mlflow-artifacts:/<path>` is `s3://<bucket>/<prefix>/<path>`. */
@@ -285,6 +288,7 @@ export class Mlflow extends Construct {
       dependsOn: [this.prerequisites.helmRelease.release],
     });
     this.port = checkMerged(where, this.release.values);
+    this.endpoint = { namespace: this.namespace, service: this.serviceName, port: this.port };
     this.trackingUri = `http://${fqdn}:${this.port}`;
   }
 }

@@ -10,6 +10,7 @@ import { externalSecret } from '../external-secrets';
 import { platformRules, REPLACED_DEFAULT_ALERTS } from './alert-rules';
 import { kafkaDashboard, workflowDashboard } from './dashboards';
 import { scrapeMonitors, type ScrapeTargets } from './scrape-targets';
+import { portAt, type Endpoint } from '../../kubernetes/endpoint';
 
 /** Props of {@link Observability}. */
 export interface ObservabilityProps {
@@ -121,6 +122,10 @@ export class Observability extends Construct {
   readonly prometheusUrl: string;
   readonly alertmanagerUrl: string;
   readonly grafanaUrl: string;
+  /** Grafana's Service, behind the load balancer. */
+  readonly grafana: Endpoint;
+  /** The Prometheus operator's admission webhook (rules), which the API server calls. */
+  readonly operatorWebhook: Endpoint;
   /** Kubernetes Secret with `admin-user` and `admin-password`, in {@link namespace}. */
   readonly grafanaAdminSecretName: string;
   /** The chart's release: depend on it before installing ServiceMonitors, PodMonitors or PrometheusRules. */
@@ -236,6 +241,19 @@ export class Observability extends Construct {
       dependsOn: [this.prerequisites.helmRelease.release],
     });
     checkMerged(where, this.release.values);
+    const values = this.release.values;
+    this.grafana = {
+      namespace,
+      service: `${releaseName}-grafana`,
+      port: portAt(values, 'grafana.service.port', 80),
+      targetPort: portAt(values, 'grafana.service.targetPort', 3000),
+    };
+    this.operatorWebhook = {
+      namespace,
+      service: `${releaseName}-operator`,
+      port: 443,
+      targetPort: portAt(values, 'prometheusOperator.tls.internalPort', 10250),
+    };
 
     const manifests: KubernetesObject[] = [
       ...scrapeMonitors(scrapeTargets),

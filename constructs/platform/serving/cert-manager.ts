@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
 import { requireResources, type HelmValues } from '../../helm/values';
 import { zoneSpread, type Placement } from '../../kubernetes/objects';
+import { portAt, type Endpoint } from '../../kubernetes/endpoint';
 
 /** Props of {@link CertManager}. */
 export interface CertManagerProps {
@@ -36,6 +37,8 @@ export class CertManager extends Construct {
   static readonly IMAGES: ChartImages = (mirror) => ({ imageRegistry: mirror.registry('quay.io') });
   readonly namespace: string;
   readonly release: HelmRelease;
+  /** The admission webhook the API server calls. */
+  readonly webhook: Endpoint;
 
   constructor(scope: Construct, id: string, props: CertManagerProps) {
     super(scope, id);
@@ -73,6 +76,12 @@ export class CertManager extends Construct {
       waitForJobs: true,
       dependsOn: props.dependsOn,
     });
+    this.webhook = {
+      namespace: props.namespace,
+      service: 'cert-manager-webhook',
+      port: 443,
+      targetPort: portAt(this.release.values, 'webhook.securePort', 10250),
+    };
 
     const values = this.release.values as Record<string, HelmValues | undefined>;
     requireResources(where, this.release.values, ['', 'webhook', 'cainjector', 'startupapicheck']);

@@ -1,6 +1,7 @@
 import { Token } from 'cdktf';
 import { zoneSpread, type KubernetesObject, type Placement, type Resources } from '../../kubernetes/objects';
 import { check, checkLabel } from './validation';
+import type { Endpoint } from '../../kubernetes/endpoint';
 
 /** Model formats the KServe runtimes of `kserve-runtime-configs` serve (MLServer serves `mlflow`). */
 export const MODEL_FORMATS = ['mlflow', 'sklearn', 'xgboost', 'lightgbm', 'tensorflow', 'pytorch', 'onnx', 'huggingface'] as const;
@@ -39,6 +40,14 @@ export function predictorLabels(name: string): Record<string, string> {
 }
 
 /** In-cluster URL of a model's predictor Service (Standard mode, no ingress). */
+/** KServe's model servers listen on 8080; each predictor's Service forwards port 80 to it. */
+export const PREDICTOR_PORT = 8080;
+
+/** The Service of a model's predictor. */
+export function predictorEndpoint(name: string, namespace: string): Endpoint {
+  return { namespace, service: `${name}-predictor`, port: 80, targetPort: PREDICTOR_PORT };
+}
+
 export function predictorUrl(name: string, namespace: string): string {
   return `http://${name}-predictor.${namespace}.svc.cluster.local`;
 }

@@ -6,6 +6,7 @@ import type { ChartImages, ImageMirror } from '../../images/image-mirror';
 import type { Placement } from '../../kubernetes/objects';
 import type { CertManager } from './cert-manager';
 import { checkRegion } from './validation';
+import type { Endpoint } from '../../kubernetes/endpoint';
 
 /** Props of {@link KServe}. */
 export interface KServeProps {
@@ -87,6 +88,8 @@ export class KServe extends Construct {
   readonly namespace: string;
   readonly crds: HelmRelease;
   readonly release: HelmRelease;
+  /** The admission webhook the API server calls (port fixed by the chart). */
+  readonly webhook: Endpoint;
   readonly runtimes: HelmRelease;
   /** Depend on this: CRDs, controller, admission webhooks and serving runtimes are in place. */
   readonly ready: ITerraformDependable;
@@ -123,6 +126,7 @@ export class KServe extends Construct {
       values: { ...props.values, computed, overrides: props.overrides },
       dependsOn: [this.crds.release, props.certManager.release.release],
     });
+    this.webhook = { namespace: props.namespace, service: 'kserve-webhook-server-service', port: 443, targetPort: 9443 };
     checkMerged(where, this.release.values);
 
     // Its ClusterServingRuntimes pass through the controller's validating webhook: the controller comes first.

@@ -2,9 +2,10 @@ import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import { irsaServiceAccount, type KubernetesObject, type Placement } from '../../kubernetes/objects';
-import { inferenceService, predictorLabels, predictorUrl, type ModelSpec } from './inference-service';
+import { inferenceService, predictorEndpoint, predictorLabels, predictorUrl, type ModelSpec } from './inference-service';
 import type { KServe } from './kserve';
 import { checkLabel, checkRegion, checkRoleArn } from './validation';
+import type { Endpoint } from '../../kubernetes/endpoint';
 
 /** Props of {@link ModelServing}. */
 export interface ModelServingProps {
@@ -42,6 +43,8 @@ export class ModelServing extends Construct {
   readonly serviceAccountName: string;
   /** In-cluster URL of each model's predictor (`/v2/models/<name>/infer` for v2 runtimes), by model name. */
   readonly endpoints: Readonly<Record<string, string>>;
+  /** Each model's predictor Service, by model name. */
+  readonly predictors: Readonly<Record<string, Endpoint>>;
   readonly release: ManifestsRelease;
 
   constructor(scope: Construct, id: string, props: ModelServingProps) {
@@ -99,6 +102,7 @@ export class ModelServing extends Construct {
       ]),
     ];
     this.endpoints = Object.fromEntries(Object.keys(models).map((name) => [name, predictorUrl(name, props.namespace)]));
+    this.predictors = Object.fromEntries(Object.keys(models).map((name) => [name, predictorEndpoint(name, props.namespace)]));
 
     this.release = new ManifestsRelease(this, 'Models', {
       releaseName: 'model-serving',

@@ -6,6 +6,7 @@ import { sparkContainerSecurityContext, sparkPodSecurityContext } from './pod-se
 import { eventLogDir, fetchS3aJarsContainer, S3A_CLASSPATH, s3aJarsMount, s3aJarsVolume, s3aSparkConf } from './s3a';
 import { check, checkBucket, checkNamespace, checkRegion, checkRoleArn, DNS_LABEL, SPARK_MEMORY } from './validation';
 import { SPARK_IMAGE } from './versions';
+import type { Endpoint } from '../../kubernetes/endpoint';
 
 /** Props of {@link SparkHistoryServer}. */
 export interface SparkHistoryServerProps {
@@ -52,6 +53,8 @@ export class SparkHistoryServer extends Construct {
   readonly url: string;
   readonly serviceName: string;
   readonly port = PORT;
+  /** The UI's Service. */
+  readonly ui: Endpoint;
   readonly namespace: string;
   readonly serviceAccountName: string;
   readonly release: ManifestsRelease;
@@ -179,5 +182,6 @@ export class SparkHistoryServer extends Construct {
       dependsOn: props.dependsOn,
     });
     this.url = `http://${name}.${props.namespace}.svc:${PORT}`;
+    this.ui = { namespace: props.namespace, service: name, port: PORT };
   }
 }

@@ -6,6 +6,7 @@ import { requireResources, type HelmValues, valuesAt } from '../../helm/values';
 import { irsaAnnotations, type Placement } from '../../kubernetes/objects';
 import { sparkPodSecurityContext } from './pod-security';
 import { checkNamespace, checkRoleArn } from './validation';
+import { portAt, type Endpoint } from '../../kubernetes/endpoint';
 
 /** What jobs need of the operator: where they run, as whom, and when the operator is ready for them. */
 export interface ISparkOperator {
@@ -60,6 +61,8 @@ export class SparkOperator extends Construct implements ISparkOperator {
   readonly jobNamespace: string;
   readonly serviceAccountName: string;
   readonly release: HelmRelease;
+  /** The admission webhook the API server calls (it mutates and validates Spark pods). */
+  readonly webhook: Endpoint;
   readonly ready: ITerraformDependable;
 
   constructor(scope: Construct, id: string, props: SparkOperatorProps) {
@@ -119,6 +122,8 @@ export class SparkOperator extends Construct implements ISparkOperator {
       },
       dependsOn: props.dependsOn,
     });
+    const webhookPort = portAt(this.release.values, 'webhook.port', 9443);
+    this.webhook = { namespace: props.namespace, service: `${this.release.releaseName}-webhook-svc`, port: webhookPort };
     this.ready = this.release.release;
     // Requests and limits come from the values files, so the merged result is checked.
     requireResources(where, this.release.values, ['controller', 'webhook'], { source: 'values/spark-operator.yaml or overrides' });

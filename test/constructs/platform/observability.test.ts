@@ -72,6 +72,20 @@ const find = (manifests: KubernetesObject[], kind: string, name: string): Kubern
 };
 
 describe('Observability', () => {
+  it("exposes Grafana's Service and the operator's webhook as endpoints that follow the values", () => {
+    const { observability } = build();
+    expect(observability.grafana).toEqual({ namespace: 'monitoring', service: 'monitoring-grafana', port: 80, targetPort: 3000 });
+    expect(observability.operatorWebhook).toEqual({
+      namespace: 'monitoring',
+      service: 'monitoring-operator',
+      port: 443,
+      targetPort: 10250,
+    });
+    // A port changed in values moves the endpoint, and with it the network policy and the route built from it.
+    const moved = build({ overrides: { grafana: { service: { port: 8080, targetPort: 3001 } } } }).observability;
+    expect(moved.grafana).toMatchObject({ port: 8080, targetPort: 3001 });
+  });
+
   it('pins the vendored chart from its upstream repository', () => {
     expect(Observability.CHART).toEqual({
       repository: 'https://prometheus-community.github.io/helm-charts',
