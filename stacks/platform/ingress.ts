@@ -29,7 +29,7 @@ export function addIngress(
     roleArn: props.roles.loadBalancerController,
     serviceAccountName: WORKLOADS.loadBalancerController.serviceAccounts[0],
     placement: placement.general,
-    production: environment.production,
+    highlyAvailable: environment.production,
   });
   const platformIngress = new PlatformIngress(scope, 'Ingress', {
     controller,

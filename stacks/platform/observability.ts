@@ -27,7 +27,7 @@ export function addObservability(
     storageClass,
     retentionDays: environment.platform.observability.retentionDays,
     storageGiB: environment.platform.observability.storageGiB,
-    production: environment.production,
+    highlyAvailable: environment.production,
     grafanaAdminSecretName: props.secrets.grafanaAdmin,
     storeName: secretStore.name,
     scrapeTargets: {

@@ -11,7 +11,7 @@ export function addServing({ scope, environment, props, placement, namespace }: 
     namespace: namespace('cert-manager'),
     values: props.values('cert-manager'),
     placement: placement.general,
-    production,
+    highlyAvailable: production,
   });
   const kserve = new KServe(scope, 'KServe', {
     namespace: namespace('kserve'),
@@ -39,7 +39,7 @@ export function addServing({ scope, environment, props, placement, namespace }: 
     artifactsBucket: props.buckets.artifacts,
     artifactsPrefix: BUCKET_PREFIXES.mlflowArtifacts,
     placement: placement.general,
-    production,
+    highlyAvailable: production,
     models: Object.fromEntries(
       Object.entries(serving.models).map(([name, { artifactPath, ...model }]) => [
         name,

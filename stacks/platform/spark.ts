@@ -13,7 +13,7 @@ export function addSpark({ scope, environment, props, placement, namespace }: Pl
     serviceAccountName: WORKLOADS.sparkJobs.serviceAccounts[0],
     jobRoleArn: props.roles.sparkJobs,
     placement: placement.general,
-    production,
+    highlyAvailable: production,
   });
   return {
     operator,
@@ -25,7 +25,7 @@ export function addSpark({ scope, environment, props, placement, namespace }: Pl
       region: aws.region,
       retentionDays: spark.historyRetentionDays,
       placement: placement.general,
-      production,
+      highlyAvailable: production,
     }),
     applications:
       Object.keys(spark.applications).length > 0

@@ -20,7 +20,8 @@ export function addStreaming({ scope, environment, props, placement, namespace, 
     topics: kafka.topics,
     placement: placement.storage,
     entityOperatorPlacement: placement.general,
-    production,
+    highlyAvailable: production,
+    retainVolumes: production,
   });
   const registry = new SchemaRegistry(scope, 'SchemaRegistry', {
     kafka: cluster,
@@ -32,7 +33,7 @@ export function addStreaming({ scope, environment, props, placement, namespace, 
     },
     replicas: schemaRegistry.replicas,
     placement: placement.general,
-    production,
+    highlyAvailable: production,
   });
   // Spark jobs and Airflow tasks find their Kafka and schema-registry logins, the CA and the addresses in `kafka-<user>`.
   new KafkaClientCredentials(scope, 'KafkaClientCredentials', {

@@ -27,7 +27,9 @@ export function addTrackingAndOrchestration(
     serviceAccountName: WORKLOADS.mlflow.serviceAccounts[0],
     placement: placement.general,
     externalHosts: [host('mlflow')],
-    production,
+    highlyAvailable: production,
+    // In production a user sees only what was granted to them.
+    defaultPermission: production ? 'NO_PERMISSIONS' : undefined,
     replicas: environment.platform.mlflow.replicas,
     dependsOn: [databasesReady],
   });
@@ -49,7 +51,7 @@ export function addTrackingAndOrchestration(
     roleArn: props.roles.featureStore,
     serviceAccountName: WORKLOADS.featureStore.serviceAccounts[0],
     placement: placement.general,
-    production,
+    highlyAvailable: production,
     replicas: featureStore.replicas,
     materializeSchedule: featureStore.materializeSchedule,
     dependsOn: [databasesReady],
@@ -70,7 +72,7 @@ export function addTrackingAndOrchestration(
     dags: airflow.dags,
     sparkNamespace: namespace(WORKLOADS.sparkJobs.namespace),
     placement: placement.general,
-    production,
+    highlyAvailable: production,
     replicas: airflow.replicas,
     dependsOn: [databasesReady],
   });

@@ -1,14 +1,23 @@
 import type { ChartImages } from '../../images/image-mirror';
-import { Token, type ITerraformDependable } from 'cdktf';
+import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
+import { HelmRelease } from '../../helm/helm-release';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import { mergeValues, requireResources, valueAt, withoutPaths, type HelmValues, valuesAt } from '../../helm/values';
-import { irsaAnnotations, zoneSpread, type Placement } from '../../kubernetes/objects';
+import { irsaAnnotations, zoneSpread } from '../../kubernetes/objects';
 import { podSecurityValues } from './pod-security';
 import { airflowSecretNames, airflowSecrets, type AirflowSecretNames } from './secrets';
 import { sparkAccess } from './spark-access';
 import type { Endpoint } from '../../kubernetes/endpoint';
+import { checkBucket, checkKeyPrefix, checkRegion, checkRoleArn, checkSecretNames } from '../validation';
+import {
+  type AvailabilityProps,
+  type AwsWorkloadProps,
+  type ChartComponentProps,
+  DEFAULT_SECRET_STORE,
+  resolveAvailability,
+  type SecretStoreProps,
+} from '../component';
 
 /** Where the DAGs come from (git-sync). */
 export interface AirflowDags {
@@ -41,12 +50,7 @@ export interface AirflowServiceAccounts {
 }
 
 /** Props of {@link Airflow}. */
-export interface AirflowProps {
-  readonly namespace: string;
-  /** `values/airflow.yaml` and the environment's overlay. */
-  readonly values: ValuesFiles;
-  /** Last word on the chart's values. @default none */
-  readonly overrides?: HelmValues;
+export interface AirflowProps extends ChartComponentProps, AwsWorkloadProps, AvailabilityProps, SecretStoreProps {
   /** Also the prefix of every object and service account name. @default 'airflow' */
   readonly releaseName?: string;
 
@@ -63,33 +67,15 @@ export interface AirflowProps {
    * `webserver_secret_key` and `admin_password` (the FAB admin user's).
    */
   readonly keysSecretName: string;
-  /** ClusterSecretStore reading Secrets Manager. @default 'aws-secrets-manager' */
-  readonly storeName?: string;
 
   /** Bucket of the task logs (a token is fine). */
   readonly logsBucket: string;
   /** Key prefix of the logs, without slashes at the ends; the IRSA role must allow exactly it. @default 'airflow' */
   readonly logsPrefix?: string;
-  /** AWS region of the bucket. */
-  readonly region: string;
-  /** IRSA role of every component that reads or writes logs; it must trust {@link Airflow.serviceAccountNames}. */
-  readonly roleArn: string;
 
   readonly dags: AirflowDags;
   /** Namespace whose SparkApplications Airflow tasks may manage. @default 'spark-jobs' */
   readonly sparkNamespace?: string;
-
-  /** The `general` node pool: every pod goes there, task pods included. */
-  readonly placement: Placement;
-  /** Production rules: at least 2 replicas. @default false */
-  readonly production?: boolean;
-  /**
-   * Replicas of the API server, scheduler, triggerer and PgBouncer; from 2 on they get disruption budgets
-   * and zone spread. The DAG processor stays single. @default 2 in production, else 1
-   */
-  readonly replicas?: number;
-  /** The secret store, the database login and the namespaces (this one and the Spark one) must exist first. @default none */
-  readonly dependsOn?: ITerraformDependable[];
 }
 
 /** The connection remote logging uses, defined in every container's environment. */
@@ -145,15 +131,15 @@ export class Airflow extends Construct {
     super(scope, id);
     const where = this.node.path;
     const releaseName = props.releaseName ?? 'airflow';
-    const production = props.production ?? false;
-    const replicas = props.replicas ?? (production ? 2 : 1);
+    // Replicas of the API server, scheduler, triggerer, DAG processor and PgBouncer; every pod, task pods too, on `placement`.
+    const { replicas } = resolveAvailability(where, props);
     const databasePort = props.databasePort ?? 5432;
     const databaseName = props.databaseName ?? 'airflow';
     const logsPrefix = props.logsPrefix ?? 'airflow';
-    const storeName = props.storeName ?? 'aws-secrets-manager';
+    const storeName = props.storeName ?? DEFAULT_SECRET_STORE;
     const sparkNamespace = props.sparkNamespace ?? 'spark-jobs';
     const dags = { branch: 'main', subPath: 'dags', ...props.dags };
-    validate(where, props, { releaseName, replicas, production, databasePort, databaseName, logsPrefix, storeName, sparkNamespace, dags });
+    validate(where, props, { releaseName, replicas, databasePort, databaseName, logsPrefix, storeName, sparkNamespace, dags });
 
     // Tunables the construct renders outside the chart (into pgbouncer.ini) come from the same values.
     const tunables = mergeValues(props.values.file, props.values.environment, props.overrides);
@@ -384,7 +370,6 @@ function integer(where: string, values: HelmValues, path: string, fallback: numb
 interface Resolved {
   readonly releaseName: string;
   readonly replicas: number;
-  readonly production: boolean;
   readonly databasePort: number;
   readonly databaseName: string;
   readonly logsPrefix: string;
@@ -410,29 +395,16 @@ function validate(where: string, props: AirflowProps, r: Resolved): void {
   ] as const) {
     if (known(value) && !DNS_LABEL.test(value)) fail(`${prop} '${value}' must be a lower-case DNS label`);
   }
-  if (!Number.isInteger(r.replicas) || r.replicas < 1 || r.replicas > 10)
-    fail(`replicas must be a whole number from 1 to 10 (got ${r.replicas})`);
-  if (r.production && r.replicas < 2)
-    fail(`replicas must be at least 2 in production (got ${r.replicas}); raise platform.airflow.replicas`);
   if (!Token.isUnresolved(r.databasePort) && (!Number.isInteger(r.databasePort) || r.databasePort < 1 || r.databasePort > 65535))
     fail(`databasePort must be from 1 to 65535 (got ${r.databasePort})`);
   if (!/^[a-z][a-z0-9_]{0,62}$/.test(r.databaseName)) fail(`databaseName '${r.databaseName}' must be a lower-case SQL identifier`);
   if (known(props.databaseHost) && !/^[A-Za-z0-9.-]+$/.test(props.databaseHost))
     fail(`databaseHost '${props.databaseHost}' must be a host name`);
-  for (const [prop, value] of [
-    ['databaseSecretName', props.databaseSecretName],
-    ['keysSecretName', props.keysSecretName],
-  ] as const) {
-    if (value.trim() === '') fail(`${prop} must name a Secrets Manager secret`);
-  }
-  if (known(props.logsBucket) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.logsBucket))
-    fail(`logsBucket '${props.logsBucket}' must be an S3 bucket name, without s3://`);
-  if (!/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/.test(r.logsPrefix))
-    fail(`logsPrefix '${r.logsPrefix}' must be a key prefix without leading or trailing slashes, such as 'airflow'`);
-  if (known(props.region) && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.region))
-    fail(`region '${props.region}' must be an AWS region such as eu-west-1`);
-  if (known(props.roleArn) && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(props.roleArn))
-    fail(`roleArn '${props.roleArn}' must be an IAM role ARN`);
+  checkSecretNames(where, { databaseSecretName: props.databaseSecretName, keysSecretName: props.keysSecretName });
+  checkBucket(where, 'logsBucket', props.logsBucket);
+  checkKeyPrefix(where, 'logsPrefix', r.logsPrefix, 'airflow');
+  checkRegion(where, props.region);
+  checkRoleArn(where, props.roleArn);
 
   const { dags } = r;
   if (!/^(https:\/\/|ssh:\/\/|git@)\S+$/.test(dags.repository))

@@ -1,7 +1,7 @@
-import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { irsaServiceAccount, readOnlyContainerSecurity, zoneSpread, type KubernetesObject, type Placement } from '../../kubernetes/objects';
+import { irsaServiceAccount, readOnlyContainerSecurity, zoneSpread, type KubernetesObject } from '../../kubernetes/objects';
+import type { AvailabilityProps, AwsWorkloadProps, ComponentProps } from '../component';
 
 /** The autoscaler's health endpoint (`--address`, default `:8085`): `/health-check` fails when its loop stalls. */
 const HEALTH_PORT = 8085;
@@ -10,25 +10,15 @@ const HEALTH_PORT = 8085;
 const IMAGE = 'registry.k8s.io/autoscaling/cluster-autoscaler';
 
 /** Props of {@link ClusterAutoscaler}. */
-export interface ClusterAutoscalerProps {
-  readonly namespace: string;
+/** Its IRSA role carries {@link clusterAutoscalerPolicy}. */
+export interface ClusterAutoscalerProps extends ComponentProps, AwsWorkloadProps, Pick<AvailabilityProps, 'highlyAvailable'> {
   readonly clusterName: string;
   /** Kubernetes minor version of the cluster (`1.35`): the autoscaler's version follows it. */
   readonly kubernetesVersion: string;
-  readonly region: string;
-  /** IRSA role with {@link clusterAutoscalerPolicy}. */
-  readonly roleArn: string;
   /** @default 'cluster-autoscaler' */
   readonly serviceAccountName?: string;
-  readonly placement: Placement;
   /** @default `v<kubernetesVersion>.0` */
   readonly imageTag?: string;
-  /**
-   * Two replicas (one leads, one stands by to take over at once), a PodDisruptionBudget and zone spread, so
-   * a node drain or a zone outage does not stop scaling. @default false
-   */
-  readonly highlyAvailable?: boolean;
-  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { contentDigest, readOnlyContainerSecurity, type KubernetesObject, type Placement } from '../../kubernetes/objects';
+import { contentDigest, readOnlyContainerSecurity, type KubernetesObject } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
+import type { ComponentProps } from '../component';
 
 /** One consumer's database and login. */
 export interface DatabaseLogin {
@@ -13,8 +14,7 @@ export interface DatabaseLogin {
 }
 
 /** Props of {@link DatabaseBootstrap}. */
-export interface DatabaseBootstrapProps {
-  readonly namespace: string;
+export interface DatabaseBootstrapProps extends ComponentProps {
   /** ClusterSecretStore reading Secrets Manager. */
   readonly storeName: string;
   readonly host: string;
@@ -23,13 +23,10 @@ export interface DatabaseBootstrapProps {
   readonly masterSecretArn: string;
   /** Logins by consumer name (`airflow`, `mlflow`, …). */
   readonly logins: Record<string, DatabaseLogin>;
-  readonly placement: Placement;
   /** @default 'postgres:17.6-alpine' (psql of the server's major version) */
   readonly image?: string;
   /** Computes the SCRAM verifiers. @default 'python:3.13-alpine' */
   readonly verifierImage?: string;
-  /** The secret store must be ready. */
-  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**

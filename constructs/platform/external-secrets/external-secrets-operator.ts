@@ -2,31 +2,27 @@ import { valuesAt } from '../../helm/values';
 import type { ChartImages } from '../../images/image-mirror';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
+import { HelmRelease } from '../../helm/helm-release';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { irsaAnnotations, zoneSpread, type Placement } from '../../kubernetes/objects';
+import { irsaAnnotations, zoneSpread } from '../../kubernetes/objects';
 import { portAt, type Endpoint } from '../../kubernetes/endpoint';
+import {
+  type AvailabilityProps,
+  type AwsWorkloadProps,
+  type ChartComponentProps,
+  DEFAULT_SECRET_STORE,
+  type SecretStoreProps,
+} from '../component';
 
 /** Props of {@link ExternalSecretsOperator}. */
-export interface ExternalSecretsOperatorProps {
-  readonly namespace: string;
-  /** `values/external-secrets.yaml` and the environment's overlay. */
-  readonly values: ValuesFiles;
-  /** IRSA role allowed to read exactly the platform's secrets. */
-  readonly roleArn: string;
-  readonly region: string;
-  readonly placement: Placement;
-  /** Two replicas of each component, disruption budgets and zone spread. @default false */
-  readonly highlyAvailable?: boolean;
-  /** @default 'aws-secrets-manager' */
-  readonly storeName?: string;
+/** Its IRSA role may read exactly the platform's secrets. */
+export interface ExternalSecretsOperatorProps
+  extends Omit<ChartComponentProps, 'overrides'>, AwsWorkloadProps, Pick<AvailabilityProps, 'highlyAvailable'>, SecretStoreProps {
   /**
    * The namespaces whose ExternalSecrets may read through the store: a ClusterSecretStore serves every
    * namespace unless its conditions say otherwise, and it can read every platform secret.
    */
   readonly storeNamespaces: string[];
-  /** @default none */
-  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -57,7 +53,7 @@ export class ExternalSecretsOperator extends Construct {
 
   constructor(scope: Construct, id: string, props: ExternalSecretsOperatorProps) {
     super(scope, id);
-    this.storeName = props.storeName ?? 'aws-secrets-manager';
+    this.storeName = props.storeName ?? DEFAULT_SECRET_STORE;
     if (props.storeNamespaces.length === 0)
       throw new Error(`${this.node.path}: storeNamespaces must name the namespaces that read secrets`);
     const ha = props.highlyAvailable ?? false;

@@ -1,4 +1,4 @@
-import { Token, type ITerraformDependable } from 'cdktf';
+import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import {
@@ -7,16 +7,23 @@ import {
   readOnlyContainerSecurity,
   zoneSpread,
   type KubernetesObject,
-  type Placement,
   type Resources,
 } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
 import { CONFIG_ENV, renderFeatureStoreConfig } from './feature-store-config';
 import type { Endpoint } from '../../kubernetes/endpoint';
+import { checkBucket, checkKeyPrefix, checkRegion, checkRoleArn, checkSecretNames } from '../validation';
+import {
+  type AvailabilityProps,
+  type AwsWorkloadProps,
+  type ComponentProps,
+  DEFAULT_SECRET_STORE,
+  resolveAvailability,
+  type SecretStoreProps,
+} from '../component';
 
 /** Props of {@link FeatureStore}. */
-export interface FeatureStoreProps {
-  readonly namespace: string;
+export interface FeatureStoreProps extends ComponentProps, AwsWorkloadProps, AvailabilityProps, SecretStoreProps {
   /** Feast project every feature repository applies to. @default 'mlops' */
   readonly project?: string;
 
@@ -35,35 +42,22 @@ export interface FeatureStoreProps {
   readonly cachePort?: number;
   /** Secrets Manager secret (name or ARN) with the cache's `auth_token`. */
   readonly cacheAuthSecretName: string;
-  /** ClusterSecretStore reading Secrets Manager. @default 'aws-secrets-manager' */
-  readonly storeName?: string;
 
   /** Bucket of the offline data (a token is fine); feature repositories keep their sources under {@link datasetsPrefix}. */
   readonly datasetsBucket: string;
   /** Key prefix, without slashes at the ends; the IRSA role must allow exactly it. @default 'feast' */
   readonly datasetsPrefix?: string;
-  readonly region: string;
-  /** IRSA role of the server and of materialization (S3 read-write under the prefix). */
-  readonly roleArn: string;
   /** Must be the service account the role trusts. @default 'feast' */
   readonly serviceAccountName?: string;
 
   /** Feature server image; materialization runs the same. @default 'quay.io/feastdev/feature-server:0.47.0' */
   readonly image?: string;
-  /** The `general` node pool. */
-  readonly placement: Placement;
-  /** Production rules: at least 2 replicas. @default false */
-  readonly production?: boolean;
-  /** Feature server replicas; from 2 on they get a PodDisruptionBudget and zone spread. @default 2 in production, else 1 */
-  readonly replicas?: number;
   /** @default 250m/512Mi requested, 1Gi limit */
   readonly resources?: Resources;
   /** Cron schedule (UTC) of `feast materialize-incremental`. @default '0 * * * *' (hourly) */
   readonly materializeSchedule?: string;
   /** @default 500m/1Gi requested, 4Gi limit (dask loads the new rows in memory) */
   readonly materializeResources?: Resources;
-  /** The secret store and the registry database/login must exist first. @default none */
-  readonly dependsOn?: ITerraformDependable[];
 }
 
 const PORT = 6566;
@@ -105,22 +99,22 @@ export class FeatureStore extends Construct {
   constructor(scope: Construct, id: string, props: FeatureStoreProps) {
     super(scope, id);
     const where = this.node.path;
-    const production = props.production ?? false;
+    const { replicas } = resolveAvailability(where, props);
     const r = {
       project: props.project ?? 'mlops',
       databasePort: props.databasePort ?? 5432,
       databaseName: props.databaseName ?? 'feast_registry',
       cachePort: props.cachePort ?? 6379,
-      storeName: props.storeName ?? 'aws-secrets-manager',
+      storeName: props.storeName ?? DEFAULT_SECRET_STORE,
       datasetsPrefix: props.datasetsPrefix ?? 'feast',
       serviceAccountName: props.serviceAccountName ?? 'feast',
       image: props.image ?? FeatureStore.IMAGE,
-      replicas: props.replicas ?? (production ? 2 : 1),
+      replicas,
       schedule: props.materializeSchedule ?? '0 * * * *',
       resources: props.resources ?? { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
       materializeResources: props.materializeResources ?? { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '4Gi' } },
     };
-    validate(where, props, production, r);
+    validate(where, props, r);
 
     const { namespace } = props;
     this.namespace = namespace;
@@ -313,16 +307,12 @@ interface Resolved {
   readonly materializeResources: Resources;
 }
 
-function validate(where: string, props: FeatureStoreProps, production: boolean, r: Resolved): void {
+function validate(where: string, props: FeatureStoreProps, r: Resolved): void {
   const fail = (message: string) => {
     throw new Error(`${where}: ${message}`);
   };
   const known = (value: string) => !Token.isUnresolved(value);
   if (!/^[a-z][a-z0-9_]{0,62}$/.test(r.project)) fail(`project '${r.project}' must be lower-case letters, digits and underscores`);
-  if (!Number.isInteger(r.replicas) || r.replicas < 1 || r.replicas > 10)
-    fail(`replicas must be a whole number from 1 to 10 (got ${r.replicas})`);
-  if (production && r.replicas < 2)
-    fail(`replicas must be at least 2 in production (got ${r.replicas}); raise platform.featureStore.replicas`);
   for (const [prop, port] of [
     ['databasePort', r.databasePort],
     ['cachePort', r.cachePort],
@@ -343,22 +333,11 @@ function validate(where: string, props: FeatureStoreProps, production: boolean, 
   ] as const) {
     if (known(value) && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value)) fail(`${prop} '${value}' must be a lower-case DNS label`);
   }
-  for (const [prop, value] of [
-    ['databaseSecretName', props.databaseSecretName],
-    ['cacheAuthSecretName', props.cacheAuthSecretName],
-  ] as const) {
-    if (value.trim() === '') fail(`${prop} must name a Secrets Manager secret`);
-  }
-  if (known(props.datasetsBucket) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.datasetsBucket)) {
-    fail(`datasetsBucket '${props.datasetsBucket}' must be an S3 bucket name, without s3://`);
-  }
-  if (!/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/.test(r.datasetsPrefix)) {
-    fail(`datasetsPrefix '${r.datasetsPrefix}' must be a key prefix without leading or trailing slashes, such as 'feast'`);
-  }
-  if (known(props.roleArn) && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(props.roleArn))
-    fail(`roleArn '${props.roleArn}' must be an IAM role ARN`);
-  if (known(props.region) && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.region))
-    fail(`region '${props.region}' must be an AWS region such as eu-west-1`);
+  checkSecretNames(where, { databaseSecretName: props.databaseSecretName, cacheAuthSecretName: props.cacheAuthSecretName });
+  checkBucket(where, 'datasetsBucket', props.datasetsBucket);
+  checkKeyPrefix(where, 'datasetsPrefix', r.datasetsPrefix, 'feast');
+  checkRoleArn(where, props.roleArn);
+  checkRegion(where, props.region);
   if (r.schedule.trim().split(/\s+/).length !== 5 && !/^@(hourly|daily|weekly|monthly|yearly)$/.test(r.schedule)) {
     fail(`materializeSchedule '${r.schedule}' must be a five-field cron expression such as '0 * * * *'`);
   }

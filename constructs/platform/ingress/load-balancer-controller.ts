@@ -1,44 +1,29 @@
 import type { ChartImages } from '../../images/image-mirror';
-import { Token, type ITerraformDependable } from 'cdktf';
+import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
+import { HelmRelease } from '../../helm/helm-release';
 import { requireResources, type HelmValues, valuesAt } from '../../helm/values';
-import { irsaAnnotations, zoneSpread, type Placement } from '../../kubernetes/objects';
+import { irsaAnnotations, zoneSpread } from '../../kubernetes/objects';
 import { portAt, type Endpoint } from '../../kubernetes/endpoint';
+import { checkRegion, checkRoleArn } from '../validation';
+import { resolveAvailability, type AvailabilityProps, type AwsWorkloadProps, type ChartComponentProps } from '../component';
 
 /** Props of {@link LoadBalancerController}. */
-export interface LoadBalancerControllerProps {
-  /**
-   * Its own namespace (`aws-load-balancer-controller`) rather than `kube-system`: there Pod Security
-   * `restricted` is enforced, and the IRSA role trusts a service account no EKS add-on shares.
-   */
-  readonly namespace: string;
-  /** `values/aws-load-balancer-controller.yaml` and the environment's overlay. */
-  readonly values: ValuesFiles;
-  /** Last word on the chart's values. @default none */
-  readonly overrides?: HelmValues;
+/**
+ * Its namespace is its own (`aws-load-balancer-controller`) rather than `kube-system`: there Pod Security
+ * `restricted` is enforced, and the IRSA role trusts a service account no EKS add-on shares. Its region and
+ * VPC are set explicitly: IMDS is not reachable from pods (hop limit 1).
+ */
+export interface LoadBalancerControllerProps extends ChartComponentProps, AwsWorkloadProps, AvailabilityProps {
   /** @default 'aws-load-balancer-controller' */
   readonly releaseName?: string;
 
   /** EKS cluster name: the controller tags what it creates with it and finds subnets by it (a token is fine). */
   readonly clusterName: string;
-  /** AWS region (a token is fine): set explicitly, IMDS is not reachable from pods (hop limit 1). */
-  readonly region: string;
-  /** VPC of the cluster (a token is fine): set explicitly for the same reason. */
+  /** VPC of the cluster (a token is fine). */
   readonly vpcId: string;
-  /** IRSA role with {@link loadBalancerControllerPolicy}. */
-  readonly roleArn: string;
   /** Must be the service account the role trusts. @default 'aws-load-balancer-controller' */
   readonly serviceAccountName?: string;
-
-  /** The `general` node pool. */
-  readonly placement: Placement;
-  /** Production rules: at least 2 replicas. @default false */
-  readonly production?: boolean;
-  /** Replicas; from 2 on they get the chart's PodDisruptionBudget and zone spread. @default 2 in production, else 1 */
-  readonly replicas?: number;
-  /** @default none */
-  readonly dependsOn?: ITerraformDependable[];
 }
 
 /** What {@link PlatformIngress} needs from a controller. */
@@ -73,11 +58,10 @@ export class LoadBalancerController extends Construct implements ILoadBalancerCo
     super(scope, id);
     const where = this.node.path;
     const releaseName = props.releaseName ?? 'aws-load-balancer-controller';
-    const production = props.production ?? false;
-    const replicas = props.replicas ?? (production ? 2 : 1);
+    const { replicas } = resolveAvailability(where, props, 5);
     this.serviceAccountName = props.serviceAccountName ?? 'aws-load-balancer-controller';
     this.namespace = props.namespace;
-    validate(where, { ...props, releaseName, production, replicas, serviceAccountName: this.serviceAccountName });
+    validate(where, { ...props, releaseName, serviceAccountName: this.serviceAccountName });
 
     const highlyAvailable = replicas >= 2;
     // The chart's selector labels (name is the chart name: no nameOverride).
@@ -117,16 +101,13 @@ export class LoadBalancerController extends Construct implements ILoadBalancerCo
   }
 }
 
-type Resolved = LoadBalancerControllerProps & { releaseName: string; production: boolean; replicas: number; serviceAccountName: string };
+type Resolved = LoadBalancerControllerProps & { releaseName: string; serviceAccountName: string };
 
 function validate(where: string, p: Resolved): void {
   const fail = (message: string) => {
     throw new Error(`${where}: ${message}`);
   };
   const known = (value: string) => !Token.isUnresolved(value);
-  if (!Number.isInteger(p.replicas) || p.replicas < 1 || p.replicas > 5)
-    fail(`replicas must be a whole number from 1 to 5 (got ${p.replicas})`);
-  if (p.production && p.replicas < 2) fail(`replicas must be at least 2 in production (got ${p.replicas})`);
   for (const [prop, value] of [
     ['releaseName', p.releaseName],
     ['serviceAccountName', p.serviceAccountName],
@@ -136,10 +117,9 @@ function validate(where: string, p: Resolved): void {
   }
   if (known(p.clusterName) && !/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(p.clusterName))
     fail(`clusterName '${p.clusterName}' must be an EKS cluster name`);
-  if (known(p.region) && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(p.region)) fail(`region '${p.region}' must be an AWS region such as eu-west-1`);
+  checkRegion(where, p.region);
   if (known(p.vpcId) && !/^vpc-[0-9a-f]{8,17}$/.test(p.vpcId)) fail(`vpcId '${p.vpcId}' must be a VPC id such as vpc-0123456789abcdef0`);
-  if (known(p.roleArn) && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(p.roleArn))
-    fail(`roleArn '${p.roleArn}' must be an IAM role ARN`);
+  checkRoleArn(where, p.roleArn);
 }
 
 /** What the values files and overrides must not undo; returns the IngressClass name. */

@@ -4,6 +4,7 @@ import { ManifestsRelease } from '../../helm/manifests-release';
 import type { KubernetesObject } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
 import type { ILoadBalancerController } from './load-balancer-controller';
+import { DEFAULT_SECRET_STORE, type SecretStoreProps } from '../component';
 
 /** One backend the shared load balancer routes to: an Ingress in the Service's namespace. */
 export interface IngressRoute {
@@ -32,7 +33,7 @@ export interface IngressOidc {
 }
 
 /** Props of {@link PlatformIngress}. */
-export interface PlatformIngressProps {
+export interface PlatformIngressProps extends SecretStoreProps {
   readonly controller: ILoadBalancerController;
   /** Backends; at least one. Two routes may not share host and path. */
   readonly routes: readonly IngressRoute[];
@@ -50,8 +51,6 @@ export interface PlatformIngressProps {
   readonly sslPolicy?: string;
   /** Name of the Kubernetes Secret with `clientID`/`clientSecret` in every route namespace. @default 'alb-oidc' */
   readonly oidcSecretName?: string;
-  /** ClusterSecretStore reading Secrets Manager. @default 'aws-secrets-manager' */
-  readonly storeName?: string;
   /** The secret store, when OIDC is on. @default none */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -156,7 +155,7 @@ export class PlatformIngress extends Construct {
           externalSecret({
             name: oidcSecretName,
             namespace,
-            storeName: props.storeName ?? 'aws-secrets-manager',
+            storeName: props.storeName ?? DEFAULT_SECRET_STORE,
             data: {
               clientID: { key: props.oidc.clientSecretName, property: 'client_id' },
               clientSecret: { key: props.oidc.clientSecretName, property: 'client_secret' },

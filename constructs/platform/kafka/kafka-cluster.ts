@@ -7,6 +7,7 @@ import { kafkaUsers, type KafkaClientAccess } from './kafka-users';
 import { STRIMZI_API_VERSION } from './strimzi-api';
 import type { StrimziOperator } from './strimzi-operator';
 import type { Endpoint } from '../../kubernetes/endpoint';
+import { checkPlacement } from '../validation';
 
 /** Kafka version, pinned so an operator upgrade never upgrades the brokers by surprise (Strimzi 1.2.0 runs 4.2.0–4.3.1). */
 export const KAFKA_VERSION = '4.3.1';
@@ -43,8 +44,13 @@ export interface KafkaClusterProps {
   readonly placement: Placement;
   /** Node pool of the entity operator (the `general` pool). */
   readonly entityOperatorPlacement: Placement;
-  /** Requires at least 3 brokers. @default false */
-  readonly production?: boolean;
+  /** Survive a broker's or a zone's loss: requires at least 3 brokers (replication factor 3). @default false */
+  readonly highlyAvailable?: boolean;
+  /**
+   * Keep the brokers' volumes when the cluster or a node pool is deleted (and with them the data); otherwise
+   * they go with their claims, so no orphaned disk is left behind. @default false
+   */
+  readonly retainVolumes?: boolean;
   /**
    * Per broker. Strimzi sizes the heap as a share of the memory limit; the rest serves as page cache.
    * @default 1 CPU / 8 GiB requested, 2 CPU / 8 GiB limit
@@ -98,20 +104,15 @@ export class KafkaCluster extends Construct {
     if (!Number.isInteger(props.brokers) || props.brokers < 1 || props.brokers === 2) {
       throw new Error(`${where}: brokers must be 1 (development) or 3 or more (got ${props.brokers}); two brokers make a two-voter quorum`);
     }
-    if (props.production && props.brokers < 3) {
-      throw new Error(`${where}: production needs at least 3 brokers for replication factor 3 (got ${props.brokers})`);
+    if (props.highlyAvailable && props.brokers < 3) {
+      throw new Error(`${where}: being highly available needs at least 3 brokers for replication factor 3 (got ${props.brokers})`);
     }
     if (!Number.isInteger(props.storageGiB) || props.storageGiB < 1) {
       throw new Error(`${where}: storageGiB must be a positive integer (got ${props.storageGiB})`);
     }
-    for (const [prop, placement] of [
-      ['placement', props.placement],
-      ['entityOperatorPlacement', props.entityOperatorPlacement],
-    ] as const) {
-      if (Object.keys(placement.nodeSelector).length === 0) {
-        throw new Error(`${where}: ${prop}.nodeSelector is empty; Strimzi pods are placed by node affinity, which needs the pool's label`);
-      }
-    }
+    // Strimzi places pods by node affinity, which needs the pool's label.
+    checkPlacement(where, props.placement);
+    checkPlacement(where, props.entityOperatorPlacement, 'entityOperatorPlacement');
 
     const namespace = props.operator.namespace;
     const dedicatedControllers = props.brokers >= 3;
@@ -154,7 +155,7 @@ export class KafkaCluster extends Construct {
       storageClass: props.storageClass ?? 'gp3-encrypted',
       placement: props.placement,
       // Production keeps a volume when its claim goes; elsewhere a destroyed environment leaves no disks.
-      deleteClaims: !props.production,
+      deleteClaims: !props.retainVolumes,
     };
 
     const users = kafkaUsers(where, clients, { clusterName, namespace, topics: this.topicNames });

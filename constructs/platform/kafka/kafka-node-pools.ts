@@ -22,7 +22,7 @@ export interface NodePoolContext {
   readonly namespace: string;
   readonly storageClass: string;
   readonly placement: Placement;
-  /** Delete a volume with its claim when the cluster or a node goes (outside production: no orphaned disks). */
+  /** Delete a volume with its claim when the cluster or a node goes (no orphaned disks), unless the cluster retains its volumes. */
   readonly deleteClaims: boolean;
 }
 

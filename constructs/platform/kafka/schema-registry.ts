@@ -1,11 +1,13 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { zoneSpread, type KubernetesObject, type Placement, type Resources } from '../../kubernetes/objects';
+import { zoneSpread, type KubernetesObject, type Resources } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
 import type { KafkaCluster } from './kafka-cluster';
 import { SCHEMA_REGISTRY_TOPIC, SCHEMA_REGISTRY_USER } from './kafka-users';
 import type { Endpoint } from '../../kubernetes/endpoint';
+import { resolveAvailability, type AvailabilityProps, type ComponentProps } from '../component';
+import { checkPlacement } from '../validation';
 
 /**
  * Confluent Schema Registry 8.3 (Community License), the line built on Apache Kafka 4.3 like the brokers
@@ -31,18 +33,12 @@ export interface SchemaRegistryLogins {
   readonly dependsOn: ITerraformDependable[];
 }
 
-/** Props of {@link SchemaRegistry}. */
-export interface SchemaRegistryProps {
+/** Props of {@link SchemaRegistry}: it runs in the Kafka cluster's namespace. */
+export interface SchemaRegistryProps extends Pick<ComponentProps, 'placement'>, AvailabilityProps {
   /** The cluster that stores the schemas; the registry runs in its namespace, beside the Secrets it mounts. */
   readonly kafka: KafkaCluster;
   /** The logins the API requires: there is no anonymous access. */
   readonly logins: SchemaRegistryLogins;
-  /** @default 2 in production, else 1 */
-  readonly replicas?: number;
-  /** Requires 2 or more replicas. @default false */
-  readonly production?: boolean;
-  /** Node pool of the registry (the `general` pool). */
-  readonly placement: Placement;
   /** Default compatibility of every subject. @default 'BACKWARD' (consumers on the new schema read old data) */
   readonly compatibility?: SchemaCompatibility;
   /** @default 250m / 1 GiB requested, 1 CPU / 1 GiB limit (half of it heap) */
@@ -87,14 +83,8 @@ export class SchemaRegistry extends Construct {
   constructor(scope: Construct, id: string, props: SchemaRegistryProps) {
     super(scope, id);
     const where = this.node.path;
-    const replicas = props.replicas ?? (props.production ? 2 : 1);
-    if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`${where}: replicas must be a positive integer (got ${replicas})`);
-    if (props.production && replicas < 2) {
-      throw new Error(`${where}: production runs at least 2 replicas (got ${replicas}); one pod is a single point of failure`);
-    }
-    if (Object.keys(props.placement.nodeSelector).length === 0) {
-      throw new Error(`${where}: placement.nodeSelector is empty; pass the general pool's placement`);
-    }
+    const { replicas } = resolveAvailability(where, props);
+    checkPlacement(where, props.placement);
     const kafka = props.kafka;
     const { names } = props.logins;
     if (!names.includes('admin')) throw new Error(`${where}: logins.names must include 'admin' (the registry's administrator)`);

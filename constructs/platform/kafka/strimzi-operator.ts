@@ -1,8 +1,10 @@
 import type { ChartImages } from '../../images/image-mirror';
-import type { ITerraformDependable } from 'cdktf';
+
 import { Construct } from 'constructs';
 import { HelmRelease, type HelmChart, type ValuesFiles } from '../../helm/helm-release';
-import { zoneSpread, type Placement } from '../../kubernetes/objects';
+import { zoneSpread } from '../../kubernetes/objects';
+import { checkPlacement } from '../validation';
+import type { AvailabilityProps, ChartComponentProps } from '../component';
 
 /** Strimzi's own chart, published in its OCI registry. 1.2.0 serves only `kafka.strimzi.io/v1` and runs Kafka 4.2–4.3 (KRaft only). */
 export const STRIMZI_CHART: HelmChart = { repository: 'oci://quay.io/strimzi-helm', chart: 'strimzi-kafka-operator', version: '1.2.0' };
@@ -14,22 +16,13 @@ const STRIMZI_IMAGES: ChartImages = (mirror) => ({ defaultImageRegistry: mirror.
 const OPERATOR_POD_LABELS = { name: 'strimzi-cluster-operator', 'strimzi.io/kind': 'cluster-operator' };
 
 /** Props of {@link StrimziOperator}. */
-export interface StrimziOperatorProps {
-  /** Namespace of the operator; it watches only this namespace, so the Kafka cluster lives here too. */
-  readonly namespace: string;
+/**
+ * The operator watches only its own namespace, so the Kafka cluster lives there too. Highly available, it
+ * runs two replicas (leader election: one reconciles, one takes over).
+ */
+export interface StrimziOperatorProps extends Omit<ChartComponentProps, 'values'>, Pick<AvailabilityProps, 'highlyAvailable'> {
   /** `values/strimzi-kafka-operator.yaml` and its environment overlay. @default the chart's defaults */
   readonly values?: ValuesFiles;
-  /** Node pool of the operator pod (the `general` pool). */
-  readonly placement: Placement;
-  /**
-   * Two operator replicas (leader election: one reconciles, one takes over), a PodDisruptionBudget and zone
-   * spread. @default false
-   */
-  readonly highlyAvailable?: boolean;
-  /** Last-word values. @default none */
-  readonly overrides?: Record<string, unknown>;
-  /** What must exist first, such as the namespace. @default none */
-  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -43,9 +36,7 @@ export class StrimziOperator extends Construct {
 
   constructor(scope: Construct, id: string, props: StrimziOperatorProps) {
     super(scope, id);
-    if (Object.keys(props.placement.nodeSelector).length === 0) {
-      throw new Error(`${this.node.path}: placement.nodeSelector is empty; pass the general pool's placement`);
-    }
+    checkPlacement(this.node.path, props.placement);
     this.namespace = props.namespace;
     this.release = new HelmRelease(this, 'Release', {
       releaseName: 'strimzi-kafka-operator',

@@ -1,20 +1,24 @@
 import type { ChartImages } from '../../images/image-mirror';
-import { Token, type ITerraformDependable } from 'cdktf';
+import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
+import { HelmRelease } from '../../helm/helm-release';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import { requireResources, type HelmValues, valuesAt } from '../../helm/values';
-import { irsaAnnotations, type KubernetesObject, type Placement } from '../../kubernetes/objects';
+import { irsaAnnotations, type KubernetesObject } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
 import type { Endpoint } from '../../kubernetes/endpoint';
+import { checkBucket, checkKeyPrefix, checkRegion, checkRoleArn, checkSecretNames } from '../validation';
+import {
+  type AvailabilityProps,
+  type AwsWorkloadProps,
+  type ChartComponentProps,
+  DEFAULT_SECRET_STORE,
+  resolveAvailability,
+  type SecretStoreProps,
+} from '../component';
 
 /** Props of {@link Mlflow}. */
-export interface MlflowProps {
-  readonly namespace: string;
-  /** `values/mlflow.yaml` and the environment's overlay. */
-  readonly values: ValuesFiles;
-  /** Last word on the chart's values. @default none */
-  readonly overrides?: HelmValues;
+export interface MlflowProps extends ChartComponentProps, AwsWorkloadProps, AvailabilityProps, SecretStoreProps {
   /** @default 'mlflow' */
   readonly releaseName?: string;
 
@@ -34,36 +38,24 @@ export interface MlflowProps {
   readonly databaseSecretName: string;
   /** Secrets Manager secret (name or ARN) with `admin_username`, `admin_password` and `flask_secret_key`. */
   readonly authSecretName: string;
-  /** ClusterSecretStore reading Secrets Manager. @default 'aws-secrets-manager' */
-  readonly storeName?: string;
 
   /** Bucket of the artifacts (a token is fine). */
   readonly artifactsBucket: string;
   /** Key prefix in the bucket, without slashes at the ends; the IRSA role must allow exactly it. @default 'mlflow' */
   readonly artifactsPrefix?: string;
-  /** AWS region of the bucket. */
-  readonly region: string;
-  /** IRSA role the server assumes for S3. */
-  readonly roleArn: string;
   /** Must be the service account the role trusts. @default 'mlflow' */
   readonly serviceAccountName?: string;
 
-  /** The `general` node pool. */
-  readonly placement: Placement;
   /**
    * Host names clients use beyond the Service's own (the load balancer's host): MLflow 3 answers 403 to any
    * other Host header. @default none
    */
   readonly externalHosts?: string[];
   /**
-   * Production rules: at least 2 replicas, and users get no permission on what they were not granted
-   * (`NO_PERMISSIONS`; elsewhere the values file's default, `READ`). @default false
+   * What a user may do with experiments and models no one granted them: `NO_PERMISSIONS` keeps each team's
+   * work to itself (production's setting). @default the values file's, `READ`
    */
-  readonly production?: boolean;
-  /** Server replicas; from 2 on they get a PodDisruptionBudget and zone anti-affinity. @default 2 in production, else 1 */
-  readonly replicas?: number;
-  /** The secret store and the database login/databases must exist first. @default none */
-  readonly dependsOn?: ITerraformDependable[];
+  readonly defaultPermission?: 'READ' | 'EDIT' | 'MANAGE' | 'NO_PERMISSIONS';
 }
 
 const CONTAINER_PORT = 5000;
@@ -116,18 +108,16 @@ export class Mlflow extends Construct {
     super(scope, id);
     const where = this.node.path;
     const releaseName = props.releaseName ?? 'mlflow';
-    const production = props.production ?? false;
-    const replicas = props.replicas ?? (production ? 2 : 1);
+    const { replicas } = resolveAvailability(where, props);
     const databasePort = props.databasePort ?? 5432;
     const databaseName = props.databaseName ?? 'mlflow';
     const authDatabaseName = props.authDatabaseName ?? 'mlflow_auth';
     const artifactsPrefix = props.artifactsPrefix ?? 'mlflow';
-    const storeName = props.storeName ?? 'aws-secrets-manager';
+    const storeName = props.storeName ?? DEFAULT_SECRET_STORE;
     this.serviceAccountName = props.serviceAccountName ?? 'mlflow';
     validate(where, props, {
       releaseName,
       replicas,
-      production,
       databasePort,
       databaseName,
       authDatabaseName,
@@ -241,7 +231,7 @@ export class Mlflow extends Construct {
       },
       auth: {
         enabled: true,
-        ...(production ? { defaultPermission: 'NO_PERMISSIONS' } : {}),
+        ...(props.defaultPermission ? { defaultPermission: props.defaultPermission } : {}),
         adminUsername: '',
         adminPassword: '',
         existingAdminSecret: { name: this.adminSecretName, usernameKey: 'admin_username', passwordKey: 'admin_password' },
@@ -310,14 +300,7 @@ function antiAffinity(labels: Record<string, string>): HelmValues {
 type Resolved = Required<
   Pick<
     MlflowProps,
-    | 'releaseName'
-    | 'replicas'
-    | 'production'
-    | 'databasePort'
-    | 'databaseName'
-    | 'authDatabaseName'
-    | 'artifactsPrefix'
-    | 'serviceAccountName'
+    'releaseName' | 'replicas' | 'databasePort' | 'databaseName' | 'authDatabaseName' | 'artifactsPrefix' | 'serviceAccountName'
   >
 >;
 
@@ -327,9 +310,6 @@ function validate(where: string, props: MlflowProps, resolved: Resolved): void {
     throw new Error(`${where}: ${message}`);
   };
   const known = (value: string) => !Token.isUnresolved(value);
-  if (!Number.isInteger(p.replicas) || p.replicas < 1 || p.replicas > 10)
-    fail(`replicas must be a whole number from 1 to 10 (got ${p.replicas})`);
-  if (p.production && p.replicas < 2) fail(`replicas must be at least 2 in production (got ${p.replicas}); raise platform.mlflow.replicas`);
   if (Token.isUnresolved(p.databasePort)) fail('databasePort must be a literal number: the chart renders it as an integer');
   if (!Number.isInteger(p.databasePort) || p.databasePort < 1 || p.databasePort > 65535)
     fail(`databasePort must be from 1 to 65535 (got ${p.databasePort})`);
@@ -350,21 +330,11 @@ function validate(where: string, props: MlflowProps, resolved: Resolved): void {
   ] as const) {
     if (known(value) && !/^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/.test(value)) fail(`${prop} '${value}' must be a lower-case DNS label`);
   }
-  for (const [prop, value] of [
-    ['databaseSecretName', p.databaseSecretName],
-    ['authSecretName', p.authSecretName],
-  ] as const) {
-    if (value.trim() === '') fail(`${prop} must name a Secrets Manager secret`);
-  }
-  if (known(p.artifactsBucket) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(p.artifactsBucket)) {
-    fail(`artifactsBucket '${p.artifactsBucket}' must be an S3 bucket name, without s3://`);
-  }
-  if (!/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/.test(p.artifactsPrefix)) {
-    fail(`artifactsPrefix '${p.artifactsPrefix}' must be a key prefix without leading or trailing slashes, such as 'mlflow'`);
-  }
-  if (known(p.roleArn) && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(p.roleArn))
-    fail(`roleArn '${p.roleArn}' must be an IAM role ARN`);
-  if (known(p.region) && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(p.region)) fail(`region '${p.region}' must be an AWS region such as eu-west-1`);
+  checkSecretNames(where, { databaseSecretName: p.databaseSecretName, authSecretName: p.authSecretName });
+  checkBucket(where, 'artifactsBucket', p.artifactsBucket);
+  checkKeyPrefix(where, 'artifactsPrefix', p.artifactsPrefix, 'mlflow');
+  checkRoleArn(where, p.roleArn);
+  checkRegion(where, p.region);
 }
 
 /** What the values files and overrides must not undo; returns the Service port. */

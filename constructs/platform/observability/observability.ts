@@ -1,28 +1,22 @@
 import type { CacheableRegistry } from '../../images/cacheable-registries';
 import type { ChartImages } from '../../images/image-mirror';
-import { Token, type ITerraformDependable } from 'cdktf';
+import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
+import { HelmRelease } from '../../helm/helm-release';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import { requireResources, valueAt, type HelmValues, valuesAt } from '../../helm/values';
-import type { KubernetesObject, Placement } from '../../kubernetes/objects';
+import type { KubernetesObject } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
 import { platformRules, REPLACED_DEFAULT_ALERTS } from './alert-rules';
 import { kafkaDashboard, workflowDashboard } from './dashboards';
 import { scrapeMonitors, type ScrapeTargets } from './scrape-targets';
 import { portAt, type Endpoint } from '../../kubernetes/endpoint';
+import { type AvailabilityProps, type ChartComponentProps, DEFAULT_SECRET_STORE, type SecretStoreProps } from '../component';
 
 /** Props of {@link Observability}. */
-export interface ObservabilityProps {
-  readonly namespace: string;
-  /** `values/kube-prometheus-stack.yaml` and the environment's overlay. */
-  readonly values: ValuesFiles;
-  /** Last word on the chart's values. @default none */
-  readonly overrides?: HelmValues;
+export interface ObservabilityProps extends ChartComponentProps, Pick<AvailabilityProps, 'highlyAvailable'>, SecretStoreProps {
   /** Also the chart's `fullnameOverride`, so Services are `<releaseName>-prometheus` etc. @default 'monitoring' */
   readonly releaseName?: string;
-  /** The `general` node pool: Prometheus, Alertmanager, Grafana, the operator and kube-state-metrics. */
-  readonly placement: Placement;
   /**
    * Namespace of the node-exporter DaemonSet. It needs host networking, the host PID namespace and host paths,
    * so its namespace must enforce Pod Security `privileged`; a namespace of its own keeps the rest `restricted`.
@@ -37,16 +31,10 @@ export interface ObservabilityProps {
   readonly storageGiB?: number;
   /** Volume per Alertmanager replica (silences and notification log). @default 2 */
   readonly alertmanagerStorageGiB?: number;
-  /** Production rules: 2 Prometheus and 3 Alertmanager replicas with disruption budgets, spread over zones. @default false */
-  readonly production?: boolean;
   /** Secrets Manager secret (name or ARN) with `admin_user` and `admin_password` of Grafana's admin. */
   readonly grafanaAdminSecretName: string;
-  /** ClusterSecretStore reading Secrets Manager. @default 'aws-secrets-manager' */
-  readonly storeName?: string;
   /** Platform components to scrape and alert on. @default none: Kubernetes and the stack itself only */
   readonly scrapeTargets?: ScrapeTargets;
-  /** The secret store must exist first. @default none */
-  readonly dependsOn?: ITerraformDependable[];
 }
 
 const PROMETHEUS_PORT = 9090;
@@ -144,14 +132,15 @@ export class Observability extends Construct {
       retentionDays: props.retentionDays ?? 15,
       storageGiB: props.storageGiB ?? 50,
       alertmanagerStorageGiB: props.alertmanagerStorageGiB ?? 2,
-      storeName: props.storeName ?? 'aws-secrets-manager',
+      storeName: props.storeName ?? DEFAULT_SECRET_STORE,
       nodeExporterNamespace: props.nodeExporterNamespace ?? props.namespace,
       scrapeTargets: props.scrapeTargets ?? {},
     };
     validate(where, props, resolved);
     const { releaseName, storageClass, retentionDays, storageGiB, alertmanagerStorageGiB, storeName, scrapeTargets } = resolved;
     const { namespace, placement } = props;
-    const production = props.production ?? false;
+    // Highly available: 2 Prometheus and 3 Alertmanager replicas with disruption budgets, spread over zones.
+    const highlyAvailable = props.highlyAvailable ?? false;
     this.namespace = namespace;
 
     this.grafanaAdminSecretName = `${releaseName}-grafana-admin`;
@@ -178,13 +167,13 @@ export class Observability extends Construct {
         spec: { storageClassName: storageClass, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${gib}Gi` } } },
       },
     });
-    // The chart builds anti-affinity with the operator's pod labels; across zones in production, where the
+    // The chart builds anti-affinity with the operator's pod labels; across zones where highly available, where the
     // replicas exist to survive one zone's loss.
     const antiAffinity = {
       podAntiAffinity: 'soft',
-      podAntiAffinityTopologyKey: production ? 'topology.kubernetes.io/zone' : 'kubernetes.io/hostname',
+      podAntiAffinityTopologyKey: highlyAvailable ? 'topology.kubernetes.io/zone' : 'kubernetes.io/hostname',
     };
-    const budget = { enabled: production, minAvailable: 1 };
+    const budget = { enabled: highlyAvailable, minAvailable: 1 };
     const computed: HelmValues = {
       fullnameOverride: releaseName,
       defaultRules: { disabled: Object.fromEntries(REPLACED_DEFAULT_ALERTS.map((alert) => [alert, true])) },
@@ -195,7 +184,7 @@ export class Observability extends Construct {
         podDisruptionBudget: budget,
         prometheusSpec: {
           // Two identical Prometheus servers scrape the same targets; Grafana and Alertmanager tolerate either.
-          replicas: production ? 2 : 1,
+          replicas: highlyAvailable ? 2 : 1,
           retention: `${retentionDays}d`,
           // Prometheus's sizes are binary (GB = GiB); the margin leaves room for the WAL and compaction.
           retentionSize: `${Math.floor(storageGiB * 0.85)}GB`,
@@ -211,7 +200,7 @@ export class Observability extends Construct {
         service: { type: 'ClusterIP' },
         ingress: { enabled: false },
         podDisruptionBudget: budget,
-        alertmanagerSpec: { replicas: production ? 3 : 1, storage: volume(alertmanagerStorageGiB), ...placed, ...antiAffinity },
+        alertmanagerSpec: { replicas: highlyAvailable ? 3 : 1, storage: volume(alertmanagerStorageGiB), ...placed, ...antiAffinity },
       },
       grafana: {
         // One replica: Grafana's sessions and UI changes live in its SQLite file; a second replica needs a shared

@@ -1,25 +1,14 @@
 import type { ChartImages } from '../../images/image-mirror';
-import type { ITerraformDependable } from 'cdktf';
+
 import { Construct } from 'constructs';
-import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
+import { HelmRelease } from '../../helm/helm-release';
 import { requireResources, type HelmValues } from '../../helm/values';
-import { zoneSpread, type Placement } from '../../kubernetes/objects';
+import { zoneSpread } from '../../kubernetes/objects';
 import { portAt, type Endpoint } from '../../kubernetes/endpoint';
+import type { AvailabilityProps, ChartComponentProps } from '../component';
 
 /** Props of {@link CertManager}. */
-export interface CertManagerProps {
-  readonly namespace: string;
-  /** `values/cert-manager.yaml` and the environment's overlay. */
-  readonly values: ValuesFiles;
-  /** Last word on the chart's values. @default none */
-  readonly overrides?: HelmValues;
-  /** The `general` node pool. */
-  readonly placement: Placement;
-  /** Two replicas of the controller, webhook and CA injector, disruption budgets and zone spread. @default false */
-  readonly production?: boolean;
-  /** @default none */
-  readonly dependsOn?: ITerraformDependable[];
-}
+export interface CertManagerProps extends ChartComponentProps, Pick<AvailabilityProps, 'highlyAvailable'> {}
 
 /** The chart's components that run as Deployments, by values key ('' is the controller, at the top level). */
 const COMPONENTS = { '': 'controller', webhook: 'webhook', cainjector: 'cainjector' } as const;
@@ -43,15 +32,16 @@ export class CertManager extends Construct {
   constructor(scope: Construct, id: string, props: CertManagerProps) {
     super(scope, id);
     const where = this.node.path;
-    const production = props.production ?? false;
+    // Two controllers, webhooks and CA injectors where highly available.
+    const highlyAvailable = props.highlyAvailable ?? false;
     this.namespace = props.namespace;
     const { nodeSelector, tolerations } = props.placement;
 
     const component = (name: string): HelmValues => ({
-      replicaCount: production ? 2 : 1,
-      podDisruptionBudget: production ? { enabled: true, maxUnavailable: 1 } : { enabled: false },
+      replicaCount: highlyAvailable ? 2 : 1,
+      podDisruptionBudget: highlyAvailable ? { enabled: true, maxUnavailable: 1 } : { enabled: false },
       // The chart labels every pod with instance and component; these two select one Deployment.
-      topologySpreadConstraints: production
+      topologySpreadConstraints: highlyAvailable
         ? zoneSpread({ 'app.kubernetes.io/instance': 'cert-manager', 'app.kubernetes.io/component': name })
         : [],
       nodeSelector,

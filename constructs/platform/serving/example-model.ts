@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import { contentDigest, readOnlyContainerSecurity, type KubernetesObject, type Placement } from '../../kubernetes/objects';
 import type { Mlflow } from '../mlflow';
-import { check, checkLabel } from './validation';
+import { check, checkLabel } from '../validation';
 
 /**
  * What the example needs of the tracking server. The Job runs in its namespace, next to the server, so the

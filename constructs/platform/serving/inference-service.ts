@@ -1,6 +1,6 @@
 import { Token } from 'cdktf';
 import { zoneSpread, type KubernetesObject, type Placement, type Resources } from '../../kubernetes/objects';
-import { check, checkLabel } from './validation';
+import { check, checkLabel } from '../validation';
 import type { Endpoint } from '../../kubernetes/endpoint';
 
 /** Model formats the KServe runtimes of `kserve-runtime-configs` serve (MLServer serves `mlflow`). */
@@ -18,7 +18,7 @@ export interface ModelSpec {
   readonly protocolVersion?: 'v1' | 'v2';
   /** Of the model server container. */
   readonly resources: Resources;
-  /** At least 2 in production. */
+  /** At least 2 where the models are highly available. */
   readonly minReplicas: number;
   /** The HPA scales on CPU up to this; equal to {@link minReplicas} for a fixed size. */
   readonly maxReplicas: number;
@@ -30,8 +30,8 @@ export interface ModelDefaults {
   /** Service account bound to the serving IRSA role; the storage initializer downloads with it. */
   readonly serviceAccountName: string;
   readonly placement: Placement;
-  /** Production rules: at least 2 replicas, zone spread. */
-  readonly production: boolean;
+  /** At least 2 replicas of every model, spread over zones. */
+  readonly highlyAvailable: boolean;
 }
 
 /** Labels KServe puts on the predictor pods of an InferenceService. */
@@ -128,8 +128,10 @@ function validate(where: string, name: string, spec: ModelSpec, defaults: ModelD
   if (spec.maxReplicas < spec.minReplicas) {
     fail(`maxReplicas (${spec.maxReplicas}) must be at least minReplicas (${spec.minReplicas})`);
   }
-  if (defaults.production && spec.minReplicas < 2) {
-    fail(`minReplicas must be at least 2 in production (got ${spec.minReplicas}); raise platform.serving.models.${name}.minReplicas`);
+  if (defaults.highlyAvailable && spec.minReplicas < 2) {
+    fail(
+      `minReplicas must be at least 2 to be highly available (got ${spec.minReplicas}); raise platform.serving.models.${name}.minReplicas`,
+    );
   }
   const { requests, limits } = spec.resources;
   for (const [prop, value] of [

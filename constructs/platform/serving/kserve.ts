@@ -1,28 +1,21 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
+import { HelmRelease } from '../../helm/helm-release';
 import { requireResources, valuesAt, type HelmValues } from '../../helm/values';
 import type { ChartImages, ImageMirror } from '../../images/image-mirror';
-import type { Placement } from '../../kubernetes/objects';
+
 import type { CertManager } from './cert-manager';
-import { checkRegion } from './validation';
+import { checkRegion } from '../validation';
 import type { Endpoint } from '../../kubernetes/endpoint';
+import type { ChartComponentProps } from '../component';
 
 /** Props of {@link KServe}. */
-export interface KServeProps {
-  readonly namespace: string;
-  /** `values/kserve-resources.yaml` and the environment's overlay. */
-  readonly values: ValuesFiles;
-  /** Last word on the kserve-resources values. @default none */
-  readonly overrides?: HelmValues;
+/** `values` and `overrides` are kserve-resources'. */
+export interface KServeProps extends ChartComponentProps {
   /** Issues the controller's webhook certificate; its release must exist first. */
   readonly certManager: CertManager;
   /** AWS region of the model buckets: the storage initializer's default S3 region. */
   readonly region: string;
-  /** The `general` node pool. */
-  readonly placement: Placement;
-  /** @default none */
-  readonly dependsOn?: ITerraformDependable[];
 }
 
 const REPOSITORY = 'oci://ghcr.io/kserve/charts';

@@ -1,36 +1,24 @@
-import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { irsaServiceAccount, type KubernetesObject, type Placement } from '../../kubernetes/objects';
+import { irsaServiceAccount, type KubernetesObject } from '../../kubernetes/objects';
 import { inferenceService, predictorEndpoint, predictorLabels, predictorUrl, type ModelSpec } from './inference-service';
 import type { KServe } from './kserve';
-import { checkLabel, checkRegion, checkRoleArn } from './validation';
+import { checkLabel, checkRegion, checkRoleArn } from '../validation';
 import type { Endpoint } from '../../kubernetes/endpoint';
+import type { AvailabilityProps, AwsWorkloadProps, ComponentProps } from '../component';
 
 /** Props of {@link ModelServing}. */
-export interface ModelServingProps {
+export interface ModelServingProps extends ComponentProps, AwsWorkloadProps, Pick<AvailabilityProps, 'highlyAvailable'> {
   /** Its controller, webhooks and runtimes must exist before the models. */
   readonly kserve: KServe;
-  /** Namespace of the models (Pod Security `restricted`). */
-  readonly namespace: string;
   /** Must be the service account the IRSA role trusts. @default 'model-serving' */
   readonly serviceAccountName?: string;
-  /** IRSA role allowed to read the model artifacts. */
-  readonly roleArn: string;
-  /** AWS region of the artifacts bucket. */
-  readonly region: string;
   /** Bucket of the MLflow artifacts (a token is fine). */
   readonly artifactsBucket: string;
   /** Key prefix the role may read, without slashes at the ends; every model must be under it. @default 'mlflow' */
   readonly artifactsPrefix?: string;
   /** Models to serve, by InferenceService name. @default none */
   readonly models?: Readonly<Record<string, ModelSpec>>;
-  /** Node pool of the model servers. */
-  readonly placement: Placement;
-  /** Production rules: at least 2 replicas per model. @default false */
-  readonly production?: boolean;
-  /** @default none */
-  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -50,7 +38,8 @@ export class ModelServing extends Construct {
   constructor(scope: Construct, id: string, props: ModelServingProps) {
     super(scope, id);
     const where = this.node.path;
-    const production = props.production ?? false;
+    // Highly available: every model runs at least 2 replicas, spread over zones.
+    const highlyAvailable = props.highlyAvailable ?? false;
     const prefix = props.artifactsPrefix ?? 'mlflow';
     this.namespace = props.namespace;
     this.serviceAccountName = props.serviceAccountName ?? 'model-serving';
@@ -73,7 +62,12 @@ export class ModelServing extends Construct {
       }
     }
 
-    const defaults = { namespace: props.namespace, serviceAccountName: this.serviceAccountName, placement: props.placement, production };
+    const defaults = {
+      namespace: props.namespace,
+      serviceAccountName: this.serviceAccountName,
+      placement: props.placement,
+      highlyAvailable,
+    };
     const manifests: KubernetesObject[] = [
       // Model servers never call the Kubernetes API.
       irsaServiceAccount(this.serviceAccountName, props.namespace, props.roleArn, {

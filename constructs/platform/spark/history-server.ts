@@ -1,32 +1,22 @@
-import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { irsaServiceAccount, zoneSpread, type KubernetesObject, type Placement, type Resources } from '../../kubernetes/objects';
+import { irsaServiceAccount, zoneSpread, type KubernetesObject, type Resources } from '../../kubernetes/objects';
 import { sparkContainerSecurityContext, sparkPodSecurityContext } from './pod-security';
 import { eventLogDir, fetchS3aJarsContainer, S3A_CLASSPATH, s3aJarsMount, s3aJarsVolume, s3aSparkConf } from './s3a';
-import { check, checkBucket, checkNamespace, checkRegion, checkRoleArn, DNS_LABEL, SPARK_MEMORY } from './validation';
+import { DNS_LABEL, check, checkBucket, checkLabel, checkRegion, checkRoleArn } from '../validation';
+import { SPARK_MEMORY } from './validation';
 import { SPARK_IMAGE } from './versions';
 import type { Endpoint } from '../../kubernetes/endpoint';
+import { resolveAvailability, type AvailabilityProps, type AwsWorkloadProps, type ComponentProps } from '../component';
 
 /** Props of {@link SparkHistoryServer}. */
-export interface SparkHistoryServerProps {
-  /** The operator's job namespace (the event logs' writers live there too). */
-  readonly namespace: string;
+export interface SparkHistoryServerProps extends ComponentProps, AwsWorkloadProps, AvailabilityProps {
   /** Logs bucket: reads `s3a://<bucket>/spark-events/`. */
   readonly logsBucket: string;
-  readonly region: string;
-  /** IRSA role: list and read `spark-events/`, and delete there for the cleaner. */
-  readonly roleArn: string;
   /** Must be the service account the role trusts. @default 'spark-history' */
   readonly serviceAccountName?: string;
   /** Event logs older than this are deleted by the history server's cleaner. @default 30 */
   readonly retentionDays?: number;
-  /** The `general` node pool. */
-  readonly placement: Placement;
-  /** Production rules: at least 2 replicas. @default false */
-  readonly production?: boolean;
-  /** Replicas; from 2 on they get a PodDisruptionBudget and zone spread. @default 2 in production, else 1 */
-  readonly replicas?: number;
   /** @default the official `spark` image of the platform's Spark version (4.0.1), which jobs use too */
   readonly image?: string;
   /** @default requests 250m CPU and 1536Mi, limits 1 CPU and 1536Mi */
@@ -35,8 +25,6 @@ export interface SparkHistoryServerProps {
   readonly heapMemory?: string;
   /** Name of the Deployment, Service and release. @default 'spark-history-server' */
   readonly name?: string;
-  /** The job namespace must exist first. @default none */
-  readonly dependsOn?: ITerraformDependable[];
 }
 
 const PORT = 18080;
@@ -63,8 +51,7 @@ export class SparkHistoryServer extends Construct {
     super(scope, id);
     const where = this.node.path;
     const name = props.name ?? 'spark-history-server';
-    const production = props.production ?? false;
-    const replicas = props.replicas ?? (production ? 2 : 1);
+    const { replicas } = resolveAvailability(where, props, 5);
     const retentionDays = props.retentionDays ?? 30;
     const heapMemory = props.heapMemory ?? '1g';
     const image = props.image ?? SPARK_IMAGE;
@@ -73,20 +60,14 @@ export class SparkHistoryServer extends Construct {
     this.serviceName = name;
 
     check(where, 'name', name, /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1035 label (lower-case, letter first)');
-    checkNamespace(where, 'namespace', props.namespace);
+    checkLabel(where, 'namespace', props.namespace);
     check(where, 'serviceAccountName', this.serviceAccountName, DNS_LABEL, 'must be a lower-case DNS label');
     checkBucket(where, 'logsBucket', props.logsBucket);
     checkRegion(where, props.region);
-    checkRoleArn(where, 'roleArn', props.roleArn);
+    checkRoleArn(where, props.roleArn, 'roleArn');
     check(where, 'heapMemory', heapMemory, SPARK_MEMORY, 'must be JVM memory such as 1g or 1536m');
     if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 365) {
       throw new Error(`${where}: retentionDays ${retentionDays} must be a whole number of days from 1 to 365`);
-    }
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
-      throw new Error(`${where}: replicas ${replicas} must be from 1 to 5`);
-    }
-    if (production && replicas < 2) {
-      throw new Error(`${where}: replicas ${replicas}: production runs at least 2 replicas`);
     }
 
     const labels = { 'app.kubernetes.io/name': 'spark-history-server', 'app.kubernetes.io/instance': name };

@@ -1,7 +1,8 @@
 import type { KubernetesObject, Placement } from '../../kubernetes/objects';
 import { sparkContainerSecurityContext, sparkPodSecurityContext } from './pod-security';
 import { eventLogDir, fetchS3aJarsContainer, S3A_CLASSPATH, s3aJarsMount, s3aJarsVolume, s3aSparkConf } from './s3a';
-import { check, checkBucket, checkNamespace, checkRegion, DNS_LABEL, SPARK_MEMORY } from './validation';
+import { DNS_LABEL, check, checkBucket, checkLabel, checkRegion } from '../validation';
+import { SPARK_MEMORY } from './validation';
 import { SPARK_LINE, SPARK_VERSION } from './versions';
 
 /** CPU cores and JVM memory of the driver or of each executor. */
@@ -129,7 +130,7 @@ function officialImageVersion(image: string): string | undefined {
 function validate(where: string, name: string, spec: SparkApplicationSpec, defaults: SparkJobDefaults): void {
   // The operator names the UI Service `<name>-ui-svc`, and Service names are DNS-1035 labels (≤ 63, letter first).
   check(where, 'name', name, /^[a-z]([-a-z0-9]{0,54}[a-z0-9])?$/, 'must start with a letter, be lower-case and at most 56 characters');
-  checkNamespace(where, 'namespace', defaults.namespace);
+  checkLabel(where, 'namespace', defaults.namespace);
   check(where, 'serviceAccountName', defaults.serviceAccountName, DNS_LABEL, 'must be a lower-case DNS label');
   checkBucket(where, 'logsBucket', defaults.logsBucket);
   checkRegion(where, defaults.region);

@@ -1,12 +1,13 @@
 import type { ChartImages } from '../../images/image-mirror';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmRelease, type ValuesFiles } from '../../helm/helm-release';
+import { HelmRelease } from '../../helm/helm-release';
 import { requireResources, type HelmValues, valuesAt } from '../../helm/values';
-import { irsaAnnotations, type Placement } from '../../kubernetes/objects';
+import { irsaAnnotations } from '../../kubernetes/objects';
 import { sparkPodSecurityContext } from './pod-security';
-import { checkNamespace, checkRoleArn } from './validation';
+import { checkLabel, checkRoleArn } from '../validation';
 import { portAt, type Endpoint } from '../../kubernetes/endpoint';
+import type { AvailabilityProps, ChartComponentProps } from '../component';
 
 /** What jobs need of the operator: where they run, as whom, and when the operator is ready for them. */
 export interface ISparkOperator {
@@ -19,13 +20,7 @@ export interface ISparkOperator {
 }
 
 /** Props of {@link SparkOperator}. */
-export interface SparkOperatorProps {
-  /** Namespace of the controller and the webhook. */
-  readonly namespace: string;
-  /** `values/spark-operator.yaml` and the environment's overlay. */
-  readonly values: ValuesFiles;
-  /** Last word on the chart's values. @default none */
-  readonly overrides?: HelmValues;
+export interface SparkOperatorProps extends ChartComponentProps, Pick<AvailabilityProps, 'highlyAvailable'> {
   /** @default 'spark-operator' */
   readonly releaseName?: string;
   /**
@@ -38,12 +33,6 @@ export interface SparkOperatorProps {
   readonly serviceAccountName?: string;
   /** IRSA role of drivers and executors: the datasets bucket and `spark-events/` of the logs bucket. */
   readonly jobRoleArn: string;
-  /** The `general` node pool, for the controller and the webhook. */
-  readonly placement: Placement;
-  /** Two replicas of the controller (one leader) and of the webhook, disruption budgets, zone spread. @default false */
-  readonly production?: boolean;
-  /** The operator and job namespaces must exist first. @default none */
-  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -71,24 +60,25 @@ export class SparkOperator extends Construct implements ISparkOperator {
     this.namespace = props.namespace;
     this.jobNamespace = props.jobNamespace ?? 'spark-jobs';
     this.serviceAccountName = props.serviceAccountName ?? 'spark';
-    checkNamespace(where, 'namespace', props.namespace);
-    checkNamespace(where, 'jobNamespace', this.jobNamespace);
-    checkNamespace(where, 'serviceAccountName', this.serviceAccountName);
-    checkRoleArn(where, 'jobRoleArn', props.jobRoleArn);
+    checkLabel(where, 'namespace', props.namespace);
+    checkLabel(where, 'jobNamespace', this.jobNamespace);
+    checkLabel(where, 'serviceAccountName', this.serviceAccountName);
+    checkRoleArn(where, props.jobRoleArn, 'jobRoleArn');
     if (this.jobNamespace === props.namespace) {
       throw new Error(
         `${where}: jobNamespace '${this.jobNamespace}' must differ from namespace: jobs get their own namespace and IRSA role`,
       );
     }
 
-    const production = props.production ?? false;
+    // Two controllers (one leader) and two webhooks where highly available.
+    const highlyAvailable = props.highlyAvailable ?? false;
     const component: HelmValues = {
-      replicas: production ? 2 : 1,
+      replicas: highlyAvailable ? 2 : 1,
       nodeSelector: props.placement.nodeSelector,
       tolerations: props.placement.tolerations,
       // The chart refuses a disruption budget or a spread with one replica, and adds the spread's label selector itself.
-      podDisruptionBudget: { enable: production, minAvailable: 1 },
-      topologySpreadConstraints: production
+      podDisruptionBudget: { enable: highlyAvailable, minAvailable: 1 },
+      topologySpreadConstraints: highlyAvailable
         ? [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }]
         : [],
       podSecurityContext: sparkPodSecurityContext(),

@@ -96,7 +96,7 @@ describe('Airflow', () => {
 
   it.each([
     ['dev', {}],
-    ['prod', { production: true, replicas: 3, values: loadValuesFiles('airflow', 'prod') }],
+    ['prod', { highlyAvailable: true, replicas: 3, values: loadValuesFiles('airflow', 'prod') }],
     ['private https repository', { dags: { repository: 'https://github.com/example-org/dags.git', credentialsSecret: 'git-credentials' } }],
     [
       'ssh repository',
@@ -123,7 +123,7 @@ describe('Airflow', () => {
     [
       'ssh',
       {
-        production: true,
+        highlyAvailable: true,
         dags: {
           repository: 'git@github.com:example-org/dags.git',
           credentialsSecret: 'git-ssh',
@@ -469,7 +469,7 @@ describe('Airflow', () => {
     });
 
     it('runs replicas with disruption budgets and zone spread in production', () => {
-      const v = values({ production: true });
+      const v = values({ highlyAvailable: true });
       for (const [component, label] of [
         ['scheduler', 'scheduler'],
         ['apiServer', 'api-server'],
@@ -627,7 +627,7 @@ describe('Airflow', () => {
       [{ storeName: '' }, "storeName '' must be a lower-case DNS label"],
       [{ replicas: 0 }, 'replicas must be a whole number from 1 to 10 (got 0)'],
       [{ replicas: 1.5 }, 'replicas must be a whole number from 1 to 10 (got 1.5)'],
-      [{ production: true, replicas: 1 }, 'replicas must be at least 2 in production (got 1)'],
+      [{ highlyAvailable: true, replicas: 1 }, 'replicas must be at least 2 to be highly available (got 1)'],
       [{ databasePort: 70000 }, 'databasePort must be from 1 to 65535 (got 70000)'],
       [{ databaseName: 'Air-flow' }, "databaseName 'Air-flow' must be a lower-case SQL identifier"],
       [{ databaseHost: 'db host' }, "databaseHost 'db host' must be a host name"],

@@ -180,7 +180,7 @@ describe('FeatureStore', () => {
   });
 
   it('runs 2 spread replicas with a disruption budget in production', () => {
-    const { store } = build({ production: true });
+    const { store } = build({ highlyAvailable: true });
     const deployment = find(store.release.manifests, 'Deployment', 'feast');
     expect(deployment.spec.replicas).toBe(2);
     expect(deployment.spec.template.spec.topologySpreadConstraints).toEqual([
@@ -194,7 +194,7 @@ describe('FeatureStore', () => {
   });
 
   it.each<[string, Partial<FeatureStoreProps>, RegExp]>([
-    ['one replica in production', { production: true, replicas: 1 }, /replicas must be at least 2 in production \(got 1\)/],
+    ['one replica in production', { highlyAvailable: true, replicas: 1 }, /replicas must be at least 2 to be highly available \(got 1\)/],
     ['zero replicas', { replicas: 0 }, /replicas must be a whole number from 1 to 10 \(got 0\)/],
     ['a project with dashes', { project: 'my-project' }, /project 'my-project'/],
     ['a database name with dashes', { databaseName: 'feast-registry' }, /databaseName 'feast-registry'/],

@@ -78,7 +78,7 @@ describe('LoadBalancerController', () => {
     expect(release).toMatchObject({ chart: vendoredChart(CHART, '3.5.0'), version: '3.5.0', namespace: CHART });
     expect(release).not.toHaveProperty('repository');
     expect(unknownKeys(CHART, controller.release.values, FREE_FORM)).toEqual([]);
-    expect(unknownKeys(CHART, build({ production: true }, undefined, 'prod').controller.release.values, FREE_FORM)).toEqual([]);
+    expect(unknownKeys(CHART, build({ highlyAvailable: true }, undefined, 'prod').controller.release.values, FREE_FORM)).toEqual([]);
   });
 
   it('would be caught by the known-keys check: a misspelt key', () => {
@@ -139,7 +139,7 @@ describe('LoadBalancerController', () => {
 
   it('runs one replica without budget or spread outside production, two with both in production', () => {
     expect(build().controller.release.values).toMatchObject({ replicaCount: 1, podDisruptionBudget: {}, topologySpreadConstraints: [] });
-    const prod = build({ production: true }, undefined, 'prod').controller.release.values;
+    const prod = build({ highlyAvailable: true }, undefined, 'prod').controller.release.values;
     expect(prod.replicaCount).toBe(2);
     expect(prod.podDisruptionBudget).toEqual({ maxUnavailable: 1 });
     expect(prod.topologySpreadConstraints).toEqual([
@@ -153,7 +153,9 @@ describe('LoadBalancerController', () => {
   });
 
   it('rejects props and values it cannot deploy, naming the prop and the fix', () => {
-    expect(attemptController({ production: true, replicas: 1 })).toThrow(/replicas must be at least 2 in production \(got 1\)/);
+    expect(attemptController({ highlyAvailable: true, replicas: 1 })).toThrow(
+      /replicas must be at least 2 to be highly available \(got 1\)/,
+    );
     expect(attemptController({ replicas: 0 })).toThrow(/replicas must be a whole number from 1 to 5 \(got 0\)/);
     expect(attemptController({ namespace: 'Kube_System' })).toThrow(/namespace 'Kube_System' must be a lower-case DNS label/);
     expect(attemptController({ serviceAccountName: 'lb_controller' })).toThrow(

@@ -71,7 +71,8 @@ function platform(options: Options = {}): Platform {
       operator: built.operator,
       brokers: prod ? 3 : 1,
       storageGiB: prod ? 500 : 20,
-      production: prod,
+      highlyAvailable: prod,
+      retainVolumes: prod,
       topics: prod ? prodTopics : { 'events.raw': { partitions: 3, retentionHours: 72, cleanupPolicy: 'delete' } },
       placement: storage,
       entityOperatorPlacement: general,
@@ -81,7 +82,7 @@ function platform(options: Options = {}): Platform {
       kafka: built.kafka,
       logins: LOGINS,
       replicas: prod ? 3 : 1,
-      production: prod,
+      highlyAvailable: prod,
       placement: general,
       ...options.registry,
     });
@@ -469,7 +470,7 @@ describe('KafkaCluster', () => {
   it.each<[Partial<KafkaClusterProps>, RegExp]>([
     [{ brokers: 2 }, /Kafka: brokers must be 1 \(development\) or 3 or more \(got 2\)/],
     [{ brokers: 0 }, /brokers must be 1 \(development\) or 3 or more \(got 0\)/],
-    [{ brokers: 1, production: true }, /production needs at least 3 brokers for replication factor 3 \(got 1\)/],
+    [{ brokers: 1, highlyAvailable: true }, /being highly available needs at least 3 brokers for replication factor 3 \(got 1\)/],
     [{ clusterName: 'Kafka_1' }, /clusterName 'Kafka_1' must be a lower-case DNS label/],
     [{ storageGiB: 0 }, /storageGiB must be a positive integer \(got 0\)/],
     [{ placement: { nodeSelector: {}, tolerations: [] } }, /placement.nodeSelector is empty/],
@@ -739,8 +740,8 @@ describe('SchemaRegistry', () => {
   });
 
   it.each<[Partial<SchemaRegistryProps>, RegExp]>([
-    [{ replicas: 1 }, /SchemaRegistry: production runs at least 2 replicas \(got 1\)/],
-    [{ replicas: 0 }, /replicas must be a positive integer \(got 0\)/],
+    [{ replicas: 1 }, /SchemaRegistry: replicas must be at least 2 to be highly available \(got 1\)/],
+    [{ replicas: 0 }, /replicas must be a whole number from 1 to 10 \(got 0\)/],
     [{ placement: { nodeSelector: {}, tolerations: [] } }, /placement.nodeSelector is empty/],
     [{ logins: { ...LOGINS, names: ['spark'] } }, /logins.names must include 'admin'/],
     [{ logins: { ...LOGINS, names: ['admin', 'Spark_Jobs'] } }, /login 'Spark_Jobs' is not a lower-case DNS label/],

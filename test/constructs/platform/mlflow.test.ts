@@ -59,7 +59,7 @@ const releaseNamed = (json: StackJson, name: string) => {
 describe('Mlflow', () => {
   it('passes the chart schema (45 closed objects and its allOf rules) in dev and production', () => {
     expect(schemaViolations('mlflow', build().mlflow.release.values)).toEqual([]);
-    expect(schemaViolations('mlflow', build({ production: true }, 'prod').mlflow.release.values)).toEqual([]);
+    expect(schemaViolations('mlflow', build({ highlyAvailable: true }, 'prod').mlflow.release.values)).toEqual([]);
   });
 
   it('would be caught by the schema: an unknown key, a second database backend', () => {
@@ -225,9 +225,11 @@ describe('Mlflow', () => {
     expect(values.resources).toEqual({ requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } });
   });
 
-  it('grants users nothing by default in production, and read access elsewhere', () => {
+  it("grants users the values file's read access by default, or what defaultPermission says (nothing, in production)", () => {
     expect(at(build().mlflow.release.values, 'auth.defaultPermission')).toBe('READ');
-    expect(at(build({ production: true }, 'prod').mlflow.release.values, 'auth.defaultPermission')).toBe('NO_PERMISSIONS');
+    expect(at(build({ defaultPermission: 'NO_PERMISSIONS' }, 'prod').mlflow.release.values, 'auth.defaultPermission')).toBe(
+      'NO_PERMISSIONS',
+    );
   });
 
   it('runs one replica without budget or spread outside production', () => {
@@ -244,7 +246,7 @@ describe('Mlflow', () => {
   });
 
   it('runs two replicas in production, with a disruption budget and zone anti-affinity on the chart selector', () => {
-    const { mlflow } = build({ production: true }, 'prod');
+    const { mlflow } = build({ highlyAvailable: true }, 'prod');
     const selector = { 'app.kubernetes.io/name': 'mlflow', 'app.kubernetes.io/instance': 'mlflow' };
     expect(mlflow.release.values.replicaCount).toBe(2);
     expect(manifest(mlflow, 'PodDisruptionBudget', 'mlflow')).toEqual({
@@ -295,7 +297,7 @@ describe('Mlflow', () => {
   });
 
   it('rejects props it cannot deploy, naming the prop and the fix', () => {
-    expect(attempt({ production: true, replicas: 1 })).toThrow(/replicas must be at least 2 in production \(got 1\)/);
+    expect(attempt({ highlyAvailable: true, replicas: 1 })).toThrow(/replicas must be at least 2 to be highly available \(got 1\)/);
     expect(attempt({ replicas: 0 })).toThrow(/replicas must be a whole number from 1 to 10 \(got 0\)/);
     expect(attempt({ replicas: 1.5 })).toThrow(/replicas must be a whole number/);
     expect(attempt({ databasePort: 70000 })).toThrow(/databasePort must be from 1 to 65535 \(got 70000\)/);

@@ -96,7 +96,9 @@ describe('Observability', () => {
 
   it('uses only keys the chart knows, in dev and production', () => {
     expect(unknownKeys('kube-prometheus-stack', build().observability.release.values, FREE_FORM)).toEqual([]);
-    expect(unknownKeys('kube-prometheus-stack', build({ production: true }, 'prod').observability.release.values, FREE_FORM)).toEqual([]);
+    expect(unknownKeys('kube-prometheus-stack', build({ highlyAvailable: true }, 'prod').observability.release.values, FREE_FORM)).toEqual(
+      [],
+    );
   });
 
   it('would catch a misspelt key', () => {
@@ -168,7 +170,7 @@ describe('Observability', () => {
   });
 
   it('runs Prometheus twice and Alertmanager three times in production, with budgets and zone anti-affinity', () => {
-    const prod = build({ production: true }, 'prod').observability.release.values;
+    const prod = build({ highlyAvailable: true }, 'prod').observability.release.values;
     expect(at(prod, 'prometheus.prometheusSpec.replicas')).toBe(2);
     expect(at(prod, 'alertmanager.alertmanagerSpec.replicas')).toBe(3);
     for (const component of ['prometheus', 'alertmanager']) {

@@ -39,17 +39,17 @@ type Built = { certManager: CertManager; kserve: KServe; serving: ModelServing; 
 
 /** The whole component as the platform stack wires it. */
 function build(
-  options: { production?: boolean; env?: string; certManager?: Partial<CertManagerProps>; serving?: Partial<ModelServingProps> } = {},
+  options: { highlyAvailable?: boolean; env?: string; certManager?: Partial<CertManagerProps>; serving?: Partial<ModelServingProps> } = {},
 ): Built {
   const env = options.env ?? 'dev';
-  const production = options.production ?? false;
+  const highlyAvailable = options.highlyAvailable ?? false;
   let built: Omit<Built, 'json'> | undefined;
   const json = synthScope((scope) => {
     const certManager = new CertManager(scope, 'CertManager', {
       namespace: 'cert-manager',
       values: loadValuesFiles('cert-manager', env),
       placement: GENERAL,
-      production,
+      highlyAvailable,
       ...options.certManager,
     });
     const kserve = new KServe(scope, 'KServe', {
@@ -65,9 +65,9 @@ function build(
       roleArn: ROLE_ARN,
       region: 'eu-west-1',
       artifactsBucket: BUCKET,
-      models: { churn: production ? { ...MODEL, minReplicas: 2 } : MODEL },
+      models: { churn: highlyAvailable ? { ...MODEL, minReplicas: 2 } : MODEL },
       placement: GENERAL,
-      production,
+      highlyAvailable,
       ...options.serving,
     });
     built = { certManager, kserve, serving };
@@ -87,12 +87,17 @@ const manifest = (serving: ModelServing, kind: string, name: string): Kubernetes
   if (!found) throw new Error(`no ${kind} ${name}`);
   return found;
 };
-const DEFAULTS: ModelDefaults = { namespace: 'model-serving', serviceAccountName: 'model-serving', placement: GENERAL, production: false };
+const DEFAULTS: ModelDefaults = {
+  namespace: 'model-serving',
+  serviceAccountName: 'model-serving',
+  placement: GENERAL,
+  highlyAvailable: false,
+};
 
 describe('CertManager', () => {
   it('passes the chart schema (28 closed objects) in dev and production', () => {
     expect(schemaViolations('cert-manager', build().certManager.release.values)).toEqual([]);
-    expect(schemaViolations('cert-manager', build({ production: true, env: 'prod' }).certManager.release.values)).toEqual([]);
+    expect(schemaViolations('cert-manager', build({ highlyAvailable: true, env: 'prod' }).certManager.release.values)).toEqual([]);
   });
 
   it('would be caught by the schema: an unknown key in a closed object', () => {
@@ -126,7 +131,7 @@ describe('CertManager', () => {
 
   it('runs one replica of each without budgets in dev, two with budgets and zone spread in production', () => {
     const dev = build().certManager.release.values;
-    const prod = build({ production: true, env: 'prod' }).certManager.release.values;
+    const prod = build({ highlyAvailable: true, env: 'prod' }).certManager.release.values;
     for (const [prefix, component] of [
       ['', 'controller'],
       ['webhook.', 'webhook'],
@@ -308,9 +313,9 @@ describe('inferenceService', () => {
   });
 
   it('requires at least 2 replicas in production', () => {
-    const prod = { ...DEFAULTS, production: true };
+    const prod = { ...DEFAULTS, highlyAvailable: true };
     expect(() => inferenceService('churn', MODEL, prod)).toThrow(
-      /InferenceService model-serving\/churn: minReplicas must be at least 2 in production \(got 1\); raise platform.serving.models.churn.minReplicas/,
+      /InferenceService model-serving\/churn: minReplicas must be at least 2 to be highly available \(got 1\); raise platform.serving.models.churn.minReplicas/,
     );
     expect(() => inferenceService('churn', { ...MODEL, minReplicas: 2 }, prod)).not.toThrow();
   });
@@ -375,13 +380,13 @@ describe('ModelServing', () => {
   });
 
   it('gives production models a disruption budget over their predictor pods', () => {
-    const { serving } = build({ production: true, env: 'prod' });
+    const { serving } = build({ highlyAvailable: true, env: 'prod' });
     expect(manifest(serving, 'PodDisruptionBudget', 'churn-predictor').spec).toEqual({
       maxUnavailable: 1,
       selector: { matchLabels: { 'serving.kserve.io/inferenceservice': 'churn', component: 'predictor' } },
     });
-    expect(() => build({ production: true, env: 'prod', serving: { models: { churn: MODEL } } })).toThrow(
-      /minReplicas must be at least 2 in production \(got 1\)/,
+    expect(() => build({ highlyAvailable: true, env: 'prod', serving: { models: { churn: MODEL } } })).toThrow(
+      /minReplicas must be at least 2 to be highly available \(got 1\)/,
     );
   });
 

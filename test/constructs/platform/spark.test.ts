@@ -228,7 +228,7 @@ describe('SparkOperator', () => {
   it('sets only keys the chart knows (it has no schema)', () => {
     const free = ['controller.podSecurityContext', 'webhook.podSecurityContext'];
     expect(unknownKeys('spark-operator', buildOperator().operator.release.values, free)).toEqual([]);
-    expect(unknownKeys('spark-operator', buildOperator({ production: true }, 'prod').operator.release.values, free)).toEqual([]);
+    expect(unknownKeys('spark-operator', buildOperator({ highlyAvailable: true }, 'prod').operator.release.values, free)).toEqual([]);
     // The check can fail: a misspelt key is reported.
     expect(unknownKeys('spark-operator', { controller: { nodeSelectr: {} }, spark: { jobNamespace: [] } }, free)).toEqual([
       'controller.nodeSelectr',
@@ -275,7 +275,7 @@ describe('SparkOperator', () => {
 
   it('is single-replica in dev and highly available in production', () => {
     const dev = buildOperator().operator.release.values;
-    const prod = buildOperator({ production: true }, 'prod').operator.release.values;
+    const prod = buildOperator({ highlyAvailable: true }, 'prod').operator.release.values;
     for (const component of ['controller', 'webhook']) {
       expect(at(dev, `${component}.replicas`)).toBe(1);
       expect(at(dev, `${component}.podDisruptionBudget.enable`)).toBe(false);
@@ -579,7 +579,7 @@ describe('SparkHistoryServer', () => {
     expect(deploymentOf(dev).spec.template.spec.topologySpreadConstraints).toBeUndefined();
     expect(dev.release.manifests.some((m) => m.kind === 'PodDisruptionBudget')).toBe(false);
 
-    const prod = buildHistory({ production: true }).history;
+    const prod = buildHistory({ highlyAvailable: true }).history;
     expect(deploymentOf(prod).spec.replicas).toBe(2);
     expect(deploymentOf(prod).spec.template.spec.topologySpreadConstraints).toEqual([
       expect.objectContaining({ topologyKey: 'topology.kubernetes.io/zone', labelSelector: { matchLabels: expect.any(Object) } }),
@@ -590,7 +590,9 @@ describe('SparkHistoryServer', () => {
   it('rejects bad props', () => {
     expect(() => buildHistory({ retentionDays: 0 })).toThrow(/retentionDays 0 must be a whole number of days from 1 to 365/);
     expect(() => buildHistory({ heapMemory: '1GB' })).toThrow(/heapMemory '1GB' must be JVM memory/);
-    expect(() => buildHistory({ production: true, replicas: 1 })).toThrow(/replicas 1: production runs at least 2 replicas/);
+    expect(() => buildHistory({ highlyAvailable: true, replicas: 1 })).toThrow(
+      /replicas must be at least 2 to be highly available \(got 1\)/,
+    );
     expect(() => buildHistory({ roleArn: 'history' })).toThrow(/roleArn 'history' must be an IAM role ARN/);
     expect(() => buildHistory({ serviceAccountName: 'History' })).toThrow(/serviceAccountName 'History' must be a lower-case DNS label/);
     expect(() => buildHistory({ name: '1history' })).toThrow(/name '1history' must be a DNS-1035 label/);
