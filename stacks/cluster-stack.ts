@@ -119,7 +119,7 @@ export class ClusterStack extends BaseStack {
           desiredSize: pool.desiredSize,
           maxSize: pool.maxSize,
           diskSizeGiB: pool.diskSizeGiB,
-          dedicated: pool.dedicated ?? name !== 'general',
+          dedicated: pool.dedicated,
           labels: pool.labels,
           taints: pool.taints,
           volumeKey: this.volumeKey,

@@ -105,7 +105,12 @@ const clusterSchema = z.strictObject({
   logRetentionDays: z.int().positive().default(365),
   /** Pin an add-on (`vpc-cni`, `coredns`, ...) to an exact version; @default the version EKS recommends for the cluster version */
   addonVersions: z.record(z.string(), z.string()).default({}),
-  nodePools: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'pool names are lower-case words'), nodePoolSchema),
+  nodePools: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'pool names are lower-case words'), nodePoolSchema)
+    // A pool's `dedicated` default depends on its name: filled in here, the one place it is decided.
+    .transform((pools) =>
+      Object.fromEntries(Object.entries(pools).map(([name, pool]) => [name, { ...pool, dedicated: pool.dedicated ?? name !== 'general' }])),
+    ),
   /**
    * Upstream registries whose images the nodes pull through an ECR pull-through cache of the account, keyed by
    * the registry as image references name it. Docker Hub and ghcr.io need a `credentialArn`.

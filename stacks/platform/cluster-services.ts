@@ -32,7 +32,7 @@ export function addClusterAccess(stack: BaseStack, environment: EnvironmentConfi
 export function poolPlacements(environment: EnvironmentConfig): PoolPlacements {
   const pools = environment.cluster.nodePools;
   const place = (name: 'general' | 'compute' | 'storage') =>
-    poolPlacement(name, poolTaints(name, pools[name].dedicated ?? name !== 'general', pools[name].taints));
+    poolPlacement(name, poolTaints(name, pools[name].dedicated, pools[name].taints));
   return { general: place('general'), compute: place('compute'), storage: place('storage') };
 }
 

@@ -1,64 +1,12 @@
-import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import {
-  contentDigest,
-  irsaServiceAccount,
-  readOnlyContainerSecurity,
-  zoneSpread,
-  type KubernetesObject,
-  type Resources,
-} from '../../kubernetes/objects';
+import { contentDigest, irsaServiceAccount, readOnlyContainerSecurity, zoneSpread, type KubernetesObject } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
 import { CONFIG_ENV, renderFeatureStoreConfig } from './feature-store-config';
 import type { Endpoint } from '../../kubernetes/endpoint';
-import { checkBucket, checkKeyPrefix, checkRegion, checkRoleArn, checkSecretNames } from '../validation';
-import {
-  type AvailabilityProps,
-  type AwsWorkloadProps,
-  type ComponentProps,
-  DEFAULT_SECRET_STORE,
-  resolveAvailability,
-  type SecretStoreProps,
-} from '../component';
-
-/** Props of {@link FeatureStore}. */
-export interface FeatureStoreProps extends ComponentProps, AwsWorkloadProps, AvailabilityProps, SecretStoreProps {
-  /** Feast project every feature repository applies to. @default 'mlops' */
-  readonly project?: string;
-
-  /** RDS PostgreSQL address (a token is fine). */
-  readonly databaseHost: string;
-  /** @default 5432 */
-  readonly databasePort?: number;
-  /** Database of the SQL registry. @default 'feast_registry' */
-  readonly databaseName?: string;
-  /** Secrets Manager secret (name or ARN) with `username` and `password` of the registry login. */
-  readonly databaseSecretName: string;
-
-  /** ElastiCache primary endpoint (TLS, AUTH); a token is fine. */
-  readonly cacheHost: string;
-  /** @default 6379 */
-  readonly cachePort?: number;
-  /** Secrets Manager secret (name or ARN) with the cache's `auth_token`. */
-  readonly cacheAuthSecretName: string;
-
-  /** Bucket of the offline data (a token is fine); feature repositories keep their sources under {@link datasetsPrefix}. */
-  readonly datasetsBucket: string;
-  /** Key prefix, without slashes at the ends; the IRSA role must allow exactly it. @default 'feast' */
-  readonly datasetsPrefix?: string;
-  /** Must be the service account the role trusts. @default 'feast' */
-  readonly serviceAccountName?: string;
-
-  /** Feature server image; materialization runs the same. @default 'quay.io/feastdev/feature-server:0.47.0' */
-  readonly image?: string;
-  /** @default 250m/512Mi requested, 1Gi limit */
-  readonly resources?: Resources;
-  /** Cron schedule (UTC) of `feast materialize-incremental`. @default '0 * * * *' (hourly) */
-  readonly materializeSchedule?: string;
-  /** @default 500m/1Gi requested, 4Gi limit (dask loads the new rows in memory) */
-  readonly materializeResources?: Resources;
-}
+import type { FeatureStoreProps } from './props';
+import { validate } from './validation';
+import { DEFAULT_SECRET_STORE, resolveAvailability } from '../component';
 
 const PORT = 6566;
 const CONFIG_DIR = '/etc/feast';
@@ -291,61 +239,5 @@ export class FeatureStore extends Construct {
       manifests,
       dependsOn: [this.prerequisites.helmRelease.release],
     });
-  }
-}
-
-interface Resolved {
-  readonly project: string;
-  readonly databasePort: number;
-  readonly databaseName: string;
-  readonly cachePort: number;
-  readonly datasetsPrefix: string;
-  readonly serviceAccountName: string;
-  readonly replicas: number;
-  readonly schedule: string;
-  readonly resources: Resources;
-  readonly materializeResources: Resources;
-}
-
-function validate(where: string, props: FeatureStoreProps, r: Resolved): void {
-  const fail = (message: string) => {
-    throw new Error(`${where}: ${message}`);
-  };
-  const known = (value: string) => !Token.isUnresolved(value);
-  if (!/^[a-z][a-z0-9_]{0,62}$/.test(r.project)) fail(`project '${r.project}' must be lower-case letters, digits and underscores`);
-  for (const [prop, port] of [
-    ['databasePort', r.databasePort],
-    ['cachePort', r.cachePort],
-  ] as const) {
-    if (!Token.isUnresolved(port) && (!Number.isInteger(port) || port < 1 || port > 65535))
-      fail(`${prop} must be from 1 to 65535 (got ${port})`);
-  }
-  if (!/^[a-z][a-z0-9_]{0,62}$/.test(r.databaseName)) fail(`databaseName '${r.databaseName}' must be a lower-case SQL identifier`);
-  for (const [prop, host] of [
-    ['databaseHost', props.databaseHost],
-    ['cacheHost', props.cacheHost],
-  ] as const) {
-    if (known(host) && !/^[A-Za-z0-9.-]+$/.test(host)) fail(`${prop} '${host}' must be a host name, without scheme or port`);
-  }
-  for (const [prop, value] of [
-    ['serviceAccountName', r.serviceAccountName],
-    ['namespace', props.namespace],
-  ] as const) {
-    if (known(value) && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value)) fail(`${prop} '${value}' must be a lower-case DNS label`);
-  }
-  checkSecretNames(where, { databaseSecretName: props.databaseSecretName, cacheAuthSecretName: props.cacheAuthSecretName });
-  checkBucket(where, 'datasetsBucket', props.datasetsBucket);
-  checkKeyPrefix(where, 'datasetsPrefix', r.datasetsPrefix, 'feast');
-  checkRoleArn(where, props.roleArn);
-  checkRegion(where, props.region);
-  if (r.schedule.trim().split(/\s+/).length !== 5 && !/^@(hourly|daily|weekly|monthly|yearly)$/.test(r.schedule)) {
-    fail(`materializeSchedule '${r.schedule}' must be a five-field cron expression such as '0 * * * *'`);
-  }
-  for (const [prop, res] of [
-    ['resources', r.resources],
-    ['materializeResources', r.materializeResources],
-  ] as const) {
-    if (!res.requests.cpu || !res.requests.memory || !res.limits.memory)
-      fail(`${prop} must set requests.cpu, requests.memory and limits.memory`);
   }
 }

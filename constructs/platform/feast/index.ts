@@ -1,2 +1,3 @@
 export * from './feature-store';
 export * from './feature-store-config';
+export * from './props';

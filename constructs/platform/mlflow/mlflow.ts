@@ -1,72 +1,18 @@
 import type { ChartImages } from '../../images/image-mirror';
-import { Token } from 'cdktf';
+
 import { Construct } from 'constructs';
 import { HelmRelease } from '../../helm/helm-release';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { requireResources, type HelmValues, valuesAt } from '../../helm/values';
+import { type HelmValues, valuesAt } from '../../helm/values';
 import { irsaAnnotations, type KubernetesObject } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
 import type { Endpoint } from '../../kubernetes/endpoint';
-import { checkBucket, checkKeyPrefix, checkRegion, checkRoleArn, checkSecretNames } from '../validation';
-import {
-  type AvailabilityProps,
-  type AwsWorkloadProps,
-  type ChartComponentProps,
-  DEFAULT_SECRET_STORE,
-  resolveAvailability,
-  type SecretStoreProps,
-} from '../component';
+import type { MlflowProps } from './props';
+import { checkMerged, CONTAINER_PORT, METRICS_DIRECTORY, validate } from './validation';
+import { DEFAULT_SECRET_STORE, resolveAvailability } from '../component';
 
-/** Props of {@link Mlflow}. */
-export interface MlflowProps extends ChartComponentProps, AwsWorkloadProps, AvailabilityProps, SecretStoreProps {
-  /** @default 'mlflow' */
-  readonly releaseName?: string;
-
-  /** RDS PostgreSQL address (a token is fine). */
-  readonly databaseHost: string;
-  /** A literal: the chart types it as an integer. @default 5432 */
-  readonly databasePort?: number;
-  /** Tracking and model-registry database. @default 'mlflow' */
-  readonly databaseName?: string;
-  /**
-   * Database of the basic-auth users and permissions. Must differ from {@link databaseName}: both keep their
-   * Alembic revision in a table named `alembic_version`. Same login as the tracking database.
-   * @default 'mlflow_auth'
-   */
-  readonly authDatabaseName?: string;
-  /** Secrets Manager secret (name or ARN) with `username` and `password` of the MLflow login. */
-  readonly databaseSecretName: string;
-  /** Secrets Manager secret (name or ARN) with `admin_username`, `admin_password` and `flask_secret_key`. */
-  readonly authSecretName: string;
-
-  /** Bucket of the artifacts (a token is fine). */
-  readonly artifactsBucket: string;
-  /** Key prefix in the bucket, without slashes at the ends; the IRSA role must allow exactly it. @default 'mlflow' */
-  readonly artifactsPrefix?: string;
-  /** Must be the service account the role trusts. @default 'mlflow' */
-  readonly serviceAccountName?: string;
-
-  /**
-   * Host names clients use beyond the Service's own (the load balancer's host): MLflow 3 answers 403 to any
-   * other Host header. @default none
-   */
-  readonly externalHosts?: string[];
-  /**
-   * What a user may do with experiments and models no one granted them: `NO_PERMISSIONS` keeps each team's
-   * work to itself (production's setting). @default the values file's, `READ`
-   */
-  readonly defaultPermission?: 'READ' | 'EDIT' | 'MANAGE' | 'NO_PERMISSIONS';
-}
-
-const CONTAINER_PORT = 5000;
 /** Name the chart gives the server's container port (`service.containerPortName`). */
 const CONTAINER_PORT_NAME = 'mlflow';
-/**
- * prometheus_client's multiprocess directory, one file per uvicorn worker. Under the chart's `/tmp`
- * emptyDir: the root filesystem is read-only, and the chart's own `serviceMonitor.enabled` would point
- * `--expose-prometheus` at `/mlflow/metrics` on it.
- */
-const METRICS_DIRECTORY = '/tmp/prometheus-metrics';
 
 /**
  * MLflow tracking server and model registry (chart `community-charts/mlflow` 1.11.5): metadata in RDS
@@ -294,58 +240,4 @@ function antiAffinity(labels: Record<string, string>): HelmValues {
       preferredDuringSchedulingIgnoredDuringExecution: [term(100, 'topology.kubernetes.io/zone'), term(50, 'kubernetes.io/hostname')],
     },
   };
-}
-
-/** Props with their defaults applied. */
-type Resolved = Required<
-  Pick<
-    MlflowProps,
-    'releaseName' | 'replicas' | 'databasePort' | 'databaseName' | 'authDatabaseName' | 'artifactsPrefix' | 'serviceAccountName'
-  >
->;
-
-function validate(where: string, props: MlflowProps, resolved: Resolved): void {
-  const p = { ...props, ...resolved };
-  const fail = (message: string) => {
-    throw new Error(`${where}: ${message}`);
-  };
-  const known = (value: string) => !Token.isUnresolved(value);
-  if (Token.isUnresolved(p.databasePort)) fail('databasePort must be a literal number: the chart renders it as an integer');
-  if (!Number.isInteger(p.databasePort) || p.databasePort < 1 || p.databasePort > 65535)
-    fail(`databasePort must be from 1 to 65535 (got ${p.databasePort})`);
-  for (const [prop, value] of [
-    ['databaseName', p.databaseName],
-    ['authDatabaseName', p.authDatabaseName],
-  ] as const) {
-    if (!/^[a-z][a-z0-9_]{0,62}$/.test(value)) fail(`${prop} '${value}' must be a lower-case SQL identifier`);
-  }
-  if (p.databaseName === p.authDatabaseName) {
-    fail(`authDatabaseName must differ from databaseName (both '${p.databaseName}'): each keeps its schema revision in alembic_version`);
-  }
-  if (known(p.databaseHost) && !/^[A-Za-z0-9.-]+$/.test(p.databaseHost)) fail(`databaseHost '${p.databaseHost}' must be a host name`);
-  for (const [prop, value] of [
-    ['releaseName', p.releaseName],
-    ['serviceAccountName', p.serviceAccountName],
-    ['namespace', p.namespace],
-  ] as const) {
-    if (known(value) && !/^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/.test(value)) fail(`${prop} '${value}' must be a lower-case DNS label`);
-  }
-  checkSecretNames(where, { databaseSecretName: p.databaseSecretName, authSecretName: p.authSecretName });
-  checkBucket(where, 'artifactsBucket', p.artifactsBucket);
-  checkKeyPrefix(where, 'artifactsPrefix', p.artifactsPrefix, 'mlflow');
-  checkRoleArn(where, p.roleArn);
-  checkRegion(where, p.region);
-}
-
-/** What the values files and overrides must not undo; returns the Service port. */
-function checkMerged(where: string, values: HelmValues): number {
-  const service = values.service as { type?: string; port?: number } | undefined;
-  if (service?.type !== 'ClusterIP')
-    throw new Error(`${where}: service.type must stay ClusterIP (got ${service?.type}); there is no ingress yet`);
-  if ((values.ingress as { enabled?: boolean } | undefined)?.enabled)
-    throw new Error(`${where}: ingress.enabled must stay false; there is no ingress yet`);
-  requireResources(where, values, [''], { source: 'values/mlflow.yaml' });
-  if ((values.extraArgs as { exposePrometheus?: string } | undefined)?.exposePrometheus !== METRICS_DIRECTORY)
-    throw new Error(`${where}: extraArgs.exposePrometheus must stay '${METRICS_DIRECTORY}': Prometheus scrapes /metrics`);
-  return service.port ?? CONTAINER_PORT;
 }

@@ -1,4 +1,5 @@
 export * from './alert-rules';
 export * from './dashboards';
 export * from './observability';
+export * from './props';
 export * from './scrape-targets';

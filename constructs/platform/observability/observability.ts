@@ -1,61 +1,23 @@
 import type { CacheableRegistry } from '../../images/cacheable-registries';
 import type { ChartImages } from '../../images/image-mirror';
-import { Token } from 'cdktf';
+
 import { Construct } from 'constructs';
 import { HelmRelease } from '../../helm/helm-release';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { requireResources, valueAt, type HelmValues, valuesAt } from '../../helm/values';
+import { type HelmValues, valuesAt } from '../../helm/values';
 import type { KubernetesObject } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
 import { platformRules, REPLACED_DEFAULT_ALERTS } from './alert-rules';
 import { kafkaDashboard, workflowDashboard } from './dashboards';
-import { scrapeMonitors, type ScrapeTargets } from './scrape-targets';
+import { scrapeMonitors } from './scrape-targets';
 import { portAt, type Endpoint } from '../../kubernetes/endpoint';
-import { type AvailabilityProps, type ChartComponentProps, DEFAULT_SECRET_STORE, type SecretStoreProps } from '../component';
-
-/** Props of {@link Observability}. */
-export interface ObservabilityProps extends ChartComponentProps, Pick<AvailabilityProps, 'highlyAvailable'>, SecretStoreProps {
-  /** Also the chart's `fullnameOverride`, so Services are `<releaseName>-prometheus` etc. @default 'monitoring' */
-  readonly releaseName?: string;
-  /**
-   * Namespace of the node-exporter DaemonSet. It needs host networking, the host PID namespace and host paths,
-   * so its namespace must enforce Pod Security `privileged`; a namespace of its own keeps the rest `restricted`.
-   * @default the release namespace (which then must be `privileged`)
-   */
-  readonly nodeExporterNamespace?: string;
-  /** StorageClass of the Prometheus and Alertmanager volumes (encrypted EBS). @default 'gp3-encrypted' */
-  readonly storageClass?: string;
-  /** Days Prometheus keeps samples. @default 15 */
-  readonly retentionDays?: number;
-  /** Volume per Prometheus replica; Prometheus also stops at 85 % of it (`retentionSize`). @default 50 */
-  readonly storageGiB?: number;
-  /** Volume per Alertmanager replica (silences and notification log). @default 2 */
-  readonly alertmanagerStorageGiB?: number;
-  /** Secrets Manager secret (name or ARN) with `admin_user` and `admin_password` of Grafana's admin. */
-  readonly grafanaAdminSecretName: string;
-  /** Platform components to scrape and alert on. @default none: Kubernetes and the stack itself only */
-  readonly scrapeTargets?: ScrapeTargets;
-}
+import { DEFAULT_SECRET_STORE } from '../component';
+import type { ObservabilityProps } from './props';
+import { checkMerged, SELECTED, validate } from './validation';
 
 const PROMETHEUS_PORT = 9090;
 const ALERTMANAGER_PORT = 9093;
 const GRAFANA_PORT = 80;
-
-/** Containers that must have requests and limits in the merged values (dotted paths to their `resources`). */
-const RESOURCED = [
-  'prometheusOperator',
-  'prometheusOperator.prometheusConfigReloader',
-  'prometheusOperator.admissionWebhooks.patch',
-  'prometheus.prometheusSpec',
-  'alertmanager.alertmanagerSpec',
-  'grafana',
-  'grafana.sidecar',
-  'kube-state-metrics',
-  'prometheus-node-exporter',
-];
-
-/** Kinds of monitoring objects Prometheus must pick up from every namespace, not only this release's. */
-const SELECTED = ['rule', 'serviceMonitor', 'podMonitor', 'probe', 'scrapeConfig'];
 
 /**
  * Cluster monitoring with kube-prometheus-stack 88.5.3: the Prometheus operator, Prometheus and Alertmanager
@@ -272,90 +234,4 @@ export class Observability extends Construct {
     this.alertmanagerUrl = url('alertmanager', ALERTMANAGER_PORT);
     this.grafanaUrl = url('grafana', GRAFANA_PORT);
   }
-}
-
-type Resolved = {
-  readonly releaseName: string;
-  readonly storageClass: string;
-  readonly retentionDays: number;
-  readonly storageGiB: number;
-  readonly alertmanagerStorageGiB: number;
-  readonly storeName: string;
-  readonly nodeExporterNamespace: string;
-  readonly scrapeTargets: ScrapeTargets;
-};
-
-function validate(where: string, props: ObservabilityProps, p: Resolved): void {
-  const fail = (message: string) => {
-    throw new Error(`${where}: ${message}`);
-  };
-  const known = (value: string) => !Token.isUnresolved(value);
-  const label = (prop: string, value: string, max = 63) => {
-    if (known(value) && !new RegExp(`^[a-z0-9]([-a-z0-9]{0,${max - 2}}[a-z0-9])?$`).test(value))
-      fail(`${prop} '${value}' must be a lower-case DNS label of at most ${max} characters`);
-  };
-  // The chart truncates its full name to 26 characters: a longer name would not match the URLs exposed here.
-  label('releaseName', p.releaseName, 26);
-  label('namespace', props.namespace);
-  label('nodeExporterNamespace', p.nodeExporterNamespace);
-  label('storageClass', p.storageClass, 253);
-  const whole = (prop: string, value: number, min: number, max: number, unit: string) => {
-    if (!Number.isInteger(value) || value < min || value > max)
-      fail(`${prop} must be a whole number of ${unit} from ${min} to ${max} (got ${value})`);
-  };
-  whole('retentionDays', p.retentionDays, 1, 365, 'days');
-  whole('storageGiB', p.storageGiB, 10, 16384, 'GiB');
-  whole('alertmanagerStorageGiB', p.alertmanagerStorageGiB, 1, 100, 'GiB');
-  if (props.grafanaAdminSecretName.trim() === '') fail('grafanaAdminSecretName must name a Secrets Manager secret');
-  if (p.storeName.trim() === '') fail('storeName must name a ClusterSecretStore');
-
-  const { kafka, airflow, sparkOperator, sparkJobs, kserve, mlflow } = p.scrapeTargets;
-  for (const [prop, value] of [
-    ['scrapeTargets.kafka.namespace', kafka?.namespace],
-    ['scrapeTargets.kafka.clusterName', kafka?.clusterName],
-    ['scrapeTargets.airflow.namespace', airflow?.namespace],
-    ['scrapeTargets.airflow.releaseName', airflow?.releaseName],
-    ['scrapeTargets.sparkOperator.namespace', sparkOperator?.namespace],
-    ['scrapeTargets.sparkOperator.releaseName', sparkOperator?.releaseName],
-    ['scrapeTargets.sparkJobs.namespace', sparkJobs?.namespace],
-    ['scrapeTargets.kserve.namespace', kserve?.namespace],
-    ['scrapeTargets.mlflow.namespace', mlflow?.namespace],
-  ] as const) {
-    if (value !== undefined) label(prop, value);
-  }
-  for (const path of sparkJobs?.paths ?? []) {
-    if (!/^\/[\w/.-]*$/.test(path)) fail(`scrapeTargets.sparkJobs.paths: '${path}' must be an absolute URL path`);
-  }
-  if (sparkJobs?.paths.length === 0) fail('scrapeTargets.sparkJobs.paths must name at least one metrics path');
-  if (mlflow) {
-    if (Object.keys(mlflow.podLabels).length === 0) fail('scrapeTargets.mlflow.podLabels must select the MLflow pods: it is empty');
-    if (!/^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/.test(mlflow.port))
-      fail(`scrapeTargets.mlflow.port '${mlflow.port}' must be a container port name`);
-  }
-  const lag = kafka?.consumerLagThreshold;
-  if (lag !== undefined) {
-    if (!kafka?.kafkaExporter)
-      fail('scrapeTargets.kafka.consumerLagThreshold needs kafkaExporter: true (lag comes from the Kafka Exporter)');
-    if (!Number.isInteger(lag) || lag < 1)
-      fail(`scrapeTargets.kafka.consumerLagThreshold must be a positive whole number of messages (got ${lag})`);
-  }
-}
-
-/** What the values files and overrides must not undo. */
-function checkMerged(where: string, values: HelmValues): void {
-  const at = (path: string) => valueAt(values, path);
-  for (const component of ['prometheus', 'alertmanager', 'grafana']) {
-    const type = (at(`${component}.service.type`) as string | undefined) ?? 'ClusterIP';
-    if (type !== 'ClusterIP')
-      throw new Error(`${where}: ${component}.service.type must stay ClusterIP (got ${type}); there is no ingress yet`);
-    if (at(`${component}.ingress.enabled`))
-      throw new Error(`${where}: ${component}.ingress.enabled must stay false; there is no ingress yet`);
-  }
-  for (const kind of SELECTED) {
-    if (at(`prometheus.prometheusSpec.${kind}SelectorNilUsesHelmValues`) !== false)
-      throw new Error(
-        `${where}: prometheus.prometheusSpec.${kind}SelectorNilUsesHelmValues must stay false, or monitors of other releases are ignored`,
-      );
-  }
-  requireResources(where, values, RESOURCED, { source: 'values/kube-prometheus-stack.yaml' });
 }

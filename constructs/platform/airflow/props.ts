@@ -1,0 +1,60 @@
+import type { AvailabilityProps, AwsWorkloadProps, ChartComponentProps, SecretStoreProps } from '../component';
+
+/** Where the DAGs come from (git-sync). */
+export interface AirflowDags {
+  /** `https://…`, `ssh://…` or `git@…` clone URL. */
+  readonly repository: string;
+  /** Branch (or tag) git-sync follows. @default 'main' */
+  readonly branch?: string;
+  /** Folder of the repository holding the DAGs, relative, `''` for the root. @default 'dags' */
+  readonly subPath?: string;
+  /**
+   * Kubernetes Secret in the Airflow namespace with the git credentials. For https repositories it holds
+   * `GIT_SYNC_USERNAME`, `GIT_SYNC_PASSWORD`, `GITSYNC_USERNAME` and `GITSYNC_PASSWORD` (the chart reads the
+   * names of git-sync v3 and v4); for ssh repositories, the private key as `gitSshKey`.
+   * @default none: a public repository
+   */
+  readonly credentialsSecret?: string;
+  /** known_hosts lines of an ssh repository's host. @default none: git-sync does not verify the host key */
+  readonly knownHosts?: string;
+}
+
+/** The service accounts of the components that use AWS (S3 logs); the IRSA role must trust all of them. */
+export interface AirflowServiceAccounts {
+  /** KubernetesExecutor task pods. */
+  readonly worker: string;
+  readonly scheduler: string;
+  /** Reads task logs back from S3 for the UI. */
+  readonly apiServer: string;
+  readonly triggerer: string;
+  readonly dagProcessor: string;
+}
+
+/** Props of {@link Airflow}. */
+export interface AirflowProps extends ChartComponentProps, AwsWorkloadProps, AvailabilityProps, SecretStoreProps {
+  /** Also the prefix of every object and service account name. @default 'airflow' */
+  readonly releaseName?: string;
+
+  /** RDS PostgreSQL address (a token is fine). */
+  readonly databaseHost: string;
+  /** @default 5432 */
+  readonly databasePort?: number;
+  /** @default 'airflow' */
+  readonly databaseName?: string;
+  /** Secrets Manager secret (name or ARN) with `username` and `password` of the Airflow login. */
+  readonly databaseSecretName: string;
+  /**
+   * Secrets Manager secret (name or ARN) with `fernet_key`, `api_secret_key`, `jwt_secret`,
+   * `webserver_secret_key` and `admin_password` (the FAB admin user's).
+   */
+  readonly keysSecretName: string;
+
+  /** Bucket of the task logs (a token is fine). */
+  readonly logsBucket: string;
+  /** Key prefix of the logs, without slashes at the ends; the IRSA role must allow exactly it. @default 'airflow' */
+  readonly logsPrefix?: string;
+
+  readonly dags: AirflowDags;
+  /** Namespace whose SparkApplications Airflow tasks may manage. @default 'spark-jobs' */
+  readonly sparkNamespace?: string;
+}
