@@ -1,5 +1,6 @@
 import { App, Testing } from 'cdktf';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -8,13 +9,13 @@ import { NODE_POOL_LABEL } from '../constructs/cluster/node-pool';
 import { HelmRelease } from '../constructs/helm/helm-release';
 import { ecrRegistryHost } from '../constructs/images/cacheable-registries';
 import type { ChartImages } from '../constructs/images/image-mirror';
-import type { Placement } from '../constructs/kubernetes/objects';
+import { resolveAvailability, type AvailabilityProps, type ComponentProps } from '../constructs/platform/component';
 import { KmsKey } from '../constructs/security/kms-key';
 import { Bucket } from '../constructs/storage/bucket';
 import { addEnvironment } from '../src/app';
 import { ENVIRONMENTS_DIR, loadEnvironments } from '../src/config/load';
 import type { EnvironmentConfig } from '../src/config/schema';
-import { resources } from './support/synth';
+import { dataSources, resources, type StackJson } from './support/synth';
 import { vendoredChart } from './support/vendored';
 import { Construct } from 'constructs';
 
@@ -34,8 +35,9 @@ class Podinfo extends Construct {
   static readonly IMAGES: ChartImages = (mirror) => ({ image: { repository: mirror.repository('ghcr.io/stefanprodan/podinfo') } });
   readonly release: HelmRelease;
 
-  constructor(scope: Construct, id: string, props: { namespace: string; placement: Placement; replicas: number }) {
+  constructor(scope: Construct, id: string, props: ComponentProps & AvailabilityProps) {
     super(scope, id);
+    const { replicas } = resolveAvailability(this.node.path, props);
     this.release = new HelmRelease(this, 'Release', {
       releaseName: 'podinfo',
       namespace: props.namespace,
@@ -43,8 +45,9 @@ class Podinfo extends Construct {
       images: Podinfo.IMAGES,
       values: {
         file: { resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } } },
-        computed: { replicaCount: props.replicas, nodeSelector: props.placement.nodeSelector, tolerations: props.placement.tolerations },
+        computed: { replicaCount: replicas, nodeSelector: props.placement.nodeSelector, tolerations: props.placement.tolerations },
       },
+      dependsOn: props.dependsOn,
     });
   }
 }
@@ -57,7 +60,6 @@ describe('extension guide', () => {
     new Podinfo(platform, 'Podinfo', {
       namespace: platform.namespaces['platform-system'].name,
       placement: platform.placement.general,
-      replicas: 1,
     });
     const release = Object.values(resources(JSON.parse(Testing.synth(platform)), 'helm_release')).find((r) => r.name === 'podinfo')!;
     return { release, values: parse((release.values as string[])[0]) as { image?: { repository: string } } };
@@ -129,4 +131,57 @@ describe('extension guide', () => {
     ]);
     expect(qa.aws.accountId).toBe('444444444444');
   });
+
+  it('adds a workload with one catalogue entry: its role, namespace, policies and wiring follow (on a scratch copy)', () => {
+    // The README's two snippets, inserted where it says, into a copy of the project with one environment.
+    const section = readFileSync(join(ROOT, 'README.md'), 'utf8').split('**A workload with an AWS identity.**')[1];
+    const [workload, namespace] = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].slice(0, 2).map((m) => m[1]);
+    const dir = scratchCopy();
+    const catalogue = join(dir, 'stacks', 'catalogue.ts');
+    writeFileSync(
+      catalogue,
+      readFileSync(catalogue, 'utf8')
+        .replace('} as const satisfies Record<string, WorkloadEntry>;', `${workload}} as const satisfies Record<string, WorkloadEntry>;`)
+        .replace(/(export const NAMESPACES[\s\S]*?\n)(\};)/, `$1${namespace}$2`),
+    );
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: dir });
+    execFileSync(process.execPath, ['dist/src/synth.js'], { cwd: dir });
+    const stack = (name: string) =>
+      JSON.parse(readFileSync(join(dir, 'cdktf.out', 'stacks', `mlops-dev-${name}`, 'cdk.tf.json'), 'utf8')) as StackJson;
+
+    const identity = stack('identity');
+    const role = Object.values(resources(identity, 'aws_iam_role')).find((r) => r.name === 'mlops-dev-label-studio');
+    expect(role, 'the identity stack creates the role').toBeDefined();
+    expect(JSON.stringify(dataSources(identity, 'aws_iam_policy_document'))).toContain('system:serviceaccount:label-studio:label-studio');
+    const platform = stack('platform');
+    const ns = Object.entries(resources(platform, 'kubernetes_namespace_v1')).find(
+      ([, n]) => (n.metadata as { name: string }).name === 'label-studio',
+    );
+    expect(ns?.[1].metadata).toMatchObject({ labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } });
+    const policies = String(
+      (Object.values(resources(platform, 'helm_release')).find((r) => r.name === 'network-policies')!.values as string[])[0],
+    );
+    // Default-deny, and HTTPS out for its identity, in its own namespace.
+    const own = policies.split('- apiVersion').filter((p) => p.includes(`kubernetes_namespace_v1.${ns![0]}.`));
+    expect(own.some((p) => p.includes('name: default-deny'))).toBe(true);
+    expect(own.some((p) => p.includes('0.0.0.0/0') && p.includes('port: 443'))).toBe(true);
+  }, 60_000);
 });
+
+/** The project's root. */
+const ROOT = join(__dirname, '..');
+
+/**
+ * A copy of the project to change as a user would: sources copied, dependencies, charts and values linked,
+ * one environment (dev) so synthesis stays short.
+ */
+function scratchCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'guide-project-'));
+  for (const source of ['src', 'constructs', 'stacks', 'scripts/build.mjs', 'package.json', 'tsconfig.json']) {
+    cpSync(join(ROOT, source), join(dir, source), { recursive: true });
+  }
+  for (const linked of ['node_modules', 'charts', 'values']) symlinkSync(join(ROOT, linked), join(dir, linked));
+  mkdirSync(join(dir, 'environments'));
+  copyFileSync(join(ROOT, 'environments', 'dev.yaml'), join(dir, 'environments', 'dev.yaml'));
+  return dir;
+}
