@@ -54,3 +54,14 @@ export function checkSecretNames(where: string, secrets: Record<string, string>)
     if (value.trim() === '') throw new Error(`${where}: ${prop} must name a Secrets Manager secret`);
   }
 }
+
+/** A Helm release name: a DNS label Helm accepts (at most 53 characters), shorter where names grow from it. */
+export function checkReleaseName(where: string, value: string, maxLength = 53): void {
+  check(
+    where,
+    'releaseName',
+    value,
+    new RegExp(`^[a-z0-9]([-a-z0-9]{0,${maxLength - 2}}[a-z0-9])?$`),
+    `must be a lower-case DNS label of at most ${maxLength} characters`,
+  );
+}

@@ -5,7 +5,7 @@ import { HelmRelease } from '../../helm/helm-release';
 import { requireResources, type HelmValues, valuesAt } from '../../helm/values';
 import { irsaAnnotations, zoneSpread } from '../../kubernetes/objects';
 import { portAt, type Endpoint } from '../../kubernetes/endpoint';
-import { checkRegion, checkRoleArn } from '../validation';
+import { checkLabel, checkRegion, checkReleaseName, checkRoleArn } from '../validation';
 import { resolveAvailability, type AvailabilityProps, type AwsWorkloadProps, type ChartComponentProps } from '../component';
 
 /** Props of {@link LoadBalancerController}. */
@@ -108,13 +108,9 @@ function validate(where: string, p: Resolved): void {
     throw new Error(`${where}: ${message}`);
   };
   const known = (value: string) => !Token.isUnresolved(value);
-  for (const [prop, value] of [
-    ['releaseName', p.releaseName],
-    ['serviceAccountName', p.serviceAccountName],
-    ['namespace', p.namespace],
-  ] as const) {
-    if (known(value) && !/^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/.test(value)) fail(`${prop} '${value}' must be a lower-case DNS label`);
-  }
+  checkReleaseName(where, p.releaseName);
+  checkLabel(where, 'serviceAccountName', p.serviceAccountName);
+  checkLabel(where, 'namespace', p.namespace);
   if (known(p.clusterName) && !/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(p.clusterName))
     fail(`clusterName '${p.clusterName}' must be an EKS cluster name`);
   checkRegion(where, p.region);

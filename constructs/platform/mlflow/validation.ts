@@ -1,6 +1,6 @@
 import { Token } from 'cdktf';
 import { requireResources, type HelmValues } from '../../helm/values';
-import { checkBucket, checkKeyPrefix, checkRegion, checkRoleArn, checkSecretNames } from '../validation';
+import { checkBucket, checkKeyPrefix, checkLabel, checkRegion, checkReleaseName, checkRoleArn, checkSecretNames } from '../validation';
 import type { MlflowProps } from './props';
 
 // What MLflow's props and merged values must satisfy, beyond the shared checks.
@@ -40,13 +40,9 @@ export function validate(where: string, props: MlflowProps, resolved: Resolved):
     fail(`authDatabaseName must differ from databaseName (both '${p.databaseName}'): each keeps its schema revision in alembic_version`);
   }
   if (known(p.databaseHost) && !/^[A-Za-z0-9.-]+$/.test(p.databaseHost)) fail(`databaseHost '${p.databaseHost}' must be a host name`);
-  for (const [prop, value] of [
-    ['releaseName', p.releaseName],
-    ['serviceAccountName', p.serviceAccountName],
-    ['namespace', p.namespace],
-  ] as const) {
-    if (known(value) && !/^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/.test(value)) fail(`${prop} '${value}' must be a lower-case DNS label`);
-  }
+  checkReleaseName(where, p.releaseName);
+  checkLabel(where, 'serviceAccountName', p.serviceAccountName);
+  checkLabel(where, 'namespace', p.namespace);
   checkSecretNames(where, { databaseSecretName: p.databaseSecretName, authSecretName: p.authSecretName });
   checkBucket(where, 'artifactsBucket', p.artifactsBucket);
   checkKeyPrefix(where, 'artifactsPrefix', p.artifactsPrefix, 'mlflow');
