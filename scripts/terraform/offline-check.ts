@@ -1,7 +1,8 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readManifest, stackDirectory } from '../synthesized-manifest';
 import { blamedStrings, TEMPLATES_SUFFIX, writeTemplateModule, type TemplateString } from './template-syntax';
+import { readTerraformJson, requiredProviders, rootProviders, withoutEphemeral, withoutProviderOrBackend, writeHarness } from './harness';
 import { MIRRORED_PROVIDERS, mirrorHas, runTerraform, type CommandResult, type Toolchain } from './toolchain';
 
 /**
@@ -192,71 +193,6 @@ async function applyAllMocked(toolchain: Toolchain, stacks: SynthesizedStack[], 
   return initThen(toolchain, dir, ['test']);
 }
 
-function withoutProviderOrBackend(json: TerraformJson): TerraformJson {
-  delete json.provider;
-  delete json.terraform?.backend;
-  return json;
-}
-
-/**
- * The root's provider blocks: for each provider the stacks use, `configure` of the first stack's block.
- * A block that reads another stack's state (the cluster providers) cannot live at the root: it is left empty.
- */
-function rootProviders(stacks: SynthesizedStack[], configure: (config: object) => object): Record<string, object> {
-  const providers: Record<string, object> = {};
-  for (const stack of stacks) {
-    for (const [name, blocks] of Object.entries((readTerraformJson(stack.dir).provider ?? {}) as Record<string, object[]>)) {
-      if (name in providers) continue;
-      const first = blocks[0] ?? {};
-      providers[name] = JSON.stringify(first).includes('${') ? {} : configure(first);
-    }
-  }
-  return providers;
-}
-
-/**
- * Mock providers cannot serve ephemeral resources (Terraform 1.11), so for the mocked apply each
- * reference to one reads a placeholder local instead. `terraform validate` still checks the real blocks.
- */
-function withoutEphemeral(json: TerraformJson): TerraformJson {
-  if (!json.ephemeral) return json;
-  delete json.ephemeral;
-  const text = JSON.stringify(json).replace(/\bephemeral\.[\w]+\.[\w-]+\.[\w]+/g, 'local.mocked_ephemeral_value');
-  const replaced = JSON.parse(text) as TerraformJson;
-  replaced.locals = { ...replaced.locals, mocked_ephemeral_value: 'mockedEphemeralValue0123456789abcdef' };
-  return replaced;
-}
-
-/** Writes a root module calling each stack (pretty-printed, so errors cite readable lines) as a module. */
-function writeHarness(
-  dir: string,
-  stacks: SynthesizedStack[],
-  transform: (json: TerraformJson) => TerraformJson,
-  providers: Record<string, object>,
-  extraModules: string[] = [],
-) {
-  const modules: Record<string, { source: string }> = Object.fromEntries(
-    extraModules.map((name) => [name, { source: `./stacks/${name}` }]),
-  );
-  const required: Record<string, unknown> = {};
-  for (const stack of stacks) {
-    const json = transform(readTerraformJson(stack.dir));
-    Object.assign(required, requiredProviders(json));
-    mkdirSync(join(dir, 'stacks', stack.name), { recursive: true });
-    writeFileSync(join(dir, 'stacks', stack.name, 'cdk.tf.json'), JSON.stringify(json, null, 2));
-    // Local charts (the manifests chart) travel with their stack.
-    if (existsSync(join(stack.dir, 'assets')))
-      cpSync(join(stack.dir, 'assets'), join(dir, 'stacks', stack.name, 'assets'), { recursive: true });
-    modules[stack.name] = { source: `./stacks/${stack.name}` };
-  }
-  const root = {
-    terraform: { required_providers: required },
-    ...(Object.keys(providers).length > 0 ? { provider: providers } : {}),
-    module: modules,
-  };
-  writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(root, null, 2));
-}
-
 async function initThen(toolchain: Toolchain, dir: string, command: string[]): Promise<HarnessResult> {
   const args = ['init', '-backend=false', '-input=false', ...(toolchain.pluginDir ? [`-plugin-dir=${toolchain.pluginDir}`] : [])];
   // Online, a shared cache spares the second harness the download; a mirror needs none.
@@ -286,21 +222,6 @@ function errorsOnly(output: string): string {
   const diagnostics = output.replace(/\n(Terraform left the following|Failure!|\S+\.tftest\.hcl\.\.\.)[\s\S]*?(?=\nError: |$)/g, '');
   const blocks = diagnostics.split(/\n(?=Error: )/).filter((b) => b.startsWith('Error: '));
   return (blocks.length > 0 ? blocks.join('\n') : output).trim();
-}
-
-interface TerraformJson {
-  terraform?: { required_providers?: Record<string, { source: string; version?: string }>; backend?: unknown };
-  provider?: unknown;
-  ephemeral?: unknown;
-  locals?: Record<string, unknown>;
-}
-
-function readTerraformJson(dir: string): TerraformJson {
-  return JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as TerraformJson;
-}
-
-function requiredProviders(json: TerraformJson): Record<string, { source: string; version?: string }> {
-  return json.terraform?.required_providers ?? {};
 }
 
 function missingProviders(toolchain: Toolchain, stack: SynthesizedStack): string[] {

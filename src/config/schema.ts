@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { CACHEABLE_REGISTRIES, CACHEABLE_REGISTRY_NAMES, type CacheableRegistry } from '../../constructs/images/cacheable-registries';
+import { CACHEABLE_REGISTRY_NAMES } from '../../constructs/images/cacheable-registries';
 import { MANAGED_ADDONS } from '../../constructs/cluster/managed-addons';
-import { allocateSubnets, cidrsOverlap, CONTROL_PLANE_SUBNET_LENGTH, parseCidr, subnetLayout } from '../../constructs/network/cidr';
+import { parseCidr } from '../../constructs/network/cidr';
+import { checkPullThroughCache, checkSubnetLayout } from './cluster-rules';
 import { checkPlatformRules, platformSchema } from './platform-schema';
 
 /**
@@ -200,7 +201,7 @@ const environmentObject = z.strictObject({
   platform: platformSchema,
 });
 
-type RawEnvironment = z.infer<typeof environmentObject>;
+export type RawEnvironment = z.infer<typeof environmentObject>;
 
 /** Adds one issue per broken cross-field rule, each at the path a reader should edit. */
 function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
@@ -262,35 +263,6 @@ function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
     if (env.cache.replicas < 1) fail(['cache', 'replicas'], 'production caches need at least one replica for automatic failover');
     if (env.cache.snapshotRetentionDays < 1) fail(['cache', 'snapshotRetentionDays'], 'production caches keep at least one daily snapshot');
     if (env.storage.forceDestroy) fail(['storage', 'forceDestroy'], 'production buckets must never be force-destroyed');
-  }
-}
-
-function checkPullThroughCache(env: RawEnvironment, fail: (path: (string | number)[], message: string) => void): void {
-  for (const [registry, rule] of Object.entries(env.cluster.pullThroughCache) as [CacheableRegistry, { credentialArn?: string }][]) {
-    const path = ['cluster', 'pullThroughCache', registry, 'credentialArn'];
-    if (CACHEABLE_REGISTRIES[registry].needsCredentials && !rule.credentialArn) {
-      fail(path, `ECR cannot pull ${registry} anonymously: give the secret with its login (username, accessToken)`);
-    }
-    const [, , , region, account] = rule.credentialArn?.split(':') ?? [];
-    if (rule.credentialArn && (region !== env.aws.region || account !== env.aws.accountId)) {
-      fail(path, `must be a secret of the environment's account and region (${env.aws.accountId}, ${env.aws.region})`);
-    }
-  }
-}
-
-function checkSubnetLayout(env: RawEnvironment, fail: (path: (string | number)[], message: string) => void): void {
-  const vpc = parseCidr(env.network.vpcCidr);
-  if (!vpc) return; // already reported by the field rule
-  const { azCount, privateSubnetPrefixLength, publicSubnetPrefixLength } = env.network;
-  if (!allocateSubnets(vpc, subnetLayout(azCount, privateSubnetPrefixLength, publicSubnetPrefixLength))) {
-    fail(
-      ['network', 'vpcCidr'],
-      `${env.network.vpcCidr} cannot hold ${azCount} private /${privateSubnetPrefixLength}, ${azCount} public /${publicSubnetPrefixLength} and ${azCount} control-plane /${CONTROL_PLANE_SUBNET_LENGTH} subnets`,
-    );
-  }
-  const rfc1918 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map((c) => parseCidr(c)!);
-  if (!rfc1918.some((range) => range.prefixLength <= vpc.prefixLength && cidrsOverlap(range, vpc))) {
-    fail(['network', 'vpcCidr'], `${env.network.vpcCidr} must lie inside a private (RFC 1918) range`);
   }
 }
 
