@@ -45,6 +45,7 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
     cache: { address: data.cache.primaryEndpoint, port: data.cache.port, authSecretArn: data.cache.authSecretArn },
     roles: mapRecord(identity.identities, (workload) => workload.roleArn),
     secrets: mapRecord(identity.secrets, (secret) => secret.secretName),
+    teams: mapRecord(identity.teams, ({ identity: role, secret }) => ({ roleArn: role.roleArn, secretName: secret.secretName })),
     values: (chart) => loadValuesFiles(chart, environment.name),
     vpcCidr: environment.network.vpcCidr,
     loadBalancerCidrs: network.network.publicSubnetCidrs,

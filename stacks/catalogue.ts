@@ -58,6 +58,22 @@ export const NAMESPACES: Readonly<Record<string, PodSecurityLevel>> = {
  */
 export const KAFKA_CLIENTS = { spark: 'sparkJobs', airflow: 'airflow' } as const satisfies Record<string, WorkloadName>;
 
+/** A team's workload: the service account of its name in its own namespace, `team-<name>`. */
+export function teamWorkload(team: string): WorkloadEntry {
+  return { namespace: `team-${team}`, serviceAccounts: [team] };
+}
+
+/** The team's own dataset prefix, which it reads and writes. */
+export function teamDatasetPrefix(team: string): string {
+  return `teams/${team}`;
+}
+
+/** The Secret in a team's namespace with everything its clients need: logins, CA, endpoints, bucket and prefix. */
+export const TEAM_CONNECTION_SECRET = 'platform-connection';
+
+/** The property of a team's secret holding its schema-registry password. */
+export const TEAM_REGISTRY_PASSWORD = 'schema_registry_password';
+
 /** The schema registry's logins: its administrator, then one per Kafka client. */
 export const SCHEMA_REGISTRY_LOGINS = ['admin', ...Object.keys(KAFKA_CLIENTS)];
 

@@ -16,6 +16,9 @@ import {
   mapRecord,
   pascalCase,
   SECRETS,
+  TEAM_REGISTRY_PASSWORD,
+  teamDatasetPrefix,
+  teamWorkload,
   WORKLOADS,
   type SecretEntry,
   type SecretName,
@@ -41,6 +44,11 @@ export class IdentityStack extends BaseStack {
   readonly identities: Record<WorkloadName, WorkloadIdentity>;
   /** The catalogue's generated secrets. */
   readonly secrets: Record<SecretName, GeneratedSecret>;
+  /**
+   * Per team of `platform.teams`: its IRSA identity (`<prefix>-team-<name>`, trusted by the team's service
+   * account) and its generated secret (`<prefix>/teams/<name>`: the team's schema-registry password).
+   */
+  readonly teams: Record<string, { readonly identity: WorkloadIdentity; readonly secret: GeneratedSecret }>;
 
   constructor(scope: Construct, environment: EnvironmentConfig, props: IdentityStackProps) {
     super(scope, 'identity', environment);
@@ -73,7 +81,37 @@ export class IdentityStack extends BaseStack {
         }),
     );
 
+    this.teams = Object.fromEntries(
+      Object.keys(environment.platform.teams).map((team) => {
+        const workload = teamWorkload(team);
+        const identity = new WorkloadIdentity(this, `TeamIdentity-${team}`, {
+          cluster: props.cluster,
+          namespace: workload.namespace,
+          serviceAccounts: [...workload.serviceAccounts],
+          roleName: `${this.prefix}-team-${team}`,
+        });
+        const secret = new GeneratedSecret(this, `TeamSecret-${team}`, {
+          secretName: `${this.prefix}/teams/${team}`,
+          description: `Logins of team ${team}`,
+          kmsKey: key,
+          recoveryWindowDays,
+          generated: { [TEAM_REGISTRY_PASSWORD]: {} },
+        });
+        return [team, { identity, secret }];
+      }),
+    );
+
     this.grant(props);
+    this.grantTeams(props, environment);
+  }
+
+  /** A team reads and writes its own datasets and reads the prefixes it names; External Secrets reads its secret. */
+  private grantTeams(props: IdentityStackProps, environment: EnvironmentConfig): void {
+    for (const [team, { identity, secret }] of Object.entries(this.teams)) {
+      props.buckets.datasets.grantReadWrite(identity, teamDatasetPrefix(team));
+      for (const prefix of environment.platform.teams[team].readPrefixes) props.buckets.datasets.grantRead(identity, prefix);
+      secret.grantRead(this.identities.externalSecrets, `ReadTeamSecret-${team}`);
+    }
   }
 
   /** Least privilege: each identity gets exactly the buckets, prefixes and secrets its workload uses. */

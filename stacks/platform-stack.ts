@@ -24,7 +24,10 @@ import { addSecretsAndDatabases } from './platform/secrets-and-databases';
 import { addServing } from './platform/serving';
 import { addSpark } from './platform/spark';
 import { addStreaming } from './platform/streaming';
+import { addTeams, teamSettings } from './platform/teams';
 import { addTrackingAndOrchestration } from './platform/tracking-and-orchestration';
+import { teamWorkload } from './catalogue';
+import type { ManifestsRelease } from '../constructs/helm/manifests-release';
 
 export type { PlatformStackProps, ValuesSource } from './platform/props';
 
@@ -57,12 +60,14 @@ export class PlatformStack extends BaseStack {
   readonly ingress: PlatformIngress;
   readonly clusterAutoscaler: ClusterAutoscaler;
   readonly networkPolicies: NetworkPolicies;
+  /** The teams' service accounts, quotas and container defaults; absent without teams. */
+  readonly teams?: ManifestsRelease;
 
   constructor(scope: Construct, environment: EnvironmentConfig, props: PlatformStackProps) {
     super(scope, 'platform', environment);
     addClusterAccess(this, environment, props);
     this.placement = poolPlacements(environment);
-    this.namespaces = addNamespaces(this);
+    this.namespaces = addNamespaces(this, environment);
     const namespace = (name: string) => this.namespaces[name].name;
     this.storageClass = new EncryptedStorageClass(this, 'StorageClass', {
       kmsKeyArn: props.volumeKeyArn,
@@ -91,7 +96,12 @@ export class PlatformStack extends BaseStack {
       featureStore: this.featureStore,
       airflow: this.airflow,
     } = addTrackingAndOrchestration(context, this.databases.ready));
-    ({ kafka: this.kafka, schemaRegistry: this.schemaRegistry } = addStreaming(context, this.storageClass.name));
+    ({ kafka: this.kafka, schemaRegistry: this.schemaRegistry } = addStreaming(
+      context,
+      this.storageClass.name,
+      teamSettings(context, { mlflow: this.mlflow, featureStore: this.featureStore }),
+    ));
+    this.teams = addTeams(context);
     this.spark = addSpark(context);
     this.observability = addObservability(context, this.storageClass.name, {
       kafka: this.kafka,
@@ -122,6 +132,7 @@ export class PlatformStack extends BaseStack {
       kserve: this.kserve,
       modelServing: this.modelServing,
       loadBalancerController: this.loadBalancerController,
+      teamNamespaces: Object.keys(environment.platform.teams).map((team) => teamWorkload(team).namespace),
     });
   }
 }

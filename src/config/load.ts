@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { projectPath } from '../../constructs/project-path';
 import { ConfigError, type ConfigProblem } from './config-error';
@@ -22,9 +22,18 @@ export function parseEnvironment(file: string, text: string): EnvironmentConfig 
       message: `environment name '${name}' (the file name) must be 1-12 lower-case letters or digits, starting with a letter`,
     });
   }
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (document.errors.length > 0) {
-    throw new ConfigError([...problems, ...document.errors.map((e) => ({ file, path: '', message: `invalid YAML: ${e.message}` }))]);
+    // `prettyErrors: false` keeps messages to one line; the position says where to look.
+    const at = (e: (typeof document.errors)[number]) => {
+      const { line, col } = lineCounter.linePos(e.pos[0]);
+      return ` (line ${line}, column ${col})`;
+    };
+    throw new ConfigError([
+      ...problems,
+      ...document.errors.map((e) => ({ file, path: '', message: `invalid YAML${at(e)}: ${e.message}` })),
+    ]);
   }
   const result = environmentSchema.safeParse(document.toJS() ?? {}, { reportInput: true });
   if (!result.success) problems.push(...result.error.issues.map((issue) => toProblem(file, issue)));

@@ -52,6 +52,25 @@ const servedModelSchema = z.strictObject({
   maxReplicas: z.int().min(1).max(50).default(1),
 });
 
+/** S3 key prefixes as the platform grants them: no leading or trailing slash. */
+const keyPrefix = z
+  .string()
+  .regex(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/, 'must be a key prefix without leading or trailing slashes');
+
+/** A team using the platform: its namespace `team-<name>`, identity, Kafka and schema-registry logins. */
+const teamSchema = z.strictObject({
+  /** Topics of `platform.kafka.topics` the team consumes and produces to; its consumer groups are `<name>…`. */
+  topics: z
+    .strictObject({ read: z.array(z.string()).default([]), write: z.array(z.string()).default([]) })
+    .default({ read: [], write: [] }),
+  /** Dataset prefixes the team reads besides its own, `teams/<name>/`, which it reads and writes. */
+  readPrefixes: z.array(keyPrefix).default(['shared']),
+  /** What the team's namespace may request in all, and how many pods it may run. */
+  quota: z.strictObject({ cpu: quantity, memory: quantity, pods: z.int().min(1).max(1000).default(50) }),
+  /** Requests (and memory limit) of a container that sets none. */
+  containerDefaults: z.strictObject({ cpu: quantity, memory: quantity }).default({ cpu: '250m', memory: '512Mi' }),
+});
+
 const resourceSchema = z.strictObject({
   cores: z.int().min(1).max(64),
   memory: z.string().regex(/^\d+[mg]$/, 'must be Spark memory such as 2g or 512m'),
@@ -68,6 +87,8 @@ const sparkApplicationSchema = z.strictObject({
 });
 
 export const platformSchema = z.strictObject({
+  /** The teams using the platform, by name (a lower-case word of at most 20 characters). @default none */
+  teams: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be a lower-case word of at most 20 characters'), teamSchema).default({}),
   kafka: kafkaSchema.default({ brokers: 3, storageGiB: 100, topics: {} }),
   schemaRegistry: z.strictObject({ replicas: z.int().min(1).max(10).default(2) }).default({ replicas: 2 }),
   airflow: z.strictObject({
@@ -162,6 +183,7 @@ export function checkPlatformRules(
   production: boolean,
   fail: (path: (string | number)[], message: string) => void,
 ): void {
+  checkTeams(platform, fail);
   const { ingress } = platform;
   if (ingress.internetFacing && !ingress.certificateArn)
     fail(['platform', 'ingress', 'certificateArn'], 'an internet-facing load balancer needs a certificate (HTTPS only)');
@@ -193,5 +215,25 @@ export function checkPlatformRules(
     [['platform', 'featureStore', 'replicas'], platform.featureStore.replicas],
   ] as const) {
     if (replicas < 2) fail([...path], `production runs at least 2 replicas (got ${replicas})`);
+  }
+}
+
+/** The platform's own Kafka and schema-registry logins: a team may not take their names. */
+const RESERVED_LOGINS = ['admin', 'schema-registry', 'spark', 'airflow'];
+
+function checkTeams(platform: PlatformConfig, fail: (path: (string | number)[], message: string) => void): void {
+  const topics = Object.keys(platform.kafka.topics);
+  for (const [name, team] of Object.entries(platform.teams)) {
+    const path = ['platform', 'teams', name];
+    if (RESERVED_LOGINS.includes(name)) fail(path, `'${name}' is a login of the platform itself; choose another team name`);
+    for (const direction of ['read', 'write'] as const) {
+      team.topics[direction].forEach((topic, index) => {
+        if (!topics.includes(topic))
+          fail(
+            [...path, 'topics', direction, index],
+            `'${topic}' is not a topic of platform.kafka.topics (${topics.join(', ') || 'none'})`,
+          );
+      });
+    }
   }
 }

@@ -7,7 +7,7 @@ import { PlatformNamespace } from '../../constructs/kubernetes/platform-namespac
 import { ClusterAutoscaler } from '../../constructs/platform/cluster-autoscaler';
 import type { EnvironmentConfig } from '../../src/config/schema';
 import type { BaseStack } from '../base-stack';
-import { NAMESPACES, WORKLOADS } from '../catalogue';
+import { NAMESPACES, teamWorkload, WORKLOADS } from '../catalogue';
 import type { PlatformContext, PoolPlacements } from './context';
 import type { PlatformStackProps } from './props';
 
@@ -36,10 +36,11 @@ export function poolPlacements(environment: EnvironmentConfig): PoolPlacements {
   return { general: place('general'), compute: place('compute'), storage: place('storage') };
 }
 
-/** The catalogue's namespaces, each with its Pod Security level. */
-export function addNamespaces(scope: Construct): Record<string, PlatformNamespace> {
+/** The catalogue's namespaces, each with its Pod Security level, and a `restricted` one per team. */
+export function addNamespaces(scope: Construct, environment: EnvironmentConfig): Record<string, PlatformNamespace> {
+  const teams = Object.keys(environment.platform.teams).map((team) => [teamWorkload(team).namespace, 'restricted'] as const);
   return Object.fromEntries(
-    Object.entries(NAMESPACES).map(([name, podSecurity]) => [
+    [...Object.entries(NAMESPACES), ...teams].map(([name, podSecurity]) => [
       name,
       new PlatformNamespace(scope, `Namespace-${name}`, { name, podSecurity }),
     ]),

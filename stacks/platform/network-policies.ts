@@ -27,6 +27,8 @@ export interface ConnectedComponents {
   readonly kserve: KServe;
   readonly modelServing: ModelServing;
   readonly loadBalancerController: LoadBalancerController;
+  /** The teams' namespaces (plain names). */
+  readonly teamNamespaces: string[];
 }
 
 /**
@@ -49,6 +51,13 @@ function platformConnections(c: ConnectedComponents, namespace: (name: string) =
     ...pipelineClients.flatMap((from) =>
       [c.kafka.tlsListener, c.schemaRegistry.endpoint, c.mlflow.endpoint, c.featureStore.endpoint, ...models].map((to) => ({ from, to })),
     ),
+    // A team's jobs: Kafka, the schema registry, MLflow and the feature server.
+    ...c.teamNamespaces.flatMap((team) =>
+      [c.kafka.tlsListener, c.schemaRegistry.endpoint, c.mlflow.endpoint, c.featureStore.endpoint].map((to) => ({
+        from: namespace(team),
+        to,
+      })),
+    ),
     // Online inference looks features up in the feature server (a KServe transformer or the model itself).
     { from: namespace(WORKLOADS.modelServing.namespace), to: c.featureStore.endpoint },
     // The Spark History Server's UI, which people reach over the VPC.
@@ -58,11 +67,11 @@ function platformConnections(c: ConnectedComponents, namespace: (name: string) =
 
 /**
  * Connections out of the cluster: the metadata database and the cache in the VPC, Prometheus's scrapes of
- * the nodes, and HTTPS to the internet for the namespaces with a workload identity, which exchange its token
+ * the nodes, and HTTPS to the internet for the namespaces with a workload identity (teams' too), which exchange its token
  * at STS and call AWS's public endpoints (S3, Secrets Manager, EC2, Auto Scaling, ELB); that also covers
  * Airflow's git-sync and the Spark jobs' jar downloads. No other namespace may reach the internet.
  */
-function platformOutbound({ props, namespace }: PlatformContext): Outbound[] {
+function platformOutbound({ props, namespace }: PlatformContext, teamNamespaces: string[]): Outbound[] {
   const database = (from: string): Outbound => ({ from: namespace(from), to: 'vpc', ports: [props.database.port] });
   return [
     database('platform-system'),
@@ -72,7 +81,7 @@ function platformOutbound({ props, namespace }: PlatformContext): Outbound[] {
     { from: namespace(WORKLOADS.featureStore.namespace), to: 'vpc', ports: [props.cache.port] },
     // Prometheus scrapes kubelets on the nodes, each on its own port.
     { from: namespace('monitoring'), to: 'vpc', ports: 'any' },
-    ...[...new Set(Object.values(WORKLOADS).map((w) => w.namespace))].map((name) => ({
+    ...[...new Set([...Object.values(WORKLOADS).map((w) => w.namespace), ...teamNamespaces])].map((name) => ({
       from: namespace(name),
       to: 'anywhere' as const,
       ports: [443],
@@ -83,9 +92,11 @@ function platformOutbound({ props, namespace }: PlatformContext): Outbound[] {
 /** Default-deny network policies in every namespace of the catalogue, admitting the platform's connections. */
 export function addNetworkPolicies(context: PlatformContext, components: ConnectedComponents): NetworkPolicies {
   const { scope, props, namespace } = context;
-  const flows = connectionFlows(platformConnections(components, namespace), platformOutbound(context));
+  const flows = connectionFlows(platformConnections(components, namespace), platformOutbound(context, components.teamNamespaces));
   return new NetworkPolicies(scope, 'NetworkPolicies', {
-    namespaces: Object.fromEntries(Object.keys(NAMESPACES).map((name) => [namespace(name), flows[namespace(name)] ?? {}])),
+    namespaces: Object.fromEntries(
+      [...Object.keys(NAMESPACES), ...components.teamNamespaces].map((name) => [namespace(name), flows[namespace(name)] ?? {}]),
+    ),
     vpcCidr: props.vpcCidr,
     loadBalancerCidrs: props.loadBalancerCidrs,
     controlPlaneCidrs: props.controlPlaneCidrs,

@@ -18,6 +18,8 @@ export interface PlatformStackProps {
   readonly roles: Readonly<Record<WorkloadName, string>>;
   /** Secrets Manager secret names, by secret of the catalogue. */
   readonly secrets: Readonly<Record<SecretName, string>>;
+  /** Each team of `platform.teams`: its IRSA role and its secret (the schema-registry password). */
+  readonly teams: Readonly<Record<string, { readonly roleArn: string; readonly secretName: string }>>;
   readonly values: ValuesSource;
   /** The VPC's range: the databases, the cache and the nodes' kubelets (scraped by Prometheus) are in it. */
   readonly vpcCidr: string;

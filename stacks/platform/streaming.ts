@@ -1,11 +1,27 @@
 import { KafkaClientCredentials, KafkaCluster, SchemaRegistry, StrimziOperator } from '../../constructs/platform/kafka';
-import { KAFKA_CLIENTS, SCHEMA_REGISTRY_LOGINS, WORKLOADS } from '../catalogue';
+import {
+  KAFKA_CLIENTS,
+  mapRecord,
+  SCHEMA_REGISTRY_LOGINS,
+  TEAM_CONNECTION_SECRET,
+  TEAM_REGISTRY_PASSWORD,
+  teamWorkload,
+  WORKLOADS,
+} from '../catalogue';
 import type { PlatformContext } from './context';
 
-/** Kafka (Strimzi), the schema registry and each client's credentials in its own namespace. */
-export function addStreaming({ scope, environment, props, placement, namespace, secretStore }: PlatformContext, storageClass: string) {
+/**
+ * Kafka (Strimzi), the schema registry and each client's credentials in its own namespace: the platform's
+ * clients read and write every topic; each team its own topics, with its Secret `platform-connection`
+ * telling it where everything is (`teamSettings`).
+ */
+export function addStreaming(
+  { scope, environment, props, placement, namespace, secretStore }: PlatformContext,
+  storageClass: string,
+  teamSettings: (team: string) => Record<string, string>,
+) {
   const { production } = environment;
-  const { kafka, schemaRegistry } = environment.platform;
+  const { kafka, schemaRegistry, teams } = environment.platform;
   const strimzi = new StrimziOperator(scope, 'Strimzi', {
     namespace: namespace('kafka'),
     values: props.values('strimzi-kafka-operator'),
@@ -18,6 +34,10 @@ export function addStreaming({ scope, environment, props, placement, namespace, 
     storageGiB: kafka.storageGiB,
     storageClass,
     topics: kafka.topics,
+    clients: {
+      ...mapRecord(KAFKA_CLIENTS, () => ({})),
+      ...mapRecord(teams, (team) => ({ read: team.topics.read, write: team.topics.write })),
+    },
     placement: placement.storage,
     entityOperatorPlacement: placement.general,
     highlyAvailable: production,
@@ -26,9 +46,11 @@ export function addStreaming({ scope, environment, props, placement, namespace, 
   const registry = new SchemaRegistry(scope, 'SchemaRegistry', {
     kafka: cluster,
     logins: {
-      secretName: props.secrets.schemaRegistryLogins,
+      passwords: {
+        ...Object.fromEntries(SCHEMA_REGISTRY_LOGINS.map((login) => [login, { key: props.secrets.schemaRegistryLogins, property: login }])),
+        ...mapRecord(props.teams, (team) => ({ key: team.secretName, property: TEAM_REGISTRY_PASSWORD })),
+      },
       storeName: secretStore.name,
-      names: SCHEMA_REGISTRY_LOGINS,
       dependsOn: [secretStore.ready],
     },
     replicas: schemaRegistry.replicas,
@@ -39,7 +61,14 @@ export function addStreaming({ scope, environment, props, placement, namespace, 
   new KafkaClientCredentials(scope, 'KafkaClientCredentials', {
     kafka: cluster,
     schemaRegistry: registry,
-    clients: Object.fromEntries(Object.entries(KAFKA_CLIENTS).map(([user, workload]) => [user, namespace(WORKLOADS[workload].namespace)])),
+    clients: {
+      ...mapRecord(KAFKA_CLIENTS, (workload) => namespace(WORKLOADS[workload].namespace)),
+      ...mapRecord(teams, (_, team) => ({
+        namespace: namespace(teamWorkload(team).namespace),
+        secretName: TEAM_CONNECTION_SECRET,
+        settings: teamSettings(team),
+      })),
+    },
     dependsOn: [secretStore.ready],
   });
   return { kafka: cluster, schemaRegistry: registry };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dataSources, resources, type StackJson } from '../support/synth';
 import { synthesizedStack } from '../support/synthesized';
 import { WORKLOADS } from '../../stacks/catalogue';
+import { loadEnvironments } from '../../src/config/load';
 
 type Statement = { actions: string[]; resources: string[]; condition?: { test: string; variable: string; values: string[] }[] };
 
@@ -88,7 +89,11 @@ describe.each(['dev', 'prod'])('%s identity stack', (env) => {
         'mlflow/auth',
         'mlflow/database',
         'schema-registry/logins',
-      ].map((name) => `mlops-${env}/${name}`),
+        // One per team of the environment file.
+        ...Object.keys(loadEnvironments().find((e) => e.name === env)!.platform.teams).map((team) => `teams/${team}`),
+      ]
+        .map((name) => `mlops-${env}/${name}`)
+        .sort(),
     );
   });
 });

@@ -30,6 +30,8 @@ const archives = new Map<string, Map<string, Buffer>>();
  * name, beneath what the parent sets for it: Helm's view of the values a release may set.
  */
 export function chartDefaults(chart: string): HelmValues {
+  const cached = defaultsByChart.get(chart);
+  if (cached) return structuredClone(cached);
   const defaults = parse(chartFile(chart, 'values.yaml')!) as HelmValues;
   const subcharts = [...archives.get(archiveOf(chart))!.keys()]
     .map((path) => new RegExp(`^${chart}/charts/([^/]+)/values\\.yaml$`).exec(path)?.[1])
@@ -37,8 +39,11 @@ export function chartDefaults(chart: string): HelmValues {
   for (const name of subcharts) {
     defaults[name] = mergeValues(parse(chartFile(chart, `charts/${name}/values.yaml`)!) as HelmValues, defaults[name] as HelmValues);
   }
-  return defaults;
+  defaultsByChart.set(chart, defaults);
+  return structuredClone(defaults);
 }
+/** Parsing kube-prometheus-stack's values and its subcharts' takes a while: once per chart and worker. */
+const defaultsByChart = new Map<string, HelmValues>();
 
 /** The version of the vendored chart, from its Chart.yaml. */
 export function chartVersion(chart: string): string {
@@ -95,6 +100,14 @@ export function unknownKeys(chart: string, values: HelmValues, freeForm: string[
 
 /** The OpenAPI schema of a CRD version, from the vendored Strimzi chart's CRDs (e.g. `040-Crd-kafka.yaml`). */
 export function crdSchema(file: string, version: string): Record<string, unknown> {
+  const key = `${file}@${version}`;
+  if (!crdSchemas.has(key)) crdSchemas.set(key, readCrdSchema(file, version));
+  return crdSchemas.get(key)!;
+}
+/** A CRD's YAML is large: parsed once per file, version and worker. */
+const crdSchemas = new Map<string, Record<string, unknown>>();
+
+function readCrdSchema(file: string, version: string): Record<string, unknown> {
   const documents = parseAllDocuments(chartFile('strimzi-kafka-operator', `crds/${file}`)!).map((d) => d.toJS() as Record<string, unknown>);
   const crd = documents.find((d) => d.kind === 'CustomResourceDefinition') as {
     spec: { versions: { name: string; schema: { openAPIV3Schema: Record<string, unknown> } }[] };
@@ -109,12 +122,17 @@ export function crdSchema(file: string, version: string): Record<string, unknown
  * errors (OpenAPI objects without properties, or with x-kubernetes-preserve-unknown-fields, stay open).
  */
 export function customResourceViolations(resource: Record<string, unknown>, schema: Record<string, unknown>): string[] {
-  const closed = closeObjects(structuredClone(schema));
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  const validate = ajv.compile(closed);
+  let validate = strictValidators.get(schema);
+  if (!validate) {
+    validate = new Ajv({ strict: false, allErrors: true }).compile(closeObjects(structuredClone(schema)));
+    strictValidators.set(schema, validate);
+  }
   if (validate(resource)) return [];
   return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
 }
+
+/** Compiling a CRD's schema takes most of a second: once per schema and worker. */
+const strictValidators = new WeakMap<Record<string, unknown>, ValidateFunction>();
 
 function closeObjects(schema: Record<string, unknown>): Record<string, unknown> {
   if (schema.properties && !schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties === undefined) {

@@ -6,11 +6,20 @@ import { externalSecret } from '../external-secrets';
 import type { KafkaCluster } from './kafka-cluster';
 import type { SchemaRegistry } from './schema-registry';
 
+/** Where one client's credentials go, and what else its Secret tells it. */
+export interface KafkaClientTarget {
+  readonly namespace: string;
+  /** @default `kafka-<user>` */
+  readonly secretName?: string;
+  /** More keys of the Secret: the endpoints and names a client needs besides Kafka's (plain values, no secrets). @default none */
+  readonly settings?: Readonly<Record<string, string>>;
+}
+
 /** Props of {@link KafkaClientCredentials}. */
 export interface KafkaClientCredentialsProps {
   readonly kafka: KafkaCluster;
-  /** Namespace each Kafka user's credentials are copied into, by user name (e.g. `spark` → `spark-jobs`). */
-  readonly clients: Record<string, string>;
+  /** Where each Kafka user's credentials are copied, by user name: its namespace (`spark` → `spark-jobs`) or a target. */
+  readonly clients: Readonly<Record<string, string | KafkaClientTarget>>;
   /** The External Secrets operator's release: its CRDs and controller. */
   readonly dependsOn: ITerraformDependable[];
   /** The registry whose URL and login of the same name (it must have one) join each client's Secret. */
@@ -35,6 +44,9 @@ export class KafkaClientCredentials extends Construct {
   constructor(scope: Construct, id: string, props: KafkaClientCredentialsProps) {
     super(scope, id);
     const { kafka } = props;
+    const targets: Record<string, KafkaClientTarget> = Object.fromEntries(
+      Object.entries(props.clients).map(([user, target]) => [user, typeof target === 'string' ? { namespace: target } : target]),
+    );
     const storeName = props.storeName ?? 'kafka-credentials';
     const users = Object.keys(props.clients);
     if (users.length === 0) throw new Error(`${this.node.path}: clients must name at least one Kafka user`);
@@ -43,7 +55,7 @@ export class KafkaClientCredentials extends Construct {
     const missing = users.filter((user) => registry.loginSecretNames[user] === undefined);
     if (missing.length > 0) throw new Error(`${this.node.path}: the schema registry has no login for ${missing.join(', ')}`);
     const loginSecrets = users.map((user) => registry.loginSecretNames[user]);
-    this.secretNames = Object.fromEntries(users.map((user) => [user, `kafka-${user}`]));
+    this.secretNames = Object.fromEntries(users.map((user) => [user, targets[user].secretName ?? `kafka-${user}`]));
 
     const reader: KubernetesObject[] = [
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: READER, namespace: kafka.namespace } },
@@ -73,7 +85,7 @@ export class KafkaClientCredentials extends Construct {
         metadata: { name: storeName },
         spec: {
           // Only the clients' namespaces copy their credentials through it.
-          conditions: [{ namespaces: [...new Set(Object.values(props.clients))].sort() }],
+          conditions: [{ namespaces: [...new Set(Object.values(targets).map((t) => t.namespace))].sort() }],
           provider: {
             kubernetes: {
               remoteNamespace: kafka.namespace,
@@ -87,7 +99,7 @@ export class KafkaClientCredentials extends Construct {
     const copies = users.map((user, index) =>
       externalSecret({
         name: this.secretNames[user],
-        namespace: props.clients[user],
+        namespace: targets[user].namespace,
         storeName,
         data: {
           password: { key: userSecrets[index], property: 'password' },
@@ -104,6 +116,7 @@ export class KafkaClientCredentials extends Construct {
           // Confluent's serializers: `schema.registry.url` and `basic.auth.user.info` with `USER_INFO`.
           'schema.registry.url': registry.url,
           'basic.auth.user.info': '{{ .registryUserInfo }}',
+          ...targets[user].settings,
         },
       }),
     );

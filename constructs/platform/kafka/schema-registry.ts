@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import { zoneSpread, type KubernetesObject, type Resources } from '../../kubernetes/objects';
-import { externalSecret } from '../external-secrets';
+import { externalSecret, type SecretSource } from '../external-secrets';
 import type { KafkaCluster } from './kafka-cluster';
 import { SCHEMA_REGISTRY_TOPIC, SCHEMA_REGISTRY_USER } from './kafka-users';
 import type { Endpoint } from '../../kubernetes/endpoint';
@@ -23,12 +23,13 @@ export type SchemaCompatibility =
 
 /** Who may use the registry's API: HTTP basic logins from Secrets Manager. */
 export interface SchemaRegistryLogins {
-  /** Secrets Manager secret holding each login's password under the login's name. */
-  readonly secretName: string;
-  /** The ClusterSecretStore that reads it; it must serve the registry's namespace. */
+  /**
+   * Each login's password, by login name: `admin` and one per client application (lower-case DNS labels),
+   * each a Secrets Manager secret and the property holding the password.
+   */
+  readonly passwords: Readonly<Record<string, SecretSource>>;
+  /** The ClusterSecretStore that reads them; it must serve the registry's namespace. */
   readonly storeName: string;
-  /** The logins: `admin` and one per client application (lower-case DNS labels). */
-  readonly names: string[];
   /** The External Secrets operator: its CRDs and controller. */
   readonly dependsOn: ITerraformDependable[];
 }
@@ -86,8 +87,8 @@ export class SchemaRegistry extends Construct {
     const { replicas } = resolveAvailability(where, props);
     checkPlacement(where, props.placement);
     const kafka = props.kafka;
-    const { names } = props.logins;
-    if (!names.includes('admin')) throw new Error(`${where}: logins.names must include 'admin' (the registry's administrator)`);
+    const names = Object.keys(props.logins.passwords);
+    if (!names.includes('admin')) throw new Error(`${where}: logins.passwords must include 'admin' (the registry's administrator)`);
     const badName = names.find((name) => !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name));
     if (badName !== undefined) throw new Error(`${where}: login '${badName}' is not a lower-case DNS label`);
     this.namespace = kafka.namespace;
@@ -157,9 +158,10 @@ export class SchemaRegistry extends Construct {
    * the community registry grants every role the whole API (per-login rights need Confluent's commercial plugin).
    */
   private loginSecrets(logins: SchemaRegistryLogins): KubernetesObject[] {
-    const data = Object.fromEntries(logins.names.map((name) => [name, { key: logins.secretName, property: name }]));
+    const names = Object.keys(logins.passwords);
+    const data = { ...logins.passwords };
     const role = (name: string) => (name === 'admin' ? 'admin' : 'client');
-    const users = logins.names.map((name) => `${name}: {{ index . "${name}" }},${role(name)}`).join('\n');
+    const users = names.map((name) => `${name}: {{ index . "${name}" }},${role(name)}`).join('\n');
     return [
       externalSecret({
         name: `${NAME}-auth`,
@@ -171,12 +173,12 @@ export class SchemaRegistry extends Construct {
           'jaas.conf': `${REALM} {\n  org.eclipse.jetty.security.jaas.spi.PropertyFileLoginModule required file="${AUTH_DIR}/users.properties";\n};\n`,
         },
       }),
-      ...logins.names.map((name) =>
+      ...names.map((name) =>
         externalSecret({
           name: this.loginSecretNames[name],
           namespace: this.namespace,
           storeName: logins.storeName,
-          data: { password: { key: logins.secretName, property: name } },
+          data: { password: logins.passwords[name] },
           template: {
             username: name,
             password: '{{ .password }}',

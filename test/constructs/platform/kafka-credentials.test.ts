@@ -13,7 +13,11 @@ function credentials(clients: Record<string, string>, logins = ['admin', ...Obje
     const schemaRegistry = new SchemaRegistry(scope, 'SchemaRegistry', {
       kafka,
       placement,
-      logins: { secretName: 'logins', storeName: 'aws-secrets-manager', names: logins, dependsOn: [] },
+      logins: {
+        passwords: Object.fromEntries(logins.map((login) => [login, { key: 'logins', property: login }])),
+        storeName: 'aws-secrets-manager',
+        dependsOn: [],
+      },
     });
     manifests = new KafkaClientCredentials(scope, 'Credentials', { kafka, schemaRegistry, clients, dependsOn: [] }).release.manifests;
   });

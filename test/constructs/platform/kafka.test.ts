@@ -50,9 +50,11 @@ interface Options {
 }
 
 const LOGINS = {
-  secretName: 'mlops-test/schema-registry/logins',
+  passwords: {
+    admin: { key: 'mlops-test/schema-registry/logins', property: 'admin' },
+    spark: { key: 'mlops-test/teams/spark', property: 'schema_registry_password' },
+  },
   storeName: 'aws-secrets-manager',
-  names: ['admin', 'spark'],
   dependsOn: [],
 };
 
@@ -709,7 +711,10 @@ describe('SchemaRegistry', () => {
       target: { template: { data: Record<string, string> } };
     };
     expect(auth.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: LOGINS.storeName });
-    expect(auth.data).toEqual(LOGINS.names.map((name) => ({ secretKey: name, remoteRef: { key: LOGINS.secretName, property: name } })));
+    // Each login's password from wherever it is kept.
+    expect(auth.data).toEqual(
+      Object.entries(LOGINS.passwords).map(([name, { key, property }]) => ({ secretKey: name, remoteRef: { key, property } })),
+    );
     const { 'users.properties': users, 'jaas.conf': jaas } = auth.target.template.data;
     expect(users.trim().split('\n')).toEqual(['admin: {{ index . "admin" }},admin', 'spark: {{ index . "spark" }},client']);
     expect(jaas).toContain('SchemaRegistry {');
@@ -743,8 +748,11 @@ describe('SchemaRegistry', () => {
     [{ replicas: 1 }, /SchemaRegistry: replicas must be at least 2 to be highly available \(got 1\)/],
     [{ replicas: 0 }, /replicas must be a whole number from 1 to 10 \(got 0\)/],
     [{ placement: { nodeSelector: {}, tolerations: [] } }, /placement.nodeSelector is empty/],
-    [{ logins: { ...LOGINS, names: ['spark'] } }, /logins.names must include 'admin'/],
-    [{ logins: { ...LOGINS, names: ['admin', 'Spark_Jobs'] } }, /login 'Spark_Jobs' is not a lower-case DNS label/],
+    [{ logins: { ...LOGINS, passwords: { spark: LOGINS.passwords.spark } } }, /logins.passwords must include 'admin'/],
+    [
+      { logins: { ...LOGINS, passwords: { ...LOGINS.passwords, Spark_Jobs: LOGINS.passwords.spark } } },
+      /login 'Spark_Jobs' is not a lower-case DNS label/,
+    ],
   ])('rejects %o', (props, message) => {
     expect(() => platform({ registry: props })).toThrow(message);
   });
