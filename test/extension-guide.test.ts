@@ -81,7 +81,7 @@ describe('extension guide', () => {
   });
 
   it('adds a node pool through the environment file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'guide-env-'));
+    const dir = environmentsCopy();
     const text = readFileSync(join(ENVIRONMENTS_DIR, 'dev.yaml'), 'utf8').replace(
       '    storage:\n',
       '    gpu:\n      instanceTypes: [g6.xlarge]\n      minSize: 0\n      desiredSize: 0\n      maxSize: 2\n      labels: { nvidia.com/gpu.present: "true" }\n    storage:\n',
@@ -114,7 +114,7 @@ describe('extension guide', () => {
   });
 
   it('adds an environment with one file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'guide-env-'));
+    const dir = environmentsCopy();
     copyFileSync(join(ENVIRONMENTS_DIR, 'staging.yaml'), join(dir, 'staging.yaml'));
     writeFileSync(
       join(dir, 'qa.yaml'),
@@ -180,8 +180,16 @@ function scratchCopy(): string {
   for (const source of ['src', 'constructs', 'stacks', 'scripts/build.mjs', 'package.json', 'tsconfig.json']) {
     cpSync(join(ROOT, source), join(dir, source), { recursive: true });
   }
-  for (const linked of ['node_modules', 'charts', 'values']) symlinkSync(join(ROOT, linked), join(dir, linked));
+  for (const linked of ['node_modules', 'charts', 'values', 'schemas']) symlinkSync(join(ROOT, linked), join(dir, linked));
   mkdirSync(join(dir, 'environments'));
   copyFileSync(join(ROOT, 'environments', 'dev.yaml'), join(dir, 'environments', 'dev.yaml'));
   return dir;
+}
+
+/** An empty environments folder to write environment files into, with the project's schemas beside it. */
+function environmentsCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'guide-env-'));
+  symlinkSync(join(ROOT, 'schemas'), join(dir, 'schemas'));
+  mkdirSync(join(dir, 'environments'));
+  return join(dir, 'environments');
 }

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, extname, join, relative } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { compatibilityProblems, readSchemaVersions, type SchemaVersion } from '../../constructs/platform/kafka/schema-files';
 import { projectPath } from '../../constructs/project-path';
 import { ConfigError, type ConfigProblem } from './config-error';
 import { environmentSchema, type EnvironmentConfig } from './schema';
@@ -11,8 +12,14 @@ export const ENVIRONMENTS_DIR = process.env.MLOPS_ENVIRONMENTS_DIR ?? projectPat
 
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{0,11}$/;
 
-/** Parses and validates one environment's YAML text; `file` names it in error messages. */
-export function parseEnvironment(file: string, text: string): EnvironmentConfig {
+/** Where topics' schemas live: `schemas/` beside the environments folder. */
+export const SCHEMAS_DIR = projectPath('schemas');
+
+/**
+ * Parses and validates one environment's YAML text; `file` names it in error messages. Topics' schemas are
+ * read from `schemasDir` and checked: each version parses, and keeps the topic's compatibility.
+ */
+export function parseEnvironment(file: string, text: string, schemasDir: string = SCHEMAS_DIR): EnvironmentConfig {
   const name = basename(file, extname(file));
   const problems: ConfigProblem[] = [];
   if (!ENVIRONMENT_NAME.test(name)) {
@@ -38,12 +45,35 @@ export function parseEnvironment(file: string, text: string): EnvironmentConfig 
   const result = environmentSchema.safeParse(document.toJS() ?? {}, { reportInput: true });
   if (!result.success) problems.push(...result.error.issues.map((issue) => toProblem(file, issue)));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  return { ...result.data, name };
+  const topicSchemas = readTopicSchemas(file, result.data.platform.kafka.topics, schemasDir);
+  if (topicSchemas.problems.length > 0) throw new ConfigError(topicSchemas.problems);
+  return { ...result.data, name, topicSchemas: topicSchemas.versions };
+}
+
+/** The schema versions of every topic that declares one, and what is wrong with them, at the topic's `schema`. */
+function readTopicSchemas(
+  file: string,
+  topics: EnvironmentConfig['platform']['kafka']['topics'],
+  dir: string,
+): { versions: Record<string, SchemaVersion[]>; problems: ConfigProblem[] } {
+  const versions: Record<string, SchemaVersion[]> = {};
+  const problems: ConfigProblem[] = [];
+  for (const [topic, { schema }] of Object.entries(topics)) {
+    if (!schema) continue;
+    const path = `platform.kafka.topics.${topic}.schema`;
+    try {
+      versions[topic] = readSchemaVersions(dir, topic);
+      for (const message of compatibilityProblems(versions[topic], schema.compatibility)) problems.push({ file, path, message });
+    } catch (error) {
+      problems.push({ file, path, message: (error as Error).message });
+    }
+  }
+  return { versions, problems };
 }
 
 /** Reads and validates `file`; paths in messages are relative to the working directory. */
 export function loadEnvironmentFile(file: string): EnvironmentConfig {
-  return parseEnvironment(relative(process.cwd(), file) || file, readFileSync(file, 'utf8'));
+  return parseEnvironment(relative(process.cwd(), file) || file, readFileSync(file, 'utf8'), join(dirname(resolve(file)), '..', 'schemas'));
 }
 
 /**

@@ -12,6 +12,19 @@ const topicSchema = z.strictObject({
   /** Hours a record is kept; -1 keeps records forever. */
   retentionHours: z.int().min(-1).default(168),
   cleanupPolicy: z.enum(['delete', 'compact']).default('delete'),
+  /**
+   * The topic's Avro value schema, its versions kept as `schemas/<topic>/1.avsc`, `2.avsc`, … beside the
+   * environments folder; registered at deploy with this compatibility, which every new version must keep.
+   * @default none: the topic has no registered schema
+   */
+  schema: z
+    .strictObject({
+      compatibility: z
+        .enum(['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE'])
+        .default('BACKWARD'),
+      subjectNameStrategy: z.enum(['TopicNameStrategy', 'RecordNameStrategy', 'TopicRecordNameStrategy']).default('TopicNameStrategy'),
+    })
+    .optional(),
 });
 
 const kafkaSchema = z.strictObject({

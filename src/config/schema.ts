@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CACHEABLE_REGISTRY_NAMES } from '../../constructs/images/cacheable-registries';
 import { MANAGED_ADDONS } from '../../constructs/cluster/managed-addons';
 import { parseCidr } from '../../constructs/network/cidr';
+import type { SchemaVersion } from '../../constructs/platform/kafka/schema-files';
 import { checkPullThroughCache, checkSubnetLayout } from './cluster-rules';
 import { checkPlatformRules, platformSchema } from './platform-schema';
 
@@ -273,6 +274,8 @@ export const environmentSchema = environmentObject.superRefine(checkCrossFieldRu
 export type EnvironmentConfig = z.infer<typeof environmentSchema> & {
   /** The environment's name: the file name without its extension. */
   readonly name: string;
+  /** The versions of each topic's value schema (topics with `schema` only), read and checked by the loader. */
+  readonly topicSchemas: Readonly<Record<string, readonly SchemaVersion[]>>;
 };
 
 export type NodePoolConfig = z.infer<typeof nodePoolSchema>;

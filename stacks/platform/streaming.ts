@@ -1,4 +1,11 @@
-import { KafkaClientCredentials, KafkaCluster, SchemaRegistry, StrimziOperator } from '../../constructs/platform/kafka';
+import {
+  KafkaClientCredentials,
+  KafkaCluster,
+  SchemaRegistrations,
+  SchemaRegistry,
+  StrimziOperator,
+  valueSubject,
+} from '../../constructs/platform/kafka';
 import {
   KAFKA_CLIENTS,
   mapRecord,
@@ -57,6 +64,19 @@ export function addStreaming(
     placement: placement.general,
     highlyAvailable: production,
   });
+  // Each topic's value schema, with the compatibility its entry declares, from `schemas/<topic>/`.
+  const subjects = Object.entries(environment.topicSchemas).map(([topic, versions]) => {
+    const schema = kafka.topics[topic].schema!;
+    const subject = valueSubject(topic, schema.subjectNameStrategy, versions[versions.length - 1]);
+    return [subject, { compatibility: schema.compatibility, versions }] as const;
+  });
+  if (subjects.length > 0) {
+    new SchemaRegistrations(scope, 'SchemaRegistrations', {
+      registry,
+      subjects: Object.fromEntries(subjects),
+      placement: placement.general,
+    });
+  }
   // Spark jobs and Airflow tasks find their Kafka and schema-registry logins, the CA and the addresses in `kafka-<user>`.
   new KafkaClientCredentials(scope, 'KafkaClientCredentials', {
     kafka: cluster,

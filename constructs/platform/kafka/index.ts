@@ -2,6 +2,8 @@ export * from './kafka-cluster';
 export * from './kafka-node-pools';
 export * from './kafka-topics';
 export * from './kafka-users';
+export * from './schema-files';
+export * from './schema-registrations';
 export * from './schema-registry';
 export * from './strimzi-api';
 export * from './strimzi-operator';

@@ -4,6 +4,7 @@ import { ManifestsRelease } from '../../helm/manifests-release';
 import { zoneSpread, type KubernetesObject, type Resources } from '../../kubernetes/objects';
 import { externalSecret, type SecretSource } from '../external-secrets';
 import type { KafkaCluster } from './kafka-cluster';
+import type { SchemaCompatibility } from './schema-files';
 import { SCHEMA_REGISTRY_TOPIC, SCHEMA_REGISTRY_USER } from './kafka-users';
 import type { Endpoint } from '../../kubernetes/endpoint';
 import { resolveAvailability, type AvailabilityProps, type ComponentProps } from '../component';
@@ -16,10 +17,6 @@ import { checkPlacement } from '../validation';
 export const SCHEMA_REGISTRY_IMAGE = 'confluentinc/cp-schema-registry:8.3.2';
 
 export const SCHEMA_REGISTRY_PORT = 8081;
-
-/** Compatibility checked when a new version of a subject's schema is registered. */
-export type SchemaCompatibility =
-  'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE' | 'NONE';
 
 /** Who may use the registry's API: HTTP basic logins from Secrets Manager. */
 export interface SchemaRegistryLogins {
