@@ -73,6 +73,10 @@ export const TEAM_CONNECTION_SECRET = 'platform-connection';
 
 /** The property of a team's secret holding its schema-registry password. */
 export const TEAM_REGISTRY_PASSWORD = 'schema_registry_password';
+/** The property of a team's secret holding its MLflow password. */
+export const TEAM_MLFLOW_PASSWORD = 'mlflow_password';
+/** The SecretStore in a team's namespace: Secrets Manager as the team's own identity sees it (its own secret only). */
+export const TEAM_SECRET_STORE = 'team-secrets';
 
 /** The schema registry's logins: its administrator, then one per Kafka client. */
 export const SCHEMA_REGISTRY_LOGINS = ['admin', ...Object.keys(KAFKA_CLIENTS)];

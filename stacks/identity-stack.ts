@@ -16,6 +16,7 @@ import {
   mapRecord,
   pascalCase,
   SECRETS,
+  TEAM_MLFLOW_PASSWORD,
   TEAM_REGISTRY_PASSWORD,
   teamDatasetPrefix,
   teamWorkload,
@@ -95,7 +96,7 @@ export class IdentityStack extends BaseStack {
           description: `Logins of team ${team}`,
           kmsKey: key,
           recoveryWindowDays,
-          generated: { [TEAM_REGISTRY_PASSWORD]: {} },
+          generated: { [TEAM_REGISTRY_PASSWORD]: {}, [TEAM_MLFLOW_PASSWORD]: {} },
         });
         return [team, { identity, secret }];
       }),
@@ -111,6 +112,8 @@ export class IdentityStack extends BaseStack {
       props.buckets.datasets.grantReadWrite(identity, teamDatasetPrefix(team));
       for (const prefix of environment.platform.teams[team].readPrefixes) props.buckets.datasets.grantRead(identity, prefix);
       secret.grantRead(this.identities.externalSecrets, `ReadTeamSecret-${team}`);
+      // The team's own SecretStore reads its logins with the team's identity, and nothing else.
+      secret.grantRead(identity, 'ReadOwnSecret');
     }
   }
 

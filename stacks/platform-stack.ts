@@ -24,10 +24,9 @@ import { addSecretsAndDatabases } from './platform/secrets-and-databases';
 import { addServing } from './platform/serving';
 import { addSpark } from './platform/spark';
 import { addStreaming } from './platform/streaming';
-import { addTeams, teamSettings } from './platform/teams';
+import { addTeams, teamConnection } from './platform/teams';
 import { addTrackingAndOrchestration } from './platform/tracking-and-orchestration';
 import { teamWorkload } from './catalogue';
-import type { ManifestsRelease } from '../constructs/helm/manifests-release';
 
 export type { PlatformStackProps, ValuesSource } from './platform/props';
 
@@ -60,8 +59,8 @@ export class PlatformStack extends BaseStack {
   readonly ingress: PlatformIngress;
   readonly clusterAutoscaler: ClusterAutoscaler;
   readonly networkPolicies: NetworkPolicies;
-  /** The teams' service accounts, quotas and container defaults; absent without teams. */
-  readonly teams?: ManifestsRelease;
+  /** The teams' service accounts, secret stores, quotas and container defaults, and their MLflow users; absent without teams. */
+  readonly teams?: ReturnType<typeof addTeams>;
 
   constructor(scope: Construct, environment: EnvironmentConfig, props: PlatformStackProps) {
     super(scope, 'platform', environment);
@@ -99,9 +98,9 @@ export class PlatformStack extends BaseStack {
     ({ kafka: this.kafka, schemaRegistry: this.schemaRegistry } = addStreaming(
       context,
       this.storageClass.name,
-      teamSettings(context, { mlflow: this.mlflow, featureStore: this.featureStore }),
+      teamConnection(context, { mlflow: this.mlflow, featureStore: this.featureStore }),
     ));
-    this.teams = addTeams(context);
+    this.teams = addTeams(context, this.mlflow);
     this.spark = addSpark(context);
     this.observability = addObservability(context, this.storageClass.name, {
       kafka: this.kafka,

@@ -127,8 +127,9 @@ export function referencesOf({ object, namespace }: PlacedObject): { to: string;
       }
     }
   }
-  const store = object.kind === 'ExternalSecret' ? ((object.spec as Json | undefined)?.secretStoreRef as Json | undefined) : undefined;
-  if (store) add(String(store.kind ?? 'SecretStore'), store.kind === 'ClusterSecretStore' ? '' : namespace, store.name, 'secretStoreRef');
+  for (const [store, where] of externalSecretStores(object)) {
+    add(String(store.kind ?? 'SecretStore'), store.kind === 'ClusterSecretStore' ? '' : namespace, store.name, where);
+  }
   if (object.kind === 'ValidatingWebhookConfiguration' || object.kind === 'MutatingWebhookConfiguration') {
     for (const webhook of (object.webhooks ?? []) as Json[]) {
       const service = (webhook.clientConfig as Json | undefined)?.service as Json | undefined;
@@ -166,19 +167,31 @@ export function danglingReferences(objects: PlacedObject[]): string[] {
  */
 export function unservedExternalSecrets(objects: PlacedObject[]): string[] {
   const stores = new Map(objects.filter((o) => o.object.kind === 'ClusterSecretStore').map((o) => [o.object.metadata.name, o.object]));
-  return objects.flatMap(({ object, namespace, release }) => {
-    if (object.kind !== 'ExternalSecret') return [];
-    const ref = (object.spec as Json | undefined)?.secretStoreRef as Json | undefined;
-    const store = ref?.kind === 'ClusterSecretStore' ? stores.get(String(ref.name)) : undefined;
-    if (!store) return [];
-    const conditions = ((store.spec as Json).conditions ?? []) as { namespaces?: string[] }[];
-    if (conditions.length === 0) return [`ClusterSecretStore ${store.metadata.name} serves every namespace: give it conditions`];
-    return conditions.some((c) => c.namespaces?.includes(namespace))
-      ? []
-      : [
-          `${release}: ExternalSecret ${namespace}/${object.metadata.name}: ClusterSecretStore ${store.metadata.name} does not serve ${namespace}`,
-        ];
+  return objects.flatMap(({ object, namespace, release }) =>
+    externalSecretStores(object).flatMap(([ref]) => {
+      const store = ref.kind === 'ClusterSecretStore' ? stores.get(String(ref.name)) : undefined;
+      if (!store) return [];
+      const conditions = ((store.spec as Json).conditions ?? []) as { namespaces?: string[] }[];
+      if (conditions.length === 0) return [`ClusterSecretStore ${store.metadata.name} serves every namespace: give it conditions`];
+      return conditions.some((c) => c.namespaces?.includes(namespace))
+        ? []
+        : [
+            `${release}: ExternalSecret ${namespace}/${object.metadata.name}: ClusterSecretStore ${store.metadata.name} does not serve ${namespace}`,
+          ];
+    }),
+  );
+}
+
+/** The stores an ExternalSecret reads: its own, and those its data entries name (`sourceRef.storeRef`). */
+function externalSecretStores(object: RenderedObject): [Json, string][] {
+  if (object.kind !== 'ExternalSecret') return [];
+  const spec = (object.spec ?? {}) as Json;
+  const own = spec.secretStoreRef as Json | undefined;
+  const entries = ((spec.data ?? []) as Json[]).flatMap((entry) => {
+    const store = (entry.sourceRef as Json | undefined)?.storeRef as Json | undefined;
+    return store ? [[store, `data ${String(entry.secretKey)}`] as [Json, string]] : [];
   });
+  return [...(own ? [[own, 'secretStoreRef'] as [Json, string]] : []), ...entries];
 }
 
 /** Objects that two releases (or one release twice) render. */

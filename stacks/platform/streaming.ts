@@ -1,5 +1,6 @@
 import {
   KafkaClientCredentials,
+  type KafkaClientTarget,
   KafkaCluster,
   SchemaRegistrations,
   SchemaRegistry,
@@ -20,12 +21,12 @@ import type { PlatformContext } from './context';
 /**
  * Kafka (Strimzi), the schema registry and each client's credentials in its own namespace: the platform's
  * clients read and write every topic; each team its own topics, with its Secret `platform-connection`
- * telling it where everything is (`teamSettings`).
+ * telling it where everything is (`teamConnection`).
  */
 export function addStreaming(
   { scope, environment, props, placement, namespace, secretStore }: PlatformContext,
   storageClass: string,
-  teamSettings: (team: string) => Record<string, string>,
+  teamConnection: (team: string) => Pick<KafkaClientTarget, 'settings' | 'secrets'>,
 ) {
   const { production } = environment;
   const { kafka, schemaRegistry, teams } = environment.platform;
@@ -86,7 +87,7 @@ export function addStreaming(
       ...mapRecord(teams, (_, team) => ({
         namespace: namespace(teamWorkload(team).namespace),
         secretName: TEAM_CONNECTION_SECRET,
-        settings: teamSettings(team),
+        ...teamConnection(team),
       })),
     },
     dependsOn: [secretStore.ready],

@@ -2,29 +2,47 @@ import { ManifestsRelease } from '../../constructs/helm/manifests-release';
 import { irsaAnnotations, type KubernetesObject } from '../../constructs/kubernetes/objects';
 import type { FeatureStore } from '../../constructs/platform/feast';
 import type { Mlflow } from '../../constructs/platform/mlflow';
-import { teamDatasetPrefix, teamWorkload } from '../catalogue';
+import type { KafkaClientTarget } from '../../constructs/platform/kafka';
+import { MlflowUsers } from '../../constructs/platform/mlflow';
+import { TEAM_MLFLOW_PASSWORD, TEAM_SECRET_STORE, teamDatasetPrefix, teamWorkload } from '../catalogue';
 import type { PlatformContext } from './context';
 
-/** What a team's `platform-connection` Secret says besides its logins: where the services and its data are. */
-export function teamSettings(
+/**
+ * What a team's `platform-connection` Secret holds besides its Kafka and schema-registry logins: where the
+ * services and its data are, and its MLflow login, read from Secrets Manager through the team's own store.
+ */
+export function teamConnection(
   { environment, props }: PlatformContext,
   { mlflow, featureStore }: { mlflow: Mlflow; featureStore: FeatureStore },
-): (team: string) => Record<string, string> {
+): (team: string) => Pick<KafkaClientTarget, 'settings' | 'secrets'> {
   return (team) => ({
-    'mlflow.tracking.uri': mlflow.trackingUri,
-    'feature.server.url': featureStore.url,
-    'datasets.bucket': props.buckets.datasets,
-    'datasets.prefix': `${teamDatasetPrefix(team)}/`,
-    'aws.region': environment.aws.region,
+    settings: {
+      'mlflow.tracking.uri': mlflow.trackingUri,
+      'mlflow.tracking.username': team,
+      'feature.server.url': featureStore.url,
+      'datasets.bucket': props.buckets.datasets,
+      'datasets.prefix': `${teamDatasetPrefix(team)}/`,
+      'aws.region': environment.aws.region,
+    },
+    secrets: {
+      'mlflow.tracking.password': {
+        key: props.teams[team].secretName,
+        property: TEAM_MLFLOW_PASSWORD,
+        store: { name: TEAM_SECRET_STORE, kind: 'SecretStore' },
+      },
+    },
   });
 }
 
 /**
- * Each team's namespace objects: its service account, bound to the team's IRSA role; a ResourceQuota on what
+ * Each team's namespace objects: its service account, bound to the team's IRSA role; its SecretStore; a ResourceQuota on what
  * the namespace may request in all; a LimitRange giving containers that set nothing the team's defaults.
  * Absent where no team is configured.
  */
-export function addTeams({ scope, environment, props, namespace }: PlatformContext): ManifestsRelease | undefined {
+export function addTeams(
+  { scope, environment, props, namespace, placement, secretStore }: PlatformContext,
+  mlflow: Mlflow,
+): { release: ManifestsRelease; mlflowUsers: MlflowUsers } | undefined {
   const teams = Object.entries(environment.platform.teams);
   if (teams.length === 0) return undefined;
   const manifests = teams.flatMap(([team, config]): KubernetesObject[] => {
@@ -35,6 +53,21 @@ export function addTeams({ scope, environment, props, namespace }: PlatformConte
         apiVersion: 'v1',
         kind: 'ServiceAccount',
         metadata: { ...metadata(serviceAccounts[0]), annotations: irsaAnnotations(props.teams[team].roleArn) },
+      },
+      {
+        // Secrets Manager as the team's own identity sees it: its own secret, nothing of the platform's.
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'SecretStore',
+        metadata: metadata(TEAM_SECRET_STORE),
+        spec: {
+          provider: {
+            aws: {
+              service: 'SecretsManager',
+              region: environment.aws.region,
+              auth: { jwt: { serviceAccountRef: { name: serviceAccounts[0] } } },
+            },
+          },
+        },
       },
       {
         apiVersion: 'v1',
@@ -65,5 +98,20 @@ export function addTeams({ scope, environment, props, namespace }: PlatformConte
       },
     ];
   });
-  return new ManifestsRelease(scope, 'Teams', { releaseName: 'teams', namespace: namespace('platform-system'), manifests });
+  const release = new ManifestsRelease(scope, 'Teams', {
+    releaseName: 'teams',
+    namespace: namespace('platform-system'),
+    manifests,
+    // The SecretStores are External Secrets' custom resources.
+    dependsOn: [secretStore.ready],
+  });
+  // Each team signs in to MLflow as itself; it owns what it creates there.
+  const mlflowUsers = new MlflowUsers(scope, 'MlflowUsers', {
+    tracking: mlflow,
+    users: Object.fromEntries(teams.map(([team]) => [team, { key: props.teams[team].secretName, property: TEAM_MLFLOW_PASSWORD }])),
+    storeName: secretStore.name,
+    placement: placement.general,
+    dependsOn: [secretStore.ready],
+  });
+  return { release, mlflowUsers };
 }

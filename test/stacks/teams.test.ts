@@ -108,12 +108,43 @@ describe.for(cases.map((c) => [`${c.env.name}/${c.team}`, c] as const))('team %s
         'schema.registry.url',
         'basic.auth.user.info',
         'mlflow.tracking.uri',
+        'mlflow.tracking.username',
+        'mlflow.tracking.password',
         'feature.server.url',
         'datasets.bucket',
         'datasets.prefix',
         'aws.region',
       ].sort(),
     );
+  });
+
+  it('signs in to MLflow as itself: a user the admin creates, its password read through its own store', () => {
+    const users = manifests(platform, 'mlflow-users');
+    const passwords = users.find((m) => m.kind === 'ExternalSecret')!.spec as { data: { secretKey: string; remoteRef: { key: string } }[] };
+    expect(passwords.data.find((d) => d.secretKey === team)?.remoteRef.key).toMatch(/TeamSecret-/);
+    expect(users.some((m) => m.kind === 'Job')).toBe(true);
+    const store = manifests(platform, 'teams').find((m) => m.kind === 'SecretStore' && inTeamNamespace(m))!;
+    expect(store.spec).toMatchObject({
+      provider: { aws: { service: 'SecretsManager', auth: { jwt: { serviceAccountRef: { name: serviceAccounts[0] } } } } },
+    });
+    const connection = manifests(platform, 'kafka-client-credentials').find((m) => m.metadata.name === TEAM_CONNECTION_SECRET)!;
+    const data = (connection.spec as { data: { sourceRef?: { storeRef: { name: string; kind: string } } }[] }).data;
+    expect(data.filter((d) => d.sourceRef)).toEqual([
+      expect.objectContaining({ sourceRef: { storeRef: { name: store.metadata.name, kind: 'SecretStore' } } }),
+    ]);
+  });
+
+  it('reads no platform secret: its identity may read its own secret and nothing else in Secrets Manager', () => {
+    const role = Object.entries(resources(identity, 'aws_iam_role')).find(([, r]) => r.name === `mlops-${env.name}-team-${team}`)![0];
+    const statements = Object.values(resources(identity, 'aws_iam_role_policy'))
+      .filter((p) => String(p.role).includes(role))
+      .flatMap(
+        (p) =>
+          dataSources(identity, 'aws_iam_policy_document')[/data\.aws_iam_policy_document\.([\w-]+)\./.exec(String(p.policy))![1]]
+            .statement as { actions: string[]; resources: string[] }[],
+      );
+    const readable = statements.filter((s) => s.actions.includes('secretsmanager:GetSecretValue')).flatMap((s) => s.resources);
+    expect(readable).toEqual([expect.stringMatching(new RegExp(`aws_secretsmanager_secret\\.TeamSecret-${team}_`))]);
   });
 
   it('may reach Kafka, the schema registry, MLflow, the feature server and AWS, and nothing else', () => {

@@ -6,6 +6,8 @@ export interface SecretSource {
   readonly key: string;
   /** Property of the secret's JSON value. @default the whole value */
   readonly property?: string;
+  /** Another store to read this key from. @default the ExternalSecret's store */
+  readonly store?: { readonly name: string; readonly kind: 'SecretStore' | 'ClusterSecretStore' };
 }
 
 /** Props of {@link externalSecret}. */
@@ -50,6 +52,7 @@ export function externalSecret(props: ExternalSecretProps): KubernetesObject {
       data: Object.entries(props.data).map(([secretKey, source]) => ({
         secretKey,
         remoteRef: { key: source.key, ...(source.property ? { property: source.property } : {}) },
+        ...(source.store ? { sourceRef: { storeRef: source.store } } : {}),
       })),
     },
   };

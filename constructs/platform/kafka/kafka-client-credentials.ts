@@ -2,7 +2,7 @@ import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import type { KubernetesObject } from '../../kubernetes/objects';
-import { externalSecret } from '../external-secrets';
+import { externalSecret, type SecretSource } from '../external-secrets';
 import type { KafkaCluster } from './kafka-cluster';
 import type { SchemaRegistry } from './schema-registry';
 
@@ -13,6 +13,8 @@ export interface KafkaClientTarget {
   readonly secretName?: string;
   /** More keys of the Secret: the endpoints and names a client needs besides Kafka's (plain values, no secrets). @default none */
   readonly settings?: Readonly<Record<string, string>>;
+  /** More secret keys of the Secret, each from its source (another store's, e.g. the client's own). @default none */
+  readonly secrets?: Readonly<Record<string, SecretSource>>;
 }
 
 /** Props of {@link KafkaClientCredentials}. */
@@ -106,6 +108,7 @@ export class KafkaClientCredentials extends Construct {
           jaas: { key: userSecrets[index], property: 'sasl.jaas.config' },
           ca: { key: kafka.clusterCaSecretName, property: 'ca.crt' },
           registryUserInfo: { key: loginSecrets[index], property: 'basic.auth.user.info' },
+          ...Object.fromEntries(Object.values(targets[user].secrets ?? {}).map((source, i) => [`extra${i}`, source])),
         },
         template: {
           username: user,
@@ -117,6 +120,7 @@ export class KafkaClientCredentials extends Construct {
           'schema.registry.url': registry.url,
           'basic.auth.user.info': '{{ .registryUserInfo }}',
           ...targets[user].settings,
+          ...Object.fromEntries(Object.keys(targets[user].secrets ?? {}).map((key, i) => [key, `{{ .extra${i} }}`])),
         },
       }),
     );
