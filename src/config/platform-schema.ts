@@ -36,8 +36,14 @@ const kafkaSchema = z.strictObject({
 });
 
 const dagsSchema = z.strictObject({
-  /** Git repository the DAGs are synced from (git-sync). */
-  repository: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)\S+$/, 'must be an https://, ssh:// or git@ repository URL'),
+  /**
+   * Git repository the DAGs are synced from (git-sync).
+   * @default this project's repository, `https://github.com/<delivery.githubRepository>.git`
+   */
+  repository: z
+    .string()
+    .regex(/^(https:\/\/|ssh:\/\/|git@)\S+$/, 'must be an https://, ssh:// or git@ repository URL')
+    .optional(),
   branch: z.string().min(1).default('main'),
   /** Folder of the repository that holds the DAGs. */
   subPath: z.string().default('dags'),
@@ -104,11 +110,14 @@ export const platformSchema = z.strictObject({
   teams: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be a lower-case word of at most 20 characters'), teamSchema).default({}),
   kafka: kafkaSchema.default({ brokers: 3, storageGiB: 100, topics: {} }),
   schemaRegistry: z.strictObject({ replicas: z.int().min(1).max(10).default(2) }).default({ replicas: 2 }),
-  airflow: z.strictObject({
-    dags: dagsSchema,
-    /** Replicas of the API server and scheduler. */
-    replicas: z.int().min(1).max(10).default(2),
-  }),
+  airflow: z
+    .strictObject({
+      /** Where the DAGs come from. @default this project's `dags/` folder on `main` */
+      dags: dagsSchema.default({ branch: 'main', subPath: 'dags' }),
+      /** Replicas of the API server and scheduler. */
+      replicas: z.int().min(1).max(10).default(2),
+    })
+    .default({ dags: { branch: 'main', subPath: 'dags' }, replicas: 2 }),
   mlflow: z.strictObject({ replicas: z.int().min(1).max(10).default(2) }).default({ replicas: 2 }),
   /** How users reach the UIs and model endpoints: an internal ALB unless internet-facing is asked for. */
   ingress: z

@@ -69,7 +69,8 @@ export function addTrackingAndOrchestration(
     logsPrefix: BUCKET_PREFIXES.airflowLogs,
     region: aws.region,
     roleArn: props.roles.airflow,
-    dags: airflow.dags,
+    // By default the DAGs of this project's own repository (its `dags/` folder), on the configured branch.
+    dags: { ...airflow.dags, repository: airflow.dags.repository ?? `https://github.com/${environment.delivery.githubRepository}.git` },
     sparkNamespace: namespace(WORKLOADS.sparkJobs.namespace),
     placement: placement.general,
     highlyAvailable: production,

@@ -29,6 +29,14 @@ describe.each(['dev', 'staging', 'prod'])('%s platform stack', (env) => {
     }
   });
 
+  it("syncs the DAGs from this project's repository unless the environment file names another", () => {
+    const config = loadEnvironments().find((e) => e.name === env)!;
+    const airflow = Object.values(releases).find((r) => r.name === 'airflow')!;
+    const gitSync = (parse((airflow.values as string[])[0]) as { dags: { gitSync: { repo: string; subPath: string } } }).dags.gitSync;
+    expect(gitSync.repo).toBe(config.platform.airflow.dags.repository ?? `https://github.com/${config.delivery.githubRepository}.git`);
+    expect(gitSync.subPath).toBe(config.platform.airflow.dags.subPath);
+  });
+
   it('gives every namespace Pod Security labels', () => {
     const namespaces = Object.values(resources(stack, 'kubernetes_namespace_v1'));
     expect(namespaces.length).toBeGreaterThanOrEqual(7);
