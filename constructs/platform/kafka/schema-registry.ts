@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { zoneSpread, type KubernetesObject, type Resources } from '../../kubernetes/objects';
+import { contentDigest, zoneSpread, type KubernetesObject, type Resources } from '../../kubernetes/objects';
 import { externalSecret, type SecretSource } from '../external-secrets';
 import type { KafkaCluster } from './kafka-cluster';
 import type { SchemaCompatibility } from './schema-files';
@@ -112,7 +112,8 @@ export class SchemaRegistry extends Construct {
           selector: { matchLabels: selector },
           strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
-            metadata: { labels },
+            // The registry reads its password file at start: a login added or removed rolls the pods.
+            metadata: { labels, annotations: { 'mlops-platform/logins': contentDigest(names).slice(0, 16) } },
             spec: this.podSpec(props, selector, highlyAvailable),
           },
         },

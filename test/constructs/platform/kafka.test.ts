@@ -723,6 +723,13 @@ describe('SchemaRegistry', () => {
     );
   });
 
+  it('restarts when a login is added or removed, as it reads its password file only at start', () => {
+    const annotation = (options: Options) => dig(objects(options).deployment, 'spec', 'template', 'metadata', 'annotations');
+    const more = { registry: { logins: { ...LOGINS, passwords: { ...LOGINS.passwords, risk: { key: 'mlops-test/teams/risk' } } } } };
+    expect(annotation({})).toEqual(annotation({}));
+    expect(annotation(more)).not.toEqual(annotation({}));
+  });
+
   it('gives each login a Secret of its own in the registry namespace, for its users to copy', () => {
     const { all, registry } = objects();
     expect(registry.loginSecretNames).toEqual({ admin: 'schema-registry-login-admin', spark: 'schema-registry-login-spark' });
