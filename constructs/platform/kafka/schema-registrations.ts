@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { contentDigest, readOnlyContainerSecurity, type KubernetesObject, type Placement } from '../../kubernetes/objects';
+import { contentDigest, type KubernetesObject, type Placement } from '../../kubernetes/objects';
+import { scriptJob } from '../../kubernetes/script-job';
 import type { SchemaCompatibility, SchemaVersion } from './schema-files';
 import type { SchemaRegistry } from './schema-registry';
 
@@ -75,40 +76,19 @@ export class SchemaRegistrations extends Construct {
     const namespace = registry.namespace;
     const manifests: KubernetesObject[] = [
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data },
-      {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: { name: this.jobName, namespace },
-        spec: {
-          backoffLimit: 6,
-          template: {
-            metadata: { labels: { 'app.kubernetes.io/name': name } },
-            spec: {
-              restartPolicy: 'OnFailure',
-              automountServiceAccountToken: false,
-              securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
-              nodeSelector: props.placement.nodeSelector,
-              tolerations: props.placement.tolerations,
-              containers: [
-                {
-                  name: 'register',
-                  image: props.image ?? 'python:3.13-alpine',
-                  command: ['python3', '-c', REGISTER],
-                  env: [
-                    { name: 'REGISTRY_URL', value: registry.url },
-                    { name: 'REGISTRY_USER', valueFrom: { secretKeyRef: { name: admin, key: 'username' } } },
-                    { name: 'REGISTRY_PASSWORD', valueFrom: { secretKeyRef: { name: admin, key: 'password' } } },
-                  ],
-                  resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
-                  securityContext: readOnlyContainerSecurity(),
-                  volumeMounts: [{ name: 'schemas', mountPath: '/etc/schemas', readOnly: true }],
-                },
-              ],
-              volumes: [{ name: 'schemas', configMap: { name } }],
-            },
-          },
-        },
-      },
+      scriptJob({
+        name: this.jobName,
+        namespace,
+        placement: props.placement,
+        script: REGISTER,
+        image: props.image,
+        env: [
+          { name: 'REGISTRY_URL', value: registry.url },
+          { name: 'REGISTRY_USER', valueFrom: { secretKeyRef: { name: admin, key: 'username' } } },
+          { name: 'REGISTRY_PASSWORD', valueFrom: { secretKeyRef: { name: admin, key: 'password' } } },
+        ],
+        mounts: [{ path: '/etc/schemas', volume: { configMap: { name } } }],
+      }),
     ];
     this.release = new ManifestsRelease(this, 'Release', {
       releaseName: name,

@@ -1,7 +1,8 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { contentDigest, readOnlyContainerSecurity, type KubernetesObject, type Placement } from '../../kubernetes/objects';
+import { contentDigest, type KubernetesObject, type Placement } from '../../kubernetes/objects';
+import { scriptJob } from '../../kubernetes/script-job';
 import { externalSecret, type SecretSource } from '../external-secrets';
 import type { Mlflow } from './mlflow';
 
@@ -64,47 +65,19 @@ export class MlflowUsers extends Construct {
     const admin = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: tracking.adminSecretName, key } } });
     const manifests: KubernetesObject[] = [
       externalSecret({ name: secretName, namespace, storeName: props.storeName, data: { ...props.users } }),
-      {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: { name: `mlflow-users-${contentDigest(names).slice(0, 12)}`, namespace },
-        spec: {
-          backoffLimit: 6,
-          template: {
-            metadata: { labels: { 'app.kubernetes.io/name': 'mlflow-users' } },
-            spec: {
-              restartPolicy: 'OnFailure',
-              automountServiceAccountToken: false,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: 65534,
-                runAsGroup: 65534,
-                // The mounted passwords are group-readable (0440) by this group only.
-                fsGroup: 65534,
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
-              nodeSelector: props.placement.nodeSelector,
-              tolerations: props.placement.tolerations,
-              containers: [
-                {
-                  name: 'create-users',
-                  image: props.image ?? 'python:3.13-alpine',
-                  command: ['python3', '-c', CREATE_USERS],
-                  env: [
-                    { name: 'MLFLOW_TRACKING_URI', value: tracking.trackingUri },
-                    admin('ADMIN_USERNAME', 'admin_username'),
-                    admin('ADMIN_PASSWORD', 'admin_password'),
-                  ],
-                  resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
-                  securityContext: readOnlyContainerSecurity(),
-                  volumeMounts: [{ name: 'users', mountPath: '/etc/users', readOnly: true }],
-                },
-              ],
-              volumes: [{ name: 'users', secret: { secretName, defaultMode: 0o440 } }],
-            },
-          },
-        },
-      },
+      scriptJob({
+        name: `mlflow-users-${contentDigest(names).slice(0, 12)}`,
+        namespace,
+        placement: props.placement,
+        script: CREATE_USERS,
+        image: props.image,
+        env: [
+          { name: 'MLFLOW_TRACKING_URI', value: tracking.trackingUri },
+          admin('ADMIN_USERNAME', 'admin_username'),
+          admin('ADMIN_PASSWORD', 'admin_password'),
+        ],
+        mounts: [{ path: '/etc/users', volume: { secret: { secretName, defaultMode: 0o440 } } }],
+      }),
     ];
     this.release = new ManifestsRelease(this, 'Release', {
       releaseName: 'mlflow-users',
