@@ -42,6 +42,11 @@ export function addStreaming(
     storageGiB: kafka.storageGiB,
     storageClass,
     topics: kafka.topics,
+    // Strimzi's own policy for the listener admits these namespaces only, as the platform's policies do.
+    clientNamespaces: [
+      ...Object.values(KAFKA_CLIENTS).map((workload) => namespace(WORKLOADS[workload].namespace)),
+      ...Object.keys(teams).map((team) => namespace(teamWorkload(team).namespace)),
+    ],
     clients: {
       ...mapRecord(KAFKA_CLIENTS, () => ({})),
       ...mapRecord(teams, (team) => ({ read: team.topics.read, write: team.topics.write })),

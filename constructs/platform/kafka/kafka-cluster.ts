@@ -40,6 +40,12 @@ export interface KafkaClusterProps {
    * @default spark and airflow, both reading and writing every topic
    */
   readonly clients?: Record<string, KafkaClientAccess>;
+  /**
+   * Namespaces whose pods may open connections to the TLS listener, besides the cluster's own (the schema
+   * registry's). Strimzi writes a NetworkPolicy for each listener that, without peers, admits every pod of
+   * the cluster: these are its peers. @default none: only the cluster's namespace
+   */
+  readonly clientNamespaces?: string[];
   /** Node pool of the brokers and controllers (the `storage` pool). */
   readonly placement: Placement;
   /** Node pool of the entity operator (the `general` pool). */
@@ -195,7 +201,21 @@ export class KafkaCluster extends Construct {
       spec: {
         kafka: {
           version: KAFKA_VERSION,
-          listeners: [{ name: 'tls', port: KAFKA_TLS_PORT, type: 'internal', tls: true, authentication: { type: 'scram-sha-512' } }],
+          listeners: [
+            {
+              name: 'tls',
+              port: KAFKA_TLS_PORT,
+              type: 'internal',
+              tls: true,
+              authentication: { type: 'scram-sha-512' },
+              networkPolicyPeers: [
+                { podSelector: {} },
+                ...(props.clientNamespaces ?? []).map((name) => ({
+                  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
+                })),
+              ],
+            },
+          ],
           authorization: { type: 'simple' },
           // Brokers take their zone as broker.rack, so replicas of a partition land in different zones.
           rack: { topologyKey: 'topology.kubernetes.io/zone' },

@@ -303,6 +303,16 @@ describe('KafkaCluster', () => {
     expect(dig(broker, 'spec', 'resources')).toEqual(brokerResources);
   });
 
+  it("lets the client namespaces through Strimzi's policy for the listener, and no others", () => {
+    const { kafka } = platform({ kafka: { clientNamespaces: ['spark-jobs', 'team-fraud'] } });
+    const cluster = kafka.release.manifests.find((m) => m.kind === 'Kafka')!;
+    expect(dig(cluster, 'spec', 'kafka', 'listeners', 0, 'networkPolicyPeers')).toEqual([
+      { podSelector: {} },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'spark-jobs' } } },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'team-fraud' } } },
+    ]);
+  });
+
   it('declares a KRaft cluster with one SCRAM TLS listener, simple ACLs, rack awareness and metrics', () => {
     const kafkaCr = manifest(platform().kafka.release.manifests, 'Kafka');
     // Strimzi 1.x ignores the old strimzi.io/node-pools and strimzi.io/kraft annotations: node pools and KRaft are the only mode.
@@ -311,7 +321,17 @@ describe('KafkaCluster', () => {
     expect(dig(kafkaCr, 'spec', 'zookeeper')).toBeUndefined();
     expect(dig(kafkaCr, 'spec', 'kafka')).toEqual({
       version: KAFKA_VERSION,
-      listeners: [{ name: 'tls', port: 9093, type: 'internal', tls: true, authentication: { type: 'scram-sha-512' } }],
+      // Without clientNamespaces, Strimzi's own policy for the listener admits the cluster's namespace only.
+      listeners: [
+        {
+          name: 'tls',
+          port: 9093,
+          type: 'internal',
+          tls: true,
+          authentication: { type: 'scram-sha-512' },
+          networkPolicyPeers: [{ podSelector: {} }],
+        },
+      ],
       authorization: { type: 'simple' },
       rack: { topologyKey: 'topology.kubernetes.io/zone' },
       config: {
