@@ -46,6 +46,7 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
     roles: mapRecord(identity.identities, (workload) => workload.roleArn),
     secrets: mapRecord(identity.secrets, (secret) => secret.secretName),
     teams: mapRecord(identity.teams, ({ identity: role, secret }) => ({ roleArn: role.roleArn, secretName: secret.secretName })),
+    producers: mapRecord(identity.producers, (secret) => secret.secretName),
     values: (chart) => loadValuesFiles(chart, environment.name),
     vpcCidr: environment.network.vpcCidr,
     loadBalancerCidrs: network.network.publicSubnetCidrs,

@@ -50,6 +50,11 @@ export class IdentityStack extends BaseStack {
    * account) and its generated secret (`<prefix>/teams/<name>`: the team's schema-registry password).
    */
   readonly teams: Record<string, { readonly identity: WorkloadIdentity; readonly secret: GeneratedSecret }>;
+  /**
+   * Per producer of `platform.kafka.producers`: its Kafka login (`username`, `password`), generated into
+   * `<prefix>/producers/<name>`, where clients outside Kubernetes read it with their own IAM identity.
+   */
+  readonly producers: Record<string, GeneratedSecret>;
 
   constructor(scope: Construct, environment: EnvironmentConfig, props: IdentityStackProps) {
     super(scope, 'identity', environment);
@@ -102,8 +107,25 @@ export class IdentityStack extends BaseStack {
       }),
     );
 
+    this.producers = Object.fromEntries(
+      Object.keys(environment.platform.kafka.producers).map((producer) => [
+        producer,
+        new GeneratedSecret(this, `ProducerSecret-${producer}`, {
+          secretName: `${this.prefix}/producers/${producer}`,
+          description: `Kafka login of producer ${producer}, for clients outside the cluster`,
+          kmsKey: key,
+          recoveryWindowDays,
+          generated: { password: {} },
+          fixed: { username: producer },
+        }),
+      ]),
+    );
+
     this.grant(props);
     this.grantTeams(props, environment);
+    for (const [producer, secret] of Object.entries(this.producers)) {
+      secret.grantRead(this.identities.externalSecrets, `ReadProducerSecret-${producer}`);
+    }
   }
 
   /** A team reads and writes its own datasets and reads the prefixes it names; External Secrets reads its secret. */

@@ -27,12 +27,27 @@ const topicSchema = z.strictObject({
     .optional(),
 });
 
+/** A CIDR block such as 10.0.0.0/16. */
+const cidrBlock = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be a CIDR block such as 10.0.0.0/16');
+
+/** A producer outside the cluster: a Kafka user that may write its topics through the external listener. */
+const producerSchema = z.strictObject({ topics: z.array(z.string()).min(1) });
+
 const kafkaSchema = z.strictObject({
   /** Brokers; KRaft controllers run beside them (dedicated controllers at 3 or more brokers). */
   brokers: z.int().min(1).max(30).default(3),
   storageGiB: z.int().min(10).max(16384).default(100),
   /** Ingestion topics, by name. The replication factor follows the broker count (3 with 3 or more). */
   topics: z.record(z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a valid Kafka topic name'), topicSchema).default({}),
+  /**
+   * A listener for clients outside the cluster: an internal Network Load Balancer (TLS, SCRAM-SHA-512) that
+   * only `allowedCidrs` reach. @default none: Kafka is reachable from inside the cluster only
+   */
+  external: z.strictObject({ allowedCidrs: z.array(cidrBlock).min(1) }).optional(),
+  /** Producers outside the cluster, by name; their logins are generated into Secrets Manager. @default none */
+  producers: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]{0,29}$/, 'must be a lower-case word of at most 30 characters'), producerSchema)
+    .default({}),
 });
 
 const dagsSchema = z.strictObject({
@@ -108,7 +123,7 @@ const sparkApplicationSchema = z.strictObject({
 export const platformSchema = z.strictObject({
   /** The teams using the platform, by name (a lower-case word of at most 20 characters). @default none */
   teams: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be a lower-case word of at most 20 characters'), teamSchema).default({}),
-  kafka: kafkaSchema.default({ brokers: 3, storageGiB: 100, topics: {} }),
+  kafka: kafkaSchema.default({ brokers: 3, storageGiB: 100, topics: {}, producers: {} }),
   schemaRegistry: z.strictObject({ replicas: z.int().min(1).max(10).default(2) }).default({ replicas: 2 }),
   airflow: z
     .strictObject({
@@ -206,6 +221,7 @@ export function checkPlatformRules(
   fail: (path: (string | number)[], message: string) => void,
 ): void {
   checkTeams(platform, fail);
+  checkProducers(platform, fail);
   const { ingress } = platform;
   if (ingress.internetFacing && !ingress.certificateArn)
     fail(['platform', 'ingress', 'certificateArn'], 'an internet-facing load balancer needs a certificate (HTTPS only)');
@@ -257,5 +273,27 @@ function checkTeams(platform: PlatformConfig, fail: (path: (string | number)[], 
           );
       });
     }
+  }
+}
+
+function checkProducers(platform: PlatformConfig, fail: (path: (string | number)[], message: string) => void): void {
+  const { external, producers, topics } = platform.kafka;
+  if (Object.keys(producers).length > 0 && !external) {
+    fail(['platform', 'kafka', 'producers'], 'producers publish through the external listener: set platform.kafka.external.allowedCidrs');
+  }
+  external?.allowedCidrs.forEach((cidr, index) => {
+    if (cidr.endsWith('/0')) fail(['platform', 'kafka', 'external', 'allowedCidrs', index], 'must not admit every address (/0)');
+  });
+  for (const [name, producer] of Object.entries(producers)) {
+    const path = ['platform', 'kafka', 'producers', name];
+    if (RESERVED_LOGINS.includes(name) || name in platform.teams)
+      fail(path, `'${name}' is a login already (of the platform or a team); choose another name`);
+    producer.topics.forEach((topic, index) => {
+      if (!(topic in topics))
+        fail(
+          [...path, 'topics', index],
+          `'${topic}' is not a topic of platform.kafka.topics (${Object.keys(topics).join(', ') || 'none'})`,
+        );
+    });
   }
 }

@@ -45,8 +45,14 @@ function platformConnections(c: ConnectedComponents, namespace: (name: string) =
     ...[c.externalSecrets.webhook, c.sparkOperator.webhook, c.certManager.webhook, c.kserve.webhook, c.loadBalancerController.webhook]
       .concat(c.observability.operatorWebhook)
       .map((to) => ({ from: 'controlPlane' as const, to })),
-    // The load balancer's IP targets.
-    ...[c.airflow.apiServer, c.mlflow.endpoint, c.observability.grafana, ...models].map((to) => ({ from: 'loadBalancers' as const, to })),
+    // The load balancer's IP targets, and the brokers behind the external listener's load balancers.
+    ...[
+      c.airflow.apiServer,
+      c.mlflow.endpoint,
+      c.observability.grafana,
+      ...models,
+      ...(c.kafka.externalListener ? [c.kafka.externalListener] : []),
+    ].map((to) => ({ from: 'loadBalancers' as const, to })),
     // Airflow tasks and Spark jobs: Kafka, the schema registry, MLflow, the feature server and the models.
     ...pipelineClients.flatMap((from) =>
       [c.kafka.tlsListener, c.schemaRegistry.endpoint, c.mlflow.endpoint, c.featureStore.endpoint, ...models].map((to) => ({ from, to })),

@@ -20,6 +20,8 @@ export interface PlatformStackProps {
   readonly secrets: Readonly<Record<SecretName, string>>;
   /** Each team of `platform.teams`: its IRSA role and its secret (the schema-registry password). */
   readonly teams: Readonly<Record<string, { readonly roleArn: string; readonly secretName: string }>>;
+  /** Each producer of `platform.kafka.producers`: the secret holding its Kafka login. */
+  readonly producers: Readonly<Record<string, string>>;
   readonly values: ValuesSource;
   /** The VPC's range: the databases, the cache and the nodes' kubelets (scraped by Prometheus) are in it. */
   readonly vpcCidr: string;

@@ -16,6 +16,8 @@ import {
   teamWorkload,
   WORKLOADS,
 } from '../catalogue';
+import { ManifestsRelease } from '../../constructs/helm/manifests-release';
+import { externalSecret } from '../../constructs/platform/external-secrets';
 import type { PlatformContext } from './context';
 
 /**
@@ -30,6 +32,7 @@ export function addStreaming(
 ) {
   const { production } = environment;
   const { kafka, schemaRegistry, teams } = environment.platform;
+  const producerSecret = (producer: string) => `kafka-producer-${producer}`;
   const strimzi = new StrimziOperator(scope, 'Strimzi', {
     namespace: namespace('kafka'),
     values: props.values('strimzi-kafka-operator'),
@@ -50,7 +53,10 @@ export function addStreaming(
     clients: {
       ...mapRecord(KAFKA_CLIENTS, () => ({})),
       ...mapRecord(teams, (team) => ({ read: team.topics.read, write: team.topics.write })),
+      // Producers write their topics only, with the password kept in Secrets Manager for them.
+      ...mapRecord(kafka.producers, (producer, name) => ({ read: [], write: producer.topics, passwordSecret: producerSecret(name) })),
     },
+    external: kafka.external ? { allowedCidrs: kafka.external.allowedCidrs, loadBalancerCidrs: props.loadBalancerCidrs } : undefined,
     placement: placement.storage,
     entityOperatorPlacement: placement.general,
     highlyAvailable: production,
@@ -97,5 +103,21 @@ export function addStreaming(
     },
     dependsOn: [secretStore.ready],
   });
+  const producers = Object.keys(kafka.producers);
+  if (producers.length > 0) {
+    new ManifestsRelease(scope, 'KafkaProducers', {
+      releaseName: 'kafka-producers',
+      namespace: cluster.namespace,
+      manifests: producers.map((name) =>
+        externalSecret({
+          name: producerSecret(name),
+          namespace: cluster.namespace,
+          storeName: secretStore.name,
+          data: { password: { key: props.producers[name], property: 'password' } },
+        }),
+      ),
+      dependsOn: [secretStore.ready],
+    });
+  }
   return { kafka: cluster, schemaRegistry: registry };
 }

@@ -91,6 +91,7 @@ describe.each(['dev', 'prod'])('%s identity stack', (env) => {
         'schema-registry/logins',
         // One per team of the environment file.
         ...Object.keys(loadEnvironments().find((e) => e.name === env)!.platform.teams).map((team) => `teams/${team}`),
+        ...Object.keys(loadEnvironments().find((e) => e.name === env)!.platform.kafka.producers).map((producer) => `producers/${producer}`),
       ]
         .map((name) => `mlops-${env}/${name}`)
         .sort(),

@@ -14,6 +14,32 @@ export const KAFKA_VERSION = '4.3.1';
 
 /** The one client listener: TLS, SCRAM-SHA-512, inside the cluster. */
 export const KAFKA_TLS_PORT = 9093;
+export const KAFKA_EXTERNAL_PORT = 9094;
+
+/** Internal Network Load Balancers with IP targets, made by the AWS Load Balancer Controller. */
+const INTERNAL_NLB = {
+  'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+  'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+  'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
+};
+
+/** The listener for clients outside the cluster: see {@link KafkaClusterProps.external}. */
+function externalListener(external: NonNullable<KafkaClusterProps['external']>): Record<string, unknown> {
+  return {
+    name: 'external',
+    port: KAFKA_EXTERNAL_PORT,
+    type: 'loadbalancer',
+    tls: true,
+    authentication: { type: 'scram-sha-512' },
+    configuration: {
+      loadBalancerSourceRanges: external.allowedCidrs,
+      bootstrap: { annotations: INTERNAL_NLB },
+      perBrokerAnnotationsTemplate: INTERNAL_NLB,
+    },
+    // IP targets: connections reach the brokers from the load balancers' addresses.
+    networkPolicyPeers: external.loadBalancerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+  };
+}
 
 /** Props of {@link KafkaCluster}. */
 export interface KafkaClusterProps {
@@ -46,6 +72,13 @@ export interface KafkaClusterProps {
    * the cluster: these are its peers. @default none: only the cluster's namespace
    */
   readonly clientNamespaces?: string[];
+  /**
+   * A listener for clients outside the cluster on port 9094: TLS and SCRAM-SHA-512 through internal Network
+   * Load Balancers (one for bootstrap, one per broker, by the AWS Load Balancer Controller, IP targets) that
+   * only `allowedCidrs` reach; the brokers admit the load balancers' subnets, `loadBalancerCidrs`.
+   * @default none
+   */
+  readonly external?: { readonly allowedCidrs: string[]; readonly loadBalancerCidrs: string[] };
   /** Node pool of the brokers and controllers (the `storage` pool). */
   readonly placement: Placement;
   /** Node pool of the entity operator (the `general` pool). */
@@ -89,6 +122,8 @@ export class KafkaCluster extends Construct {
   readonly bootstrapServers: string;
   /** The TLS listener's bootstrap Service (clients then reach each broker on the same port). */
   readonly tlsListener: Endpoint;
+  /** The external listener's bootstrap Service (a load balancer), where configured. */
+  readonly externalListener?: Endpoint;
   /** Secret with the cluster CA clients trust: `ca.crt`, `ca.p12` and `ca.password`. */
   readonly clusterCaSecretName: string;
   readonly replicationFactor: number;
@@ -128,6 +163,9 @@ export class KafkaCluster extends Construct {
     this.minInsyncReplicas = dedicatedControllers ? 2 : 1;
     this.bootstrapServers = `${clusterName}-kafka-bootstrap.${namespace}.svc:${KAFKA_TLS_PORT}`;
     this.tlsListener = { namespace, service: `${clusterName}-kafka-bootstrap`, port: KAFKA_TLS_PORT };
+    this.externalListener = props.external
+      ? { namespace, service: `${clusterName}-kafka-external-bootstrap`, port: KAFKA_EXTERNAL_PORT }
+      : undefined;
     this.clusterCaSecretName = `${clusterName}-cluster-ca-cert`;
 
     const topics = props.topics ?? {};
@@ -215,6 +253,7 @@ export class KafkaCluster extends Construct {
                 })),
               ],
             },
+            ...(props.external ? [externalListener(props.external)] : []),
           ],
           authorization: { type: 'simple' },
           // Brokers take their zone as broker.rack, so replicas of a partition land in different zones.

@@ -11,6 +11,11 @@ export interface KafkaClientAccess {
   readonly read?: string[];
   /** Topics the client produces to. @default every topic of the cluster */
   readonly write?: string[];
+  /**
+   * A Secret in the cluster's namespace whose `password` key is the user's SCRAM password (one kept outside
+   * the cluster, such as a producer's). @default a password the User Operator generates
+   */
+  readonly passwordSecret?: string;
 }
 
 /** What {@link kafkaUsers} needs to know about the cluster. */
@@ -44,12 +49,16 @@ export function kafkaUsers(where: string, clients: Record<string, KafkaClientAcc
       throw new Error(`${at}: '${SCHEMA_REGISTRY_USER}' is created for the schema registry; choose another name`);
     users.push([name, clientAcls(at, name, access, context.topics)]);
   }
-  return users.map(([name, acls]) => ({
-    apiVersion: STRIMZI_API_VERSION,
-    kind: 'KafkaUser',
-    metadata: { name, namespace: context.namespace, labels: { [CLUSTER_LABEL]: context.clusterName } },
-    spec: { authentication: { type: 'scram-sha-512' }, authorization: { type: 'simple', acls } },
-  }));
+  return users.map(([name, acls]) => {
+    const passwordSecret = clients[name]?.passwordSecret;
+    const password = passwordSecret ? { password: { valueFrom: { secretKeyRef: { name: passwordSecret, key: 'password' } } } } : {};
+    return {
+      apiVersion: STRIMZI_API_VERSION,
+      kind: 'KafkaUser',
+      metadata: { name, namespace: context.namespace, labels: { [CLUSTER_LABEL]: context.clusterName } },
+      spec: { authentication: { type: 'scram-sha-512', ...password }, authorization: { type: 'simple', acls } },
+    };
+  });
 }
 
 /**
