@@ -43,7 +43,7 @@ export class ManifestsRelease extends Construct {
     }
     // Pod templates, Jobs and SparkApplications alike name their images in `image` fields.
     const mirror = ImageMirror.of(this);
-    this.manifests = mirror ? withImages(props.manifests, (image) => mirror.image(image)) : props.manifests;
+    this.manifests = mirror ? mirror.images(props.manifests) : props.manifests;
     this.helmRelease = new HelmRelease(this, 'Release', {
       releaseName: props.releaseName,
       namespace: props.namespace,
@@ -63,16 +63,4 @@ function chartAsset(scope: Construct): TerraformAsset {
   return existing instanceof TerraformAsset
     ? existing
     : new TerraformAsset(stack, ASSET_ID, { path: CHART_DIR, type: AssetType.DIRECTORY });
-}
-
-/** A copy of `objects` with every string `image` field passed through `map`. */
-function withImages<T>(objects: T, map: (image: string) => string): T {
-  if (Array.isArray(objects)) return objects.map((o) => withImages(o, map)) as T;
-  if (typeof objects !== 'object' || objects === null) return objects;
-  return Object.fromEntries(
-    Object.entries(objects).map(([key, value]) => [
-      key,
-      key === 'image' && typeof value === 'string' ? map(value) : withImages(value, map),
-    ]),
-  ) as T;
 }

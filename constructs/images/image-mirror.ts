@@ -59,6 +59,18 @@ export class ImageMirror extends Construct {
     return this.mirrors(upstream) ? `${this.registryHost}/${cacheRepositoryPrefix(this.namePrefix, upstream)}` : upstream;
   }
 
+  /** A copy of `objects` with every string `image` field, however deep, taken through {@link image}. */
+  images<T>(objects: T): T {
+    const visit = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(visit);
+      if (typeof value !== 'object' || value === null) return value;
+      return Object.fromEntries(
+        Object.entries(value).map(([key, v]) => [key, key === 'image' && typeof v === 'string' ? this.image(v) : visit(v)]),
+      );
+    };
+    return visit(objects) as T;
+  }
+
   /** A repository without tag (`apache/airflow`) as a chart's `repository` key takes it. */
   repository(name: string): string {
     return this.image(name);

@@ -1,4 +1,4 @@
-import { SparkApplications, SparkHistoryServer, SparkOperator } from '../../constructs/platform/spark';
+import { SparkApplications, SparkApplicationTemplate, SparkHistoryServer, SparkOperator } from '../../constructs/platform/spark';
 import { WORKLOADS } from '../catalogue';
 import type { PlatformContext } from './context';
 
@@ -15,8 +15,20 @@ export function addSpark({ scope, environment, props, placement, namespace }: Pl
     placement: placement.general,
     highlyAvailable: production,
   });
+  const defaults = {
+    namespace: operator.jobNamespace,
+    serviceAccountName: operator.serviceAccountName,
+    placement: placement.compute,
+    logsBucket: props.buckets.logs,
+    region: aws.region,
+  };
   return {
     operator,
+    // Airflow's tasks submit SparkApplications from the platform's template.
+    template: new SparkApplicationTemplate(scope, 'SparkApplicationTemplate', {
+      defaults,
+      namespace: namespace(WORKLOADS.airflow.namespace),
+    }),
     historyServer: new SparkHistoryServer(scope, 'SparkHistory', {
       namespace: namespace(WORKLOADS.sparkHistory.namespace),
       serviceAccountName: WORKLOADS.sparkHistory.serviceAccounts[0],

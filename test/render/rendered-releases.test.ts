@@ -13,7 +13,8 @@ import {
 } from '../../scripts/render/references';
 import { imageReferences, unmirroredImages, upstreamImage } from '../../scripts/render/images';
 import { readReleases } from '../../scripts/render/releases';
-import { renderReleases, type RenderedRelease } from '../../scripts/render/render';
+import { renderReleases, type RenderedObject, type RenderedRelease } from '../../scripts/render/render';
+import { SPARK_TEMPLATE } from '../../constructs/platform/spark/application-template';
 import { gvk, Schemas } from '../../scripts/render/schemas';
 import {
   availabilityViolations,
@@ -236,6 +237,21 @@ describe('rendered releases', () => {
       });
     expect(changed, changed.join('\n')).toEqual([]);
   });
+
+  it.for(stacks)(
+    '%s: the SparkApplication template DAGs submit from is one the CRD accepts, with the platform defaults',
+    (stack, context) => {
+      skipWithoutHelm(context);
+      const map = rendered
+        .filter((r) => r.release.stack === stack)
+        .flatMap((r) => r.objects)
+        .find((o) => o.kind === 'ConfigMap' && o.metadata.name === SPARK_TEMPLATE.configMap);
+      expect(map, 'the template is installed').toBeDefined();
+      const template = load((map!.data as Record<string, string>)[SPARK_TEMPLATE.key]) as RenderedObject;
+      expect(schemasByStack.get(stack)!.validate(template)).toEqual([]);
+      expect(template.spec).toMatchObject({ driver: { serviceAccount: expect.any(String), nodeSelector: expect.any(Object) } });
+    },
+  );
 
   it('keeps no exception that excuses nothing', (context) => {
     skipWithoutHelm(context);

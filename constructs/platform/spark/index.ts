@@ -4,3 +4,4 @@ export * from './spark-application';
 export * from './spark-applications';
 export * from './spark-operator';
 export * from './versions';
+export * from './application-template';
