@@ -118,6 +118,12 @@ const sparkApplicationSchema = z.strictObject({
   arguments: z.array(z.string()).default([]),
   driver: resourceSchema,
   executor: resourceSchema.extend({ instances: z.int().min(1).max(1000) }),
+  /** More Spark properties (not the platform's own). */
+  sparkConf: z.record(z.string().min(1), z.string()).optional(),
+  /** Environment variables of the driver and executors (plain values). */
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).optional(),
+  /** A Secret of the job namespace mounted at /etc/platform-connection, e.g. `kafka-spark` (Kafka, schema registry). */
+  connectionSecret: dns1123.optional(),
 });
 
 export const platformSchema = z.strictObject({

@@ -26,7 +26,19 @@ export interface SparkApplicationSpec {
   readonly arguments?: readonly string[];
   readonly driver: SparkResources;
   readonly executor: SparkResources & { readonly instances: number };
+  /** More Spark properties; the platform's own (event log, S3A, metrics, class path) may not be changed. @default none */
+  readonly sparkConf?: Readonly<Record<string, string>>;
+  /** Environment variables of the driver and the executors (plain values; secrets come mounted). @default none */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * A Secret of the job namespace mounted read-only at `/etc/platform-connection` in the driver and the
+   * executors: the Kafka and schema-registry logins, CA and addresses of `kafka-spark`, say. @default none
+   */
+  readonly connectionSecret?: string;
 }
+
+/** Where {@link SparkApplicationSpec.connectionSecret} is mounted. */
+export const CONNECTION_MOUNT = '/etc/platform-connection';
 
 /** What every platform job shares: where it runs, as whom, and where its event log goes. */
 export interface SparkJobDefaults {
@@ -92,6 +104,8 @@ export function sparkApplication(name: string, spec: SparkApplicationSpec, defau
     securityContext: sparkContainerSecurityContext(false),
     initContainers: [fetchS3aJarsContainer()],
     volumeMounts: [s3aJarsMount()],
+    ...(spec.env ? { env: Object.entries(spec.env).map(([name, value]) => ({ name, value })) } : {}),
+    ...(spec.connectionSecret ? { secrets: [{ name: spec.connectionSecret, path: CONNECTION_MOUNT, secretType: 'Generic' }] } : {}),
   });
 
   return {
@@ -107,7 +121,7 @@ export function sparkApplication(name: string, spec: SparkApplicationSpec, defau
       mainApplicationFile: spec.mainApplicationFile,
       ...(spec.mainClass ? { mainClass: spec.mainClass } : {}),
       arguments: [...(spec.arguments ?? [])],
-      sparkConf: sparkJobConf(defaults),
+      sparkConf: { ...spec.sparkConf, ...sparkJobConf(defaults) },
       volumes: [s3aJarsVolume()],
       // A finished job stays finished: Helm re-applying the object must not rerun it.
       restartPolicy: { type: 'Never' },
@@ -160,6 +174,11 @@ function validate(where: string, name: string, spec: SparkApplicationSpec, defau
     }
     check(where, `${role}.memory`, resources.memory, SPARK_MEMORY, 'must be Spark memory such as 2g or 512m');
   }
+  const owned = Object.keys(spec.sparkConf ?? {}).filter((key) => key in sparkJobConf(defaults));
+  if (owned.length > 0) throw new Error(`${where}: sparkConf ${owned.join(', ')}: set by the platform for every job; leave them out`);
+  for (const name of Object.keys(spec.env ?? {}))
+    check(where, 'env', name, /^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+  if (spec.connectionSecret) checkLabel(where, 'connectionSecret', spec.connectionSecret);
   const { instances } = spec.executor;
   if (!Number.isInteger(instances) || instances < 1 || instances > 1000) {
     throw new Error(`${where}: executor.instances ${instances} must be a whole number from 1 to 1000`);

@@ -436,6 +436,21 @@ describe('sparkApplication', () => {
     expect(custom.spec).toMatchObject({ sparkVersion: '4.0.1' });
   });
 
+  it('takes more Spark properties, environment and a mounted connection Secret, which the CRD accepts', () => {
+    const job = sparkApplication(
+      'ingest',
+      { ...SPARK_PI, sparkConf: { 'spark.sql.shuffle.partitions': '8' }, env: { TOPIC: 'events.raw' }, connectionSecret: 'kafka-spark' },
+      JOB_DEFAULTS,
+    );
+    expect(sparkApplicationViolations(job)).toEqual([]);
+    const spec = job.spec as { sparkConf: Record<string, string>; driver: Record<string, unknown>; executor: Record<string, unknown> };
+    expect(spec.sparkConf).toMatchObject({ 'spark.sql.shuffle.partitions': '8', 'spark.eventLog.enabled': 'true' });
+    for (const pod of [spec.driver, spec.executor]) {
+      expect(pod.env).toEqual([{ name: 'TOPIC', value: 'events.raw' }]);
+      expect(pod.secrets).toEqual([{ name: 'kafka-spark', path: '/etc/platform-connection', secretType: 'Generic' }]);
+    }
+  });
+
   it('rejects what would fail at submission or later', () => {
     const attempt =
       (name: string, change: Partial<SparkApplicationSpec>, defaults: Partial<SparkJobDefaults> = {}) =>
@@ -459,6 +474,11 @@ describe('sparkApplication', () => {
     );
     expect(attempt('pi', {}, { logsBucket: 'Logs_Bucket' })).toThrow(/logsBucket 'Logs_Bucket' must be an S3 bucket name/);
     expect(attempt('pi', {}, { region: 'europe' })).toThrow(/region 'europe' must be an AWS region/);
+    expect(attempt('pi', { sparkConf: { 'spark.eventLog.dir': 's3a://mine/' } })).toThrow(
+      /sparkConf spark\.eventLog\.dir: set by the platform/,
+    );
+    expect(attempt('pi', { env: { 'MY-VAR': 'x' } })).toThrow(/env 'MY-VAR' must be an environment variable name/);
+    expect(attempt('pi', { connectionSecret: 'Kafka_Spark' })).toThrow(/connectionSecret 'Kafka_Spark' must be a lower-case DNS label/);
   });
 });
 
