@@ -71,6 +71,11 @@ export function teamDatasetPrefix(team: string): string {
 /** The Secret in a team's namespace with everything its clients need: logins, CA, endpoints, bucket and prefix. */
 export const TEAM_CONNECTION_SECRET = 'platform-connection';
 
+/** The Secret in the airflow namespace with a team's connections (`AIRFLOW_CONN_<TEAM>_KAFKA`, …). */
+export function teamAirflowConnections(team: string): string {
+  return `airflow-connections-${team}`;
+}
+
 /** The property of a team's secret holding its schema-registry password. */
 export const TEAM_REGISTRY_PASSWORD = 'schema_registry_password';
 /** The property of a team's secret holding its MLflow password. */

@@ -100,7 +100,7 @@ export class PlatformStack extends BaseStack {
       this.storageClass.name,
       teamConnection(context, { mlflow: this.mlflow, featureStore: this.featureStore }),
     ));
-    this.teams = addTeams(context, this.mlflow);
+    this.teams = addTeams(context, { mlflow: this.mlflow, kafka: this.kafka, schemaRegistry: this.schemaRegistry });
     this.spark = addSpark(context);
     this.observability = addObservability(context, this.storageClass.name, {
       kafka: this.kafka,

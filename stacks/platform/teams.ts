@@ -2,9 +2,10 @@ import { ManifestsRelease } from '../../constructs/helm/manifests-release';
 import { irsaAnnotations, type KubernetesObject } from '../../constructs/kubernetes/objects';
 import type { FeatureStore } from '../../constructs/platform/feast';
 import type { Mlflow } from '../../constructs/platform/mlflow';
-import type { KafkaClientTarget } from '../../constructs/platform/kafka';
+import type { KafkaClientTarget, KafkaCluster, SchemaRegistry } from '../../constructs/platform/kafka';
+import { externalSecret, type SecretSource } from '../../constructs/platform/external-secrets';
 import { MlflowUsers } from '../../constructs/platform/mlflow';
-import { TEAM_MLFLOW_PASSWORD, TEAM_SECRET_STORE, teamDatasetPrefix, teamWorkload } from '../catalogue';
+import { TEAM_MLFLOW_PASSWORD, TEAM_SECRET_STORE, teamAirflowConnections, teamDatasetPrefix, teamWorkload, WORKLOADS } from '../catalogue';
 import type { PlatformContext } from './context';
 
 /**
@@ -41,8 +42,8 @@ export function teamConnection(
  */
 export function addTeams(
   { scope, environment, props, namespace, placement, secretStore }: PlatformContext,
-  mlflow: Mlflow,
-): { release: ManifestsRelease; mlflowUsers: MlflowUsers } | undefined {
+  { mlflow, kafka, schemaRegistry }: { mlflow: Mlflow; kafka: KafkaCluster; schemaRegistry: SchemaRegistry },
+): { release: ManifestsRelease; mlflowUsers: MlflowUsers; airflowConnections: ManifestsRelease } | undefined {
   const teams = Object.entries(environment.platform.teams);
   if (teams.length === 0) return undefined;
   const manifests = teams.flatMap(([team, config]): KubernetesObject[] => {
@@ -113,5 +114,58 @@ export function addTeams(
     placement: placement.general,
     dependsOn: [secretStore.ready],
   });
-  return { release, mlflowUsers };
+  const airflowConnections = new ManifestsRelease(scope, 'AirflowTeamConnections', {
+    releaseName: 'airflow-team-connections',
+    namespace: namespace(WORKLOADS.airflow.namespace),
+    manifests: teams.map(([team]) =>
+      teamConnections(team, {
+        namespace: namespace(WORKLOADS.airflow.namespace),
+        kafka,
+        schemaRegistry,
+        mlflow,
+        mlflowPassword: {
+          key: props.teams[team].secretName,
+          property: TEAM_MLFLOW_PASSWORD,
+          store: { name: secretStore.name, kind: 'ClusterSecretStore' },
+        },
+      }),
+    ),
+    dependsOn: [secretStore.ready],
+  });
+  return { release, mlflowUsers, airflowConnections };
+}
+
+/**
+ * A team's Airflow connections, as the environment of every Airflow container: `<team>_kafka` (the Kafka
+ * provider's: librdkafka settings, SASL_SSL with the team's SCRAM login and the cluster CA inline),
+ * `<team>_schema_registry` and `<team>_mlflow` (HTTP with the team's logins). Copied through the Kafka
+ * credentials store, the MLflow password through Secrets Manager's.
+ */
+function teamConnections(
+  team: string,
+  c: { namespace: string; kafka: KafkaCluster; schemaRegistry: SchemaRegistry; mlflow: Mlflow; mlflowPassword: SecretSource },
+): KubernetesObject {
+  const id = `AIRFLOW_CONN_${team.toUpperCase().replace(/-/g, '_')}`;
+  const http = (endpoint: { service: string; namespace: string; port: number }, password: string) =>
+    `{"conn_type": "http", "schema": "http", "host": "${endpoint.service}.${endpoint.namespace}.svc", "port": ${endpoint.port}, ` +
+    `"login": "${team}", "password": {{ .${password} | toJson }}}`;
+  return externalSecret({
+    name: teamAirflowConnections(team),
+    namespace: c.namespace,
+    storeName: 'kafka-credentials',
+    data: {
+      kafkaPassword: { key: c.kafka.userSecretName(team), property: 'password' },
+      ca: { key: c.kafka.clusterCaSecretName, property: 'ca.crt' },
+      registryPassword: { key: c.schemaRegistry.loginSecretNames[team], property: 'password' },
+      mlflowPassword: c.mlflowPassword,
+    },
+    template: {
+      [`${id}_KAFKA`]:
+        `{"conn_type": "kafka", "extra": {"bootstrap.servers": "${c.kafka.bootstrapServers}", "security.protocol": "SASL_SSL", ` +
+        `"sasl.mechanism": "SCRAM-SHA-512", "sasl.username": "${team}", "sasl.password": {{ .kafkaPassword | toJson }}, ` +
+        `"ssl.ca.pem": {{ .ca | toJson }}}}`,
+      [`${id}_SCHEMA_REGISTRY`]: http(c.schemaRegistry.endpoint, 'registryPassword'),
+      [`${id}_MLFLOW`]: http(c.mlflow.endpoint, 'mlflowPassword'),
+    },
+  });
 }

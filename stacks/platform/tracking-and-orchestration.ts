@@ -2,7 +2,7 @@ import type { ITerraformDependable } from 'cdktf';
 import { Airflow } from '../../constructs/platform/airflow';
 import { FeatureStore } from '../../constructs/platform/feast';
 import { Mlflow } from '../../constructs/platform/mlflow';
-import { WORKLOADS } from '../catalogue';
+import { teamAirflowConnections, WORKLOADS } from '../catalogue';
 import { BUCKET_PREFIXES } from '../data-stack';
 import type { PlatformContext } from './context';
 
@@ -72,6 +72,8 @@ export function addTrackingAndOrchestration(
     // By default the DAGs of this project's own repository (its `dags/` folder), on the configured branch.
     dags: { ...airflow.dags, repository: airflow.dags.repository ?? `https://github.com/${environment.delivery.githubRepository}.git` },
     sparkNamespace: namespace(WORKLOADS.sparkJobs.namespace),
+    // Each team's connections (Kafka, schema registry, MLflow), by id, for its DAGs.
+    connectionSecrets: Object.keys(environment.platform.teams).map(teamAirflowConnections),
     placement: placement.general,
     highlyAvailable: production,
     replicas: airflow.replicas,

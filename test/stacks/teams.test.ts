@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { TEAM_CONNECTION_SECRET, teamDatasetPrefix, teamWorkload } from '../../stacks/catalogue';
+import { TEAM_CONNECTION_SECRET, teamAirflowConnections, teamDatasetPrefix, teamWorkload } from '../../stacks/catalogue';
 import { loadEnvironments } from '../../src/config/load';
 import { dataSources, resources, type StackJson } from '../support/synth';
 import { synthesizedStack } from '../support/synthesized';
@@ -145,6 +145,23 @@ describe.for(cases.map((c) => [`${c.env.name}/${c.team}`, c] as const))('team %s
       );
     const readable = statements.filter((s) => s.actions.includes('secretsmanager:GetSecretValue')).flatMap((s) => s.resources);
     expect(readable).toEqual([expect.stringMatching(new RegExp(`aws_secretsmanager_secret\\.TeamSecret-${team}_`))]);
+  });
+
+  it('has its connections in Airflow by id, for its DAGs: Kafka, the schema registry and MLflow with its logins', () => {
+    const id = team.toUpperCase().replace(/-/g, '_');
+    const connections = manifests(platform, 'airflow-team-connections').find((m) => m.metadata.name === teamAirflowConnections(team))!;
+    const template = (connections.spec as { target: { template: { data: Record<string, string> } } }).target.template.data;
+    expect(Object.keys(template).sort()).toEqual([
+      `AIRFLOW_CONN_${id}_KAFKA`,
+      `AIRFLOW_CONN_${id}_MLFLOW`,
+      `AIRFLOW_CONN_${id}_SCHEMA_REGISTRY`,
+    ]);
+    expect(template[`AIRFLOW_CONN_${id}_KAFKA`]).toContain(`"sasl.username": "${team}"`);
+    const airflow = Object.values(resources(platform, 'helm_release')).find((r) => r.name === 'airflow')!;
+    const envFrom = parse((parse((airflow.values as string[])[0]) as { extraEnvFrom: string }).extraEnvFrom) as {
+      secretRef: { name: string };
+    }[];
+    expect(envFrom).toContainEqual({ secretRef: { name: teamAirflowConnections(team) } });
   });
 
   it('may reach Kafka, the schema registry, MLflow, the feature server and AWS, and nothing else', () => {

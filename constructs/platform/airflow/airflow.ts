@@ -1,3 +1,4 @@
+import { stringify } from 'yaml';
 import type { ChartImages } from '../../images/image-mirror';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
@@ -187,6 +188,10 @@ export class Airflow extends Construct {
       apiSecretKeySecretName: secrets.keys,
       jwtSecretName: secrets.keys,
 
+      // Connections from Secrets, by id, in every container (the chart takes envFrom as YAML text).
+      ...((props.connectionSecrets ?? []).length > 0
+        ? { extraEnvFrom: stringify((props.connectionSecrets ?? []).map((name) => ({ secretRef: { name } }))) }
+        : {}),
       // One pool for every pod; the pod template file of the KubernetesExecutor falls back to these too.
       nodeSelector: props.placement.nodeSelector,
       tolerations: props.placement.tolerations,

@@ -57,4 +57,10 @@ export interface AirflowProps extends ChartComponentProps, AwsWorkloadProps, Ava
   readonly dags: AirflowDags;
   /** Namespace whose SparkApplications Airflow tasks may manage. @default 'spark-jobs' */
   readonly sparkNamespace?: string;
+  /**
+   * Secrets of the Airflow namespace whose keys are connections (`AIRFLOW_CONN_<ID>`): every Airflow process
+   * and task gets them as environment, so DAGs use them by id with no setup. They must exist before tasks
+   * start (pods wait for them). @default none
+   */
+  readonly connectionSecrets?: readonly string[];
 }
