@@ -74,6 +74,11 @@ export function addTrackingAndOrchestration(
     sparkNamespace: namespace(WORKLOADS.sparkJobs.namespace),
     // Each team's connections (Kafka, schema registry, MLflow), by id, for its DAGs.
     connectionSecrets: Object.keys(environment.platform.teams).map(teamAirflowConnections),
+    // Tasks roll served models to a new version and run the feature store's jobs.
+    taskAccess: {
+      [namespace(WORKLOADS.modelServing.namespace)]: 'models',
+      [namespace(WORKLOADS.featureStore.namespace)]: 'jobs',
+    },
     placement: placement.general,
     highlyAvailable: production,
     replicas: airflow.replicas,

@@ -8,7 +8,7 @@ import { mergeValues, withoutPaths, type HelmValues, valuesAt } from '../../helm
 import { irsaAnnotations, zoneSpread } from '../../kubernetes/objects';
 import { podSecurityValues } from './pod-security';
 import { airflowSecretNames, airflowSecrets, type AirflowSecretNames } from './secrets';
-import { sparkAccess } from './spark-access';
+import { sparkAccess, TASK_ACCESS, taskAccess } from './spark-access';
 import type { Endpoint } from '../../kubernetes/endpoint';
 import type { AirflowDags, AirflowProps, AirflowServiceAccounts } from './props';
 import { APPLIED_BY_CONSTRUCT, checkMerged, checkTunables, integer, isSsh, validate, type AdminUser } from './validation';
@@ -53,6 +53,8 @@ export class Airflow extends Construct {
   readonly prerequisites: ManifestsRelease;
   /** Role and RoleBinding in the Spark namespace. */
   readonly sparkAccess: ManifestsRelease;
+  /** Roles of the tasks in the namespaces of {@link AirflowProps.taskAccess}; absent without any. */
+  readonly taskAccess?: ManifestsRelease;
 
   constructor(scope: Construct, id: string, props: AirflowProps) {
     super(scope, id);
@@ -122,6 +124,22 @@ export class Airflow extends Construct {
       }),
       dependsOn: props.dependsOn,
     });
+
+    const access = Object.entries(props.taskAccess ?? {});
+    this.taskAccess =
+      access.length > 0
+        ? new ManifestsRelease(this, 'TaskAccess', {
+            releaseName: `${releaseName}-task-access`,
+            namespace,
+            manifests: access.flatMap(([target, kind]) =>
+              taskAccess(
+                { name: `${releaseName}-tasks`, namespace: target, serviceAccount: { namespace, name: this.serviceAccountNames.worker } },
+                TASK_ACCESS[kind],
+              ),
+            ),
+            dependsOn: props.dependsOn,
+          })
+        : undefined;
 
     const computed = mergeValues(
       this.chartValues({ props, replicas, dags, admin, env: (tunables.env as HelmValues[] | undefined) ?? [] }),

@@ -63,4 +63,9 @@ export interface AirflowProps extends ChartComponentProps, AwsWorkloadProps, Ava
    * start (pods wait for them). @default none
    */
   readonly connectionSecrets?: readonly string[];
+  /**
+   * Namespaces where tasks act beyond Spark, each with what they may do there: `models` (roll
+   * InferenceServices to a new version), `jobs` (run and follow Kubernetes Jobs, such as Feast's). @default none
+   */
+  readonly taskAccess?: Readonly<Record<string, 'models' | 'jobs'>>;
 }

@@ -43,3 +43,40 @@ export function sparkAccess(spec: SparkAccessSpec): KubernetesObject[] {
     },
   ];
 }
+
+/** Rules of a Role Airflow's tasks get in a namespace, by what they do there. */
+export const TASK_ACCESS = {
+  /** Roll a served model to a new version: read and patch InferenceServices (KServe). */
+  models: [
+    { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+    { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices/status'], verbs: ['get'] },
+  ],
+  /** Run feature-store jobs (`feast apply`, materialization) as Kubernetes Jobs and follow them. */
+  jobs: [
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+  ],
+} as const;
+
+/** A Role with `rules` in `namespace`, bound to Airflow's task service account. */
+export function taskAccess(
+  spec: { name: string; namespace: string; serviceAccount: { namespace: string; name: string } },
+  rules: readonly Record<string, unknown>[],
+): KubernetesObject[] {
+  const metadata = {
+    name: spec.name,
+    namespace: spec.namespace,
+    labels: { 'app.kubernetes.io/part-of': 'airflow', 'app.kubernetes.io/component': 'task-access' },
+  };
+  return [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata, rules: rules.map((r) => ({ ...r })) },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: spec.name },
+      subjects: [{ kind: 'ServiceAccount', name: spec.serviceAccount.name, namespace: spec.serviceAccount.namespace }],
+    },
+  ];
+}

@@ -400,6 +400,26 @@ describe('Airflow', () => {
       });
     });
 
+    it('gives tasks exactly the rights their purpose needs in each other namespace, and no Role without one', () => {
+      const { airflow: a } = airflow({ taskAccess: { 'model-serving': 'models', 'feature-store': 'jobs' } });
+      const roles = a.taskAccess!.manifests.filter((m) => m.kind === 'Role');
+      expect(Object.fromEntries(roles.map((r) => [r.metadata.namespace, r.rules]))).toEqual({
+        'model-serving': [
+          { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+          { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices/status'], verbs: ['get'] },
+        ],
+        'feature-store': [
+          { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
+          { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+          { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+        ],
+      });
+      for (const binding of a.taskAccess!.manifests.filter((m) => m.kind === 'RoleBinding')) {
+        expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'airflow-worker', namespace: 'airflow' }]);
+      }
+      expect(airflow().airflow.taskAccess).toBeUndefined();
+    });
+
     it('follows a custom Spark namespace', () => {
       for (const m of airflow({ sparkNamespace: 'batch' }).airflow.sparkAccess.manifests) expect(m.metadata.namespace).toBe('batch');
     });
