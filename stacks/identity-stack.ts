@@ -123,6 +123,21 @@ export class IdentityStack extends BaseStack {
 
     this.grant(props);
     this.grantTeams(props, environment);
+    // A private DAG repository's credentials, kept by the operator in Secrets Manager.
+    const dagsCredentials = environment.platform.airflow.dags.credentialsSecretsManager;
+    if (dagsCredentials) {
+      const { accountId, partition, region } = awsContext(this);
+      this.identities.externalSecrets.addToPolicy('ReadDagsCredentials', [
+        {
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          resources: [
+            dagsCredentials.startsWith('arn:')
+              ? dagsCredentials
+              : `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${dagsCredentials}-??????`,
+          ],
+        },
+      ]);
+    }
     for (const [producer, secret] of Object.entries(this.producers)) {
       secret.grantRead(this.identities.externalSecrets, `ReadProducerSecret-${producer}`);
     }

@@ -68,6 +68,11 @@ const dagsSchema = z.strictObject({
    * None for public repositories.
    */
   credentialsSecret: dns1123.optional(),
+  /**
+   * Secrets Manager secret (name or ARN) with the credentials of a private repository: `username` and
+   * `password` (a token) for https, `ssh_key` for ssh. External Secrets may read it.
+   */
+  credentialsSecretsManager: z.string().min(1).optional(),
 });
 
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'must be a Kubernetes quantity such as 500m or 1Gi');
@@ -227,6 +232,9 @@ export function checkPlatformRules(
   fail: (path: (string | number)[], message: string) => void,
 ): void {
   checkTeams(platform, fail);
+  const { dags } = platform.airflow;
+  if (dags.credentialsSecret && dags.credentialsSecretsManager)
+    fail(['platform', 'airflow', 'dags', 'credentialsSecretsManager'], 'excludes credentialsSecret: give the credentials one way');
   checkProducers(platform, fail);
   const { ingress } = platform;
   if (ingress.internetFacing && !ingress.certificateArn)

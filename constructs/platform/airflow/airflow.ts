@@ -7,7 +7,7 @@ import { ManifestsRelease } from '../../helm/manifests-release';
 import { mergeValues, withoutPaths, type HelmValues, valuesAt } from '../../helm/values';
 import { irsaAnnotations, zoneSpread } from '../../kubernetes/objects';
 import { podSecurityValues } from './pod-security';
-import { airflowSecretNames, airflowSecrets, type AirflowSecretNames } from './secrets';
+import { airflowSecretNames, airflowSecrets, gitCredentials, type AirflowSecretNames } from './secrets';
 import { sparkAccess, TASK_ACCESS, taskAccess } from './spark-access';
 import type { Endpoint } from '../../kubernetes/endpoint';
 import type { AirflowDags, AirflowProps, AirflowServiceAccounts } from './props';
@@ -110,7 +110,7 @@ export class Airflow extends Construct {
         pgbouncerDatabase: `${releaseName}-metadata`,
         metadataPoolSize: integer(where, tunables, 'pgbouncer.metadataPoolSize', 10),
         maxClientConn: integer(where, tunables, 'pgbouncer.maxClientConn', 100),
-      }),
+      }).concat(dags.credentialsSecretsManager ? [gitCredentials(this.gitCredentialsName, namespace, storeName, dags)] : []),
       dependsOn: props.dependsOn,
     });
 
@@ -165,6 +165,11 @@ export class Airflow extends Construct {
   }
 
   /** Everything the construct decides: executor, databases, secrets, logs, identities, DAGs, placement, scale. */
+  /** The Secret git-sync reads, made by External Secrets from {@link AirflowDags.credentialsSecretsManager}. */
+  private get gitCredentialsName(): string {
+    return `${this.releaseName}-git-credentials`;
+  }
+
   private chartValues(input: {
     props: AirflowProps;
     replicas: number;
@@ -186,6 +191,7 @@ export class Airflow extends Construct {
       serviceAccount: { create: true, name, automountServiceAccountToken: kubernetesApi, annotations: aws ? irsa : {} },
     });
     const ssh = isSsh(dags.repository);
+    const gitSecret = dags.credentialsSecretsManager ? this.gitCredentialsName : dags.credentialsSecret;
 
     return {
       executor: 'KubernetesExecutor',
@@ -275,11 +281,7 @@ export class Airflow extends Construct {
           branch: dags.branch,
           ref: dags.branch,
           subPath: dags.subPath,
-          ...(dags.credentialsSecret
-            ? ssh
-              ? { sshKeySecret: dags.credentialsSecret }
-              : { credentialsSecret: dags.credentialsSecret }
-            : {}),
+          ...(gitSecret ? (ssh ? { sshKeySecret: gitSecret } : { credentialsSecret: gitSecret }) : {}),
           ...(dags.knownHosts ? { knownHosts: dags.knownHosts } : {}),
         },
       },

@@ -15,6 +15,12 @@ export interface AirflowDags {
    * @default none: a public repository
    */
   readonly credentialsSecret?: string;
+  /**
+   * Secrets Manager secret (name or ARN) with the git credentials of a private repository: `username` and
+   * `password` (a token) for https, `ssh_key` for ssh. External Secrets turns it into the Secret git-sync reads;
+   * the External Secrets role must be allowed to read it. Excludes {@link credentialsSecret}. @default none
+   */
+  readonly credentialsSecretsManager?: string;
   /** known_hosts lines of an ssh repository's host. @default none: git-sync does not verify the host key */
   readonly knownHosts?: string;
 }

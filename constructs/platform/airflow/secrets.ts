@@ -1,3 +1,5 @@
+import { isSsh } from './validation';
+import type { AirflowDags } from './props';
 import type { KubernetesObject } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
 
@@ -136,4 +138,25 @@ function pgbouncerIni(spec: AirflowSecretsSpec): string {
     'server_tls_sslmode = require',
     '',
   ].join('\n');
+}
+
+/** The Secret git-sync reads, made by External Secrets from {@link AirflowDags.credentialsSecretsManager}. */
+export function gitCredentials(name: string, namespace: string, storeName: string, dags: AirflowDags): KubernetesObject {
+  const source = (property: string) => ({ key: dags.credentialsSecretsManager!, property });
+  // git-sync v3 and v4 read differently named variables; the chart passes both.
+  const https = {
+    GIT_SYNC_USERNAME: '{{ .username }}',
+    GIT_SYNC_PASSWORD: '{{ .password }}',
+    GITSYNC_USERNAME: '{{ .username }}',
+    GITSYNC_PASSWORD: '{{ .password }}',
+  };
+  return isSsh(dags.repository)
+    ? externalSecret({ name, namespace, storeName, data: { gitSshKey: source('ssh_key') } })
+    : externalSecret({
+        name,
+        namespace,
+        storeName,
+        data: { username: source('username'), password: source('password') },
+        template: https,
+      });
 }

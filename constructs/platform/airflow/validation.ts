@@ -78,6 +78,8 @@ export function validate(where: string, props: AirflowProps, r: Resolved): void 
     fail(`dags.subPath '${dags.subPath}' must be a relative folder of the repository, such as 'dags', or '' for its root`);
   if (dags.credentialsSecret !== undefined && !DNS_LABEL.test(dags.credentialsSecret))
     fail(`dags.credentialsSecret '${dags.credentialsSecret}' must name a Kubernetes Secret (a lower-case DNS label)`);
+  if (dags.credentialsSecret !== undefined && dags.credentialsSecretsManager !== undefined)
+    fail('dags.credentialsSecret and dags.credentialsSecretsManager exclude each other: give the credentials one way');
   if (dags.knownHosts !== undefined && !isSsh(dags.repository))
     fail(`dags.knownHosts is for ssh repositories; '${dags.repository}' is https, whose host is verified by its certificate`);
 }

@@ -378,6 +378,35 @@ describe('Airflow', () => {
       expect(at(ssh, 'dags.gitSync')).toMatchObject({ sshKeySecret: 'git-ssh', knownHosts: 'git.example.com ssh-ed25519 AAAA' });
       expect(at(ssh, 'dags.gitSync.credentialsSecret')).toBeUndefined();
     });
+    it('makes the credentials Secret from Secrets Manager: a login for https, a key for ssh', () => {
+      const https = airflow({
+        dags: { repository: 'https://git.example.com/dags.git', credentialsSecretsManager: 'mlops-dev/git' },
+      }).airflow;
+      expect(at(https.release.values, 'dags.gitSync.credentialsSecret')).toBe('airflow-git-credentials');
+      const login = byName(https.prerequisites.manifests, 'ExternalSecret', 'airflow-git-credentials').spec as {
+        data: { secretKey: string; remoteRef: { key: string; property: string } }[];
+        target: { template: { data: Record<string, string> } };
+      };
+      expect(login.data).toEqual([
+        { secretKey: 'username', remoteRef: { key: 'mlops-dev/git', property: 'username' } },
+        { secretKey: 'password', remoteRef: { key: 'mlops-dev/git', property: 'password' } },
+      ]);
+      expect(Object.keys(login.target.template.data).sort()).toEqual([
+        'GITSYNC_PASSWORD',
+        'GITSYNC_USERNAME',
+        'GIT_SYNC_PASSWORD',
+        'GIT_SYNC_USERNAME',
+      ]);
+      const ssh = airflow({ dags: { repository: 'git@git.example.com:org/dags.git', credentialsSecretsManager: 'mlops-dev/git' } }).airflow;
+      expect(at(ssh.release.values, 'dags.gitSync.sshKeySecret')).toBe('airflow-git-credentials');
+      const key = byName(ssh.prerequisites.manifests, 'ExternalSecret', 'airflow-git-credentials').spec as { data: unknown[] };
+      expect(key.data).toEqual([{ secretKey: 'gitSshKey', remoteRef: { key: 'mlops-dev/git', property: 'ssh_key' } }]);
+      expect(() =>
+        airflow({
+          dags: { repository: 'https://git.example.com/dags.git', credentialsSecret: 'git', credentialsSecretsManager: 'mlops-dev/git' },
+        }),
+      ).toThrow(/exclude each other/);
+    });
   });
 
   describe('Spark access', () => {
