@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -81,14 +81,25 @@ export function loadEnvironmentFile(file: string): EnvironmentConfig {
  * so one run reports everything that needs fixing.
  */
 export function loadEnvironments(dir: string = ENVIRONMENTS_DIR): EnvironmentConfig[] {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
+  const entries = readdirSync(dir, { withFileTypes: true }).filter((e) => !e.name.startsWith('.'));
+  const files = entries
+    .filter((e) => e.name.endsWith('.yaml'))
+    .map((e) => e.name)
     .sort();
-  if (files.length === 0)
+  // What looks like an environment but would be skipped is a mistake to report, not to ignore.
+  const problems: ConfigProblem[] = entries
+    .filter((e) => (e.name.endsWith('.yaml') && !isFile(join(dir, e.name))) || e.name.endsWith('.yml'))
+    .map((e) => ({
+      file: relative(process.cwd(), join(dir, e.name)),
+      path: '',
+      message: e.name.endsWith('.yml')
+        ? `environment files end in .yaml: rename it to ${e.name.slice(0, -4)}.yaml`
+        : 'must be a file (an environment is one YAML file)',
+    }));
+  if (files.length === 0 && problems.length === 0)
     throw new ConfigError([{ file: relative(process.cwd(), dir), path: '', message: 'no environment files (*.yaml) found' }]);
   const environments: EnvironmentConfig[] = [];
-  const problems: ConfigProblem[] = [];
-  for (const file of files) {
+  for (const file of files.filter((f) => isFile(join(dir, f)))) {
     try {
       environments.push(loadEnvironmentFile(join(dir, file)));
     } catch (error) {
@@ -115,4 +126,13 @@ function toProblem(file: string, issue: z.core.$ZodIssue): ConfigProblem {
   }
   const got = issue.input === undefined || typeof issue.input === 'object' ? '' : ` (got ${JSON.stringify(issue.input)})`;
   return { file, path, message: `${issue.message}${got}` };
+}
+
+/** A regular file, following links; false for a directory, a dangling link or anything unreadable. */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error';
-import { loadEnvironmentFile, loadEnvironments } from '../../src/config/load';
+import { ENVIRONMENTS_DIR, loadEnvironmentFile, loadEnvironments } from '../../src/config/load';
 import { compiledScript } from '../support/compiled';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'invalid');
@@ -68,6 +68,27 @@ describe('malformed environment files', () => {
         `missing: ${problem}\nin:\n${lines.join('\n')}`,
       ).toBe(true);
     expect(lines).toHaveLength(expected.length);
+  });
+
+  it('reports what looks like an environment but is not one, instead of skipping it', () => {
+    // An environments folder with the project's schemas beside it, as the loader expects.
+    const root = mkdtempSync(join(tmpdir(), 'mlops-envs-'));
+    symlinkSync(join(ENVIRONMENTS_DIR, '..', 'schemas'), join(root, 'schemas'));
+    const dir = join(root, 'environments');
+    mkdirSync(dir);
+    copyFileSync(join(ENVIRONMENTS_DIR, 'dev.yaml'), join(dir, 'dev.yaml'));
+    copyFileSync(join(ENVIRONMENTS_DIR, 'staging.yaml'), join(dir, 'qa.yml'));
+    symlinkSync(join(dir, 'missing.yaml'), join(dir, 'gone.yaml'));
+    mkdirSync(join(dir, 'folder.yaml'));
+    const error = captureError(() => loadEnvironments(dir)) as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message.split('\n').sort()).toEqual(
+      [
+        expect.stringMatching(/folder\.yaml: must be a file \(an environment is one YAML file\)$/),
+        expect.stringMatching(/gone\.yaml: must be a file/),
+        expect.stringMatching(/qa\.yml: environment files end in \.yaml: rename it to qa\.yaml$/),
+      ].sort(),
+    );
   });
 
   it('are all reported in one run, not just the first file', () => {
