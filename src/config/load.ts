@@ -42,7 +42,14 @@ export function parseEnvironment(file: string, text: string, schemasDir: string 
       ...document.errors.map((e) => ({ file, path: '', message: `invalid YAML${at(e)}: ${e.message}` })),
     ]);
   }
-  const result = environmentSchema.safeParse(document.toJS() ?? {}, { reportInput: true });
+  let data: unknown;
+  try {
+    // The parser refuses aliases that expand without bound (a "billion laughs" file) instead of exhausting memory.
+    data = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError([...problems, { file, path: '', message: `invalid YAML: ${(error as Error).message}` }]);
+  }
+  const result = environmentSchema.safeParse(data ?? {}, { reportInput: true });
   if (!result.success) problems.push(...result.error.issues.map((issue) => toProblem(file, issue)));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const topicSchemas = readTopicSchemas(file, result.data.platform.kafka.topics, schemasDir);
