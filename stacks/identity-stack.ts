@@ -8,6 +8,7 @@ import type { IFeatureCache } from '../constructs/data/feature-cache';
 import type { IMetadataDatabase } from '../constructs/data/metadata-database';
 import { GeneratedSecret } from '../constructs/secrets/generated-secret';
 import { KmsKey } from '../constructs/security/kms-key';
+import { receiverSecretNames } from '../constructs/platform/observability/alerting';
 import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
 import { BUCKET_PREFIXES, type PlatformBuckets } from './data-stack';
@@ -123,18 +124,19 @@ export class IdentityStack extends BaseStack {
 
     this.grant(props);
     this.grantTeams(props, environment);
-    // A private DAG repository's credentials, kept by the operator in Secrets Manager.
-    const dagsCredentials = environment.platform.airflow.dags.credentialsSecretsManager;
-    if (dagsCredentials) {
-      const { accountId, partition, region } = awsContext(this);
-      this.identities.externalSecrets.addToPolicy('ReadDagsCredentials', [
+    // Secrets the operator keeps in Secrets Manager: a private DAG repository's credentials, the alert receivers'.
+    const { accountId, partition, region } = awsContext(this);
+    const arnOf = (nameOrArn: string) =>
+      nameOrArn.startsWith('arn:') ? nameOrArn : `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${nameOrArn}-??????`;
+    const operatorSecrets = [
+      ...(environment.platform.airflow.dags.credentialsSecretsManager ? [environment.platform.airflow.dags.credentialsSecretsManager] : []),
+      ...(environment.platform.observability.alerting ? receiverSecretNames(environment.platform.observability.alerting) : []),
+    ];
+    if (operatorSecrets.length > 0) {
+      this.identities.externalSecrets.addToPolicy('ReadOperatorSecrets', [
         {
           actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-          resources: [
-            dagsCredentials.startsWith('arn:')
-              ? dagsCredentials
-              : `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${dagsCredentials}-??????`,
-          ],
+          resources: [...new Set(operatorSecrets)].map(arnOf),
         },
       ]);
     }

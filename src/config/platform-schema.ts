@@ -196,6 +196,41 @@ export const platformSchema = z.strictObject({
     .strictObject({
       retentionDays: z.int().min(1).max(365).default(15),
       storageGiB: z.int().min(10).max(16384).default(50),
+      /**
+       * Who hears about which alerts. Each receiver's credential is a Secrets Manager secret the operator keeps:
+       * property `url` (Slack incoming webhook, any webhook) or `routing_key` (PagerDuty Events API v2).
+       * @default none (production must declare receivers and a `critical` route)
+       */
+      alerting: z
+        .strictObject({
+          receivers: z.record(
+            dns1123,
+            z.union(
+              [
+                z.strictObject({ slack: z.strictObject({ secretName: z.string().min(1), channel: z.string().optional() }) }),
+                z.strictObject({ pagerduty: z.strictObject({ secretName: z.string().min(1) }) }),
+                z.strictObject({ webhook: z.strictObject({ secretName: z.string().min(1) }) }),
+              ],
+              {
+                error:
+                  'a receiver is one of { slack: { secretName, channel? } }, { pagerduty: { secretName } }, { webhook: { secretName } }',
+              },
+            ),
+          ),
+          /** Receivers by alert severity (`critical`, `warning`, `info`). */
+          routes: z.partialRecord(z.enum(['critical', 'warning', 'info']), z.array(dns1123)).default({}),
+          /** Where the always-firing Watchdog alert goes: a dead man's switch. */
+          watchdog: z
+            .strictObject({
+              receiver: dns1123,
+              repeatInterval: z
+                .string()
+                .regex(/^\d+[smh]$/)
+                .default('5m'),
+            })
+            .optional(),
+        })
+        .optional(),
     })
     .default({ retentionDays: 15, storageGiB: 50 }),
   /** The feature store (Feast): registry in PostgreSQL, online store on the cache, offline store on S3. */
@@ -232,6 +267,7 @@ export function checkPlatformRules(
   fail: (path: (string | number)[], message: string) => void,
 ): void {
   checkTeams(platform, fail);
+  checkAlertingConfig(platform, production, fail);
   const { dags } = platform.airflow;
   if (dags.credentialsSecret && dags.credentialsSecretsManager)
     fail(['platform', 'airflow', 'dags', 'credentialsSecretsManager'], 'excludes credentialsSecret: give the credentials one way');
@@ -310,4 +346,28 @@ function checkProducers(platform: PlatformConfig, fail: (path: (string | number)
         );
     });
   }
+}
+
+function checkAlertingConfig(
+  platform: PlatformConfig,
+  production: boolean,
+  fail: (path: (string | number)[], message: string) => void,
+): void {
+  const alerting = platform.observability.alerting;
+  const path = ['platform', 'observability', 'alerting'];
+  if (!alerting) {
+    if (production) fail(path, 'production alerts someone: declare receivers and a critical route');
+    return;
+  }
+  const names = Object.keys(alerting.receivers);
+  for (const [severity, receivers] of Object.entries(alerting.routes)) {
+    receivers.forEach((receiver, index) => {
+      if (!names.includes(receiver))
+        fail([...path, 'routes', severity, index], `'${receiver}' is not a receiver (${names.join(', ') || 'none'})`);
+    });
+  }
+  if (alerting.watchdog && !names.includes(alerting.watchdog.receiver))
+    fail([...path, 'watchdog', 'receiver'], `'${alerting.watchdog.receiver}' is not a receiver (${names.join(', ') || 'none'})`);
+  if (production && !(alerting.routes.critical ?? []).length)
+    fail([...path, 'routes', 'critical'], 'production routes critical alerts to someone');
 }

@@ -30,6 +30,7 @@ export function addObservability(
     highlyAvailable: environment.production,
     grafanaAdminSecretName: props.secrets.grafanaAdmin,
     storeName: secretStore.name,
+    alerting: environment.platform.observability.alerting,
     scrapeTargets: {
       kafka: { namespace: kafka.namespace, clusterName: kafka.clusterName, kafkaExporter: true },
       airflow: { namespace: airflow.namespace, releaseName: airflow.releaseName },

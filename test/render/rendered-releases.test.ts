@@ -39,6 +39,24 @@ const releaseIds = releases.map((r) => `${r.stack} ${r.name}`);
 /** Stacks of environments with a pull-through cache (`cluster.pullThroughCache`). */
 const mirroredStacks = stacks.filter((stack) => Object.keys(configOf(stack).cluster.pullThroughCache).length > 0);
 
+/** Stacks of environments whose alerts reach someone (`platform.observability.alerting`). */
+const alertingStacks = stacks.filter((stack) => configOf(stack).platform.observability.alerting !== undefined);
+interface AlertmanagerConfig {
+  route: { receiver: string; routes: { matchers?: string[]; receiver: string }[] };
+  receivers: ({ name: string } & Record<string, unknown>)[];
+}
+/** The `*_file` settings of a receiver's configs (`slack_configs[].api_url_file`, …): where its credentials are read. */
+const credentialFiles = (receiver: Record<string, unknown>): string[] =>
+  Object.values(receiver)
+    .filter((configs): configs is Record<string, unknown>[] => Array.isArray(configs))
+    .flatMap((configs) =>
+      configs.flatMap((c) =>
+        Object.entries(c)
+          .filter(([key]) => key.endsWith('_file'))
+          .map(([, file]) => String(file)),
+      ),
+    );
+
 let rendered: RenderedRelease[] = [];
 const schemasByStack = new Map<string, Schemas>();
 const placedByStack = new Map<string, PlacedObject[]>();
@@ -250,6 +268,47 @@ describe('rendered releases', () => {
       const template = load((map!.data as Record<string, string>)[SPARK_TEMPLATE.key]) as RenderedObject;
       expect(schemasByStack.get(stack)!.validate(template)).toEqual([]);
       expect(template.spec).toMatchObject({ driver: { serviceAccount: expect.any(String), nodeSelector: expect.any(Object) } });
+    },
+  );
+
+  it.for(alertingStacks)(
+    '%s: Alertmanager routes each configured severity to its receivers, reading each credential from a mounted Secret',
+    (stack, context) => {
+      skipWithoutHelm(context);
+      const alerting = configOf(stack).platform.observability.alerting!;
+      const placed = placedByStack.get(stack)!;
+      const alertmanager = placed.find((p) => p.object.kind === 'Alertmanager')!;
+      const mounted = (alertmanager.object.spec as { secrets?: string[] }).secrets ?? [];
+      const configSecret = placed.find(
+        (p) =>
+          p.object.kind === 'Secret' &&
+          p.namespace === alertmanager.namespace &&
+          p.object.metadata.name === `alertmanager-${alertmanager.object.metadata.name}`,
+      )!;
+      const config = load(
+        Buffer.from((configSecret.object.data as Record<string, string>)['alertmanager.yaml'], 'base64').toString(),
+      ) as AlertmanagerConfig;
+      // Every credential file is a key of a Secret the pods mount, filled by an ExternalSecret from Secrets Manager.
+      const provided = (file: string) => {
+        const [, secret, key] = /^\/etc\/alertmanager\/secrets\/([^/]+)\/([^/]+)$/.exec(file) ?? [];
+        const source = placed.find(
+          (p) => p.object.kind === 'ExternalSecret' && p.namespace === alertmanager.namespace && p.object.metadata.name === secret,
+        );
+        const keys = ((source?.object.spec as { data?: { secretKey: string }[] } | undefined)?.data ?? []).map((d) => d.secretKey);
+        return mounted.includes(secret) && keys.includes(key);
+      };
+      const files = config.receivers.flatMap(credentialFiles);
+      expect(files.filter((file) => !provided(file))).toEqual([]);
+      // Each severity reaches exactly the receivers the environment lists for it, each by its credential.
+      const receiverOf = (matcher: string) => config.route.routes.find((r) => r.matchers?.includes(matcher))?.receiver;
+      for (const [severity, names] of Object.entries(alerting.routes)) {
+        const receiver = config.receivers.find((r) => r.name === receiverOf(`severity = "${severity}"`));
+        const reached = (receiver ? credentialFiles(receiver) : []).map((file) => file.split('/').pop());
+        expect(reached.sort(), severity).toEqual([...(names ?? [])].sort());
+      }
+      expect(receiverOf('alertname = "Watchdog"')).toBe(alerting.watchdog ? 'watchdog' : 'null');
+      // Nothing unrouted pages anyone.
+      expect(config.route.receiver).toBe('null');
     },
   );
 

@@ -3,6 +3,7 @@ import { dataSources, resources, type StackJson } from '../support/synth';
 import { synthesizedStack } from '../support/synthesized';
 import { WORKLOADS } from '../../stacks/catalogue';
 import { loadEnvironments } from '../../src/config/load';
+import { receiverSecretNames } from '../../constructs/platform/observability/alerting';
 
 type Statement = { actions: string[]; resources: string[]; condition?: { test: string; variable: string; values: string[] }[] };
 
@@ -21,6 +22,7 @@ function grantsOf(stack: StackJson, prefix: string): Record<string, Statement[]>
 
 describe.each(['dev', 'prod'])('%s identity stack', (env) => {
   const stack = synthesizedStack(`mlops-${env}-identity`);
+  const environment = loadEnvironments().find((e) => e.name === env)!;
 
   it.each(Object.entries(WORKLOADS))('%s can be assumed only by its own service accounts', (_, workload) => {
     const trust = Object.entries(dataSources(stack, 'aws_iam_policy_document')).filter(([id]) => id.includes('Trust'));
@@ -51,17 +53,26 @@ describe.each(['dev', 'prod'])('%s identity stack', (env) => {
     });
   });
 
-  it('lets External Secrets read the platform secrets and nothing else', () => {
+  it("lets External Secrets read the platform secrets, the alert receivers' and nothing else", () => {
     const grants = grantsOf(stack, 'ExternalSecretsIdentity');
     const readable = Object.values(grants)
       .flat()
       .filter((s) => s.actions.includes('secretsmanager:GetSecretValue'))
       .flatMap((s) => s.resources);
+    // The secrets the operator keeps: each alert receiver's, by name in the environment's account and region.
+    const { alerting } = environment.platform.observability;
+    const operated = alerting ? receiverSecretNames(alerting) : [];
+    const byName = readable.filter((r) => r.startsWith('arn:'));
+    expect(byName).toEqual(
+      operated.map((name) =>
+        expect.stringMatching(new RegExp(`^arn:\\S+:secretsmanager:\\S+:secret:${name.replaceAll('/', '\\/')}-\\?{6}$`)),
+      ),
+    );
     // Each generated secret, the database's master secret and the cache's AUTH secret.
     const generated = Object.keys(resources(stack, 'aws_secretsmanager_secret'));
-    expect(readable).toHaveLength(generated.length + 2);
+    expect(readable).toHaveLength(generated.length + 2 + operated.length);
     for (const id of generated) expect(readable).toContainEqual(expect.stringContaining(`aws_secretsmanager_secret.${id}.`));
-    expect(readable.every((r) => r.startsWith('${'))).toBe(true);
+    expect(readable.filter((r) => !byName.includes(r)).every((r) => r.startsWith('${'))).toBe(true);
     expect(
       Object.values(grants)
         .flat()
@@ -90,8 +101,8 @@ describe.each(['dev', 'prod'])('%s identity stack', (env) => {
         'mlflow/database',
         'schema-registry/logins',
         // One per team of the environment file.
-        ...Object.keys(loadEnvironments().find((e) => e.name === env)!.platform.teams).map((team) => `teams/${team}`),
-        ...Object.keys(loadEnvironments().find((e) => e.name === env)!.platform.kafka.producers).map((producer) => `producers/${producer}`),
+        ...Object.keys(environment.platform.teams).map((team) => `teams/${team}`),
+        ...Object.keys(environment.platform.kafka.producers).map((producer) => `producers/${producer}`),
       ]
         .map((name) => `mlops-${env}/${name}`)
         .sort(),

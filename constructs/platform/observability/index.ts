@@ -1,3 +1,4 @@
+export * from './alerting';
 export * from './alert-rules';
 export * from './dashboards';
 export * from './observability';

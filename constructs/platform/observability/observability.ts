@@ -4,9 +4,10 @@ import type { ChartImages } from '../../images/image-mirror';
 import { Construct } from 'constructs';
 import { HelmRelease } from '../../helm/helm-release';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { type HelmValues, valuesAt } from '../../helm/values';
+import { mergeValues, type HelmValues, valuesAt } from '../../helm/values';
 import type { KubernetesObject } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
+import { alertmanagerValues, checkAlerting, receiverSecret } from './alerting';
 import { platformRules, REPLACED_DEFAULT_ALERTS } from './alert-rules';
 import { kafkaDashboard, workflowDashboard } from './dashboards';
 import { scrapeMonitors } from './scrape-targets';
@@ -99,6 +100,7 @@ export class Observability extends Construct {
       scrapeTargets: props.scrapeTargets ?? {},
     };
     validate(where, props, resolved);
+    if (props.alerting) checkAlerting(where, props.alerting);
     const { releaseName, storageClass, retentionDays, storageGiB, alertmanagerStorageGiB, storeName, scrapeTargets } = resolved;
     const { namespace, placement } = props;
     // Highly available: 2 Prometheus and 3 Alertmanager replicas with disruption budgets, spread over zones.
@@ -119,6 +121,7 @@ export class Observability extends Construct {
             'admin-password': { key: props.grafanaAdminSecretName, property: 'admin_password' },
           },
         }),
+        ...(props.alerting ? [receiverSecret(props.alerting, namespace, storeName)] : []),
       ],
       dependsOn: props.dependsOn,
     });
@@ -158,12 +161,15 @@ export class Observability extends Construct {
           ...Object.fromEntries(SELECTED.flatMap((kind) => [[`${kind}SelectorNilUsesHelmValues`, false]])),
         },
       },
-      alertmanager: {
-        service: { type: 'ClusterIP' },
-        ingress: { enabled: false },
-        podDisruptionBudget: budget,
-        alertmanagerSpec: { replicas: highlyAvailable ? 3 : 1, storage: volume(alertmanagerStorageGiB), ...placed, ...antiAffinity },
-      },
+      alertmanager: mergeValues(
+        {
+          service: { type: 'ClusterIP' },
+          ingress: { enabled: false },
+          podDisruptionBudget: budget,
+          alertmanagerSpec: { replicas: highlyAvailable ? 3 : 1, storage: volume(alertmanagerStorageGiB), ...placed, ...antiAffinity },
+        },
+        props.alerting && alertmanagerValues(props.alerting),
+      ),
       grafana: {
         // One replica: Grafana's sessions and UI changes live in its SQLite file; a second replica needs a shared
         // database. Dashboards, data sources and the admin login are provisioned, so a restart loses nothing.

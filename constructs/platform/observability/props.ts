@@ -1,4 +1,5 @@
 import type { AvailabilityProps, ChartComponentProps, SecretStoreProps } from '../component';
+import type { Alerting } from './alerting';
 import type { ScrapeTargets } from './scrape-targets';
 
 /** Props of {@link Observability}. */
@@ -23,4 +24,6 @@ export interface ObservabilityProps extends ChartComponentProps, Pick<Availabili
   readonly grafanaAdminSecretName: string;
   /** Platform components to scrape and alert on. @default none: Kubernetes and the stack itself only */
   readonly scrapeTargets?: ScrapeTargets;
+  /** Who hears about which alerts, with credentials from Secrets Manager. @default none: alerts reach no one */
+  readonly alerting?: Alerting;
 }

@@ -5,7 +5,11 @@ import { mergeValues, type HelmValues } from '../../../constructs/helm/values';
 import type { KubernetesObject, Placement } from '../../../constructs/kubernetes/objects';
 import {
   alertGroups,
+  alertmanagerValues,
   Observability,
+  RECEIVER_SECRET,
+  receiverSecretNames,
+  type Alerting,
   REPLACED_DEFAULT_ALERTS,
   type ObservabilityProps,
   type ScrapeTargets,
@@ -446,6 +450,83 @@ describe('Observability', () => {
       const defaults = mergeValues(chartDefaults('kube-prometheus-stack'), observability.release.values);
       expect(at(defaults, 'defaultRules.rules.kubernetesApps')).toBe(true);
       expect(at(defaults, 'defaultRules.rules.kubernetesSystem')).toBe(true);
+    });
+  });
+
+  describe('alerting', () => {
+    const ALERTING: Alerting = {
+      receivers: {
+        oncall: { pagerduty: { secretName: 'mlops-test/alerting/pagerduty' } },
+        team: { slack: { secretName: 'mlops-test/alerting/slack', channel: '#alerts' } },
+        heartbeat: { webhook: { secretName: 'mlops-test/alerting/heartbeat' } },
+      },
+      routes: { critical: ['oncall', 'team'], warning: ['team'] },
+      watchdog: { receiver: 'heartbeat', repeatInterval: '1m' },
+    };
+
+    it('routes each severity to its receivers, which read their credentials from a Secret filled from Secrets Manager', () => {
+      const { observability, json } = build({ alerting: ALERTING });
+      const values = mergeValues(chartDefaults('kube-prometheus-stack'), observability.release.values);
+      const file = (name: string) => `/etc/alertmanager/secrets/${RECEIVER_SECRET}/${name}`;
+      expect(at(values, 'alertmanager.alertmanagerSpec.secrets')).toEqual([RECEIVER_SECRET]);
+      expect(at(values, 'alertmanager.config.receivers')).toEqual([
+        { name: 'null' },
+        {
+          name: 'severity-critical',
+          pagerduty_configs: [{ routing_key_file: file('oncall'), send_resolved: true }],
+          slack_configs: [{ api_url_file: file('team'), channel: '#alerts', send_resolved: true }],
+        },
+        { name: 'severity-warning', slack_configs: [{ api_url_file: file('team'), channel: '#alerts', send_resolved: true }] },
+        { name: 'watchdog', webhook_configs: [{ url_file: file('heartbeat'), send_resolved: true }] },
+      ]);
+      expect(at(values, 'alertmanager.config.route')).toMatchObject({
+        receiver: 'null',
+        routes: [
+          { matchers: ['alertname = "Watchdog"'], receiver: 'watchdog', repeat_interval: '1m' },
+          { matchers: ['severity = "critical"'], receiver: 'severity-critical' },
+          { matchers: ['severity = "warning"'], receiver: 'severity-warning' },
+        ],
+      });
+      // The chart's grouping and inhibitions stay: a critical alert still silences its warning.
+      expect(at(values, 'alertmanager.config.inhibit_rules')).toEqual(
+        at(chartDefaults('kube-prometheus-stack'), 'alertmanager.config.inhibit_rules'),
+      );
+      const secret = find(observability.prerequisites.manifests, 'ExternalSecret', RECEIVER_SECRET);
+      expect(secret.metadata.namespace).toBe('monitoring');
+      expect(secret.spec.data).toEqual([
+        { secretKey: 'oncall', remoteRef: { key: 'mlops-test/alerting/pagerduty', property: 'routing_key' } },
+        { secretKey: 'team', remoteRef: { key: 'mlops-test/alerting/slack', property: 'url' } },
+        { secretKey: 'heartbeat', remoteRef: { key: 'mlops-test/alerting/heartbeat', property: 'url' } },
+      ]);
+      expect(JSON.stringify(json)).not.toMatch(/hooks\.slack\.com|routing_key:|api_url:/);
+      expect(receiverSecretNames(ALERTING)).toEqual([
+        'mlops-test/alerting/pagerduty',
+        'mlops-test/alerting/slack',
+        'mlops-test/alerting/heartbeat',
+      ]);
+    });
+
+    it("keeps the chart's routing, and sends the Watchdog nowhere, when nothing is configured", () => {
+      const { observability } = build();
+      expect(at(observability.release.values, 'alertmanager.config')).toBeUndefined();
+      expect(observability.prerequisites.manifests.map((m) => m.metadata.name)).not.toContain(RECEIVER_SECRET);
+      const route = at(alertmanagerValues({ receivers: {}, routes: {} }), 'config.route.routes');
+      expect(route).toEqual([{ matchers: ['alertname = "Watchdog"'], receiver: 'null' }]);
+    });
+
+    it('rejects a route or watchdog to no receiver, a receiver name that is not a key and a receiver without its secret', () => {
+      expect(attempt({ alerting: { ...ALERTING, routes: { critical: ['on-call'] } } })).toThrow(
+        /alerting.routes.critical: no receiver 'on-call' \(oncall, team, heartbeat\)/,
+      );
+      expect(attempt({ alerting: { ...ALERTING, watchdog: { receiver: 'snitch' } } })).toThrow(
+        /alerting.watchdog.receiver: no receiver 'snitch'/,
+      );
+      expect(attempt({ alerting: { receivers: { On_Call: ALERTING.receivers.oncall }, routes: {} } })).toThrow(
+        /alerting.receivers 'On_Call' must be a lower-case DNS label/,
+      );
+      expect(attempt({ alerting: { receivers: { oncall: { pagerduty: { secretName: ' ' } } }, routes: {} } })).toThrow(
+        /alerting.receivers.oncall.secretName must name a Secrets Manager secret/,
+      );
     });
   });
 
