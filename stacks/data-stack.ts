@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import { FeatureCache } from '../constructs/data/feature-cache';
 import { MetadataDatabase } from '../constructs/data/metadata-database';
+import { ScheduledBackups } from '../constructs/data/scheduled-backups';
 import type { INetwork } from '../constructs/network/network';
 import { allowCloudWatchLogs, KmsKey } from '../constructs/security/kms-key';
 import { Bucket } from '../constructs/storage/bucket';
@@ -40,6 +41,8 @@ export class DataStack extends BaseStack {
   readonly buckets: PlatformBuckets;
   readonly database: MetadataDatabase;
   readonly cache: FeatureCache;
+  /** Daily backups of the database and the artifact and dataset buckets, where `backup.enabled` (production by default). */
+  readonly backups?: ScheduledBackups;
 
   constructor(scope: Construct, environment: EnvironmentConfig, props: DataStackProps) {
     super(scope, 'data', environment);
@@ -104,5 +107,22 @@ export class DataStack extends BaseStack {
       secretRecoveryDays: production ? 30 : 7,
     });
     this.cache.allowFrom(props.workloadSecurityGroupId, 'Platform workloads (cluster nodes and pods)');
+
+    // The logs bucket and the cache hold nothing that cannot be rebuilt: logs expire, features are materialised again.
+    if (environment.backup.enabled ?? production) {
+      this.backups = new ScheduledBackups(this, 'Backups', {
+        namePrefix: this.prefix,
+        kmsKey: new KmsKey(this, 'BackupKey', {
+          alias: `${this.prefix}-backups`,
+          description: `Encrypts the backup vault of ${this.prefix}`,
+        }),
+        sourceKeys: [storageKey, databaseKey],
+        resourceArns: [this.database.instanceArn, this.buckets.artifacts.bucketArn, this.buckets.datasets.bucketArn],
+        retentionDays: environment.backup.retentionDays,
+        schedule: environment.backup.schedule,
+        copyTo: environment.backup.copyTo,
+        lockMode: environment.backup.lockMode,
+      });
+    }
   }
 }

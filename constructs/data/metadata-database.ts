@@ -17,6 +17,8 @@ export interface IMetadataDatabase {
   /** Key that encrypts the master secret: readers of the secret need `kms:Decrypt` on it. */
   readonly masterSecretKeyArn: string;
   readonly securityGroupId: string;
+  /** ARN of the instance: what a backup plan selects. */
+  readonly instanceArn: string;
   /** Admits clients that are members of `securityGroupId` on the database port. */
   allowFrom(securityGroupId: string, description: string): void;
 }
@@ -60,6 +62,7 @@ export class MetadataDatabase extends Construct implements IMetadataDatabase {
   readonly masterSecretArn: string;
   readonly masterSecretKeyArn: string;
   readonly securityGroupId: string;
+  readonly instanceArn: string;
   private readonly securityGroup: ServiceSecurityGroup;
 
   constructor(scope: Construct, id: string, props: MetadataDatabaseProps) {
@@ -162,6 +165,7 @@ export class MetadataDatabase extends Construct implements IMetadataDatabase {
     });
 
     this.address = instance.address;
+    this.instanceArn = instance.arn;
     this.masterSecretArn = instance.masterUserSecret.get(0).secretArn;
     this.masterSecretKeyArn = props.kmsKey.keyArn;
   }

@@ -39,6 +39,7 @@ const PASSED_TO_SERVICES = [
   'vpc-flow-logs.amazonaws.com',
   'monitoring.rds.amazonaws.com',
   'codebuild.amazonaws.com',
+  'backup.amazonaws.com',
 ];
 
 /** Changes to an existing role that give it no new rights. */

@@ -100,6 +100,12 @@ export function planReadStatements(scope: Construct, namePrefix: string): Policy
       ],
     },
     {
+      // Plans and selections have generated ids: only the vaults can be scoped by name.
+      sid: 'DescribeBackups',
+      actions: ['backup:DescribeBackupVault', 'backup:GetBackupPlan', 'backup:GetBackupSelection', 'backup:ListTags'],
+      resources: [arn('backup', `backup-vault:${namePrefix}-*`), arn('backup', 'backup-plan:*')],
+    },
+    {
       sid: 'DescribeKeysAndSecrets',
       actions: [
         'kms:DescribeKey',

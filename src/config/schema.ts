@@ -159,6 +159,27 @@ const storageSchema = z.strictObject({
   forceDestroy: z.boolean().default(false),
 });
 
+const backupSchema = z.strictObject({
+  /** Daily AWS Backup of the database and the artifact and dataset buckets. @default on in production, off elsewhere */
+  enabled: z.boolean().optional(),
+  /** Days each recovery point is kept (the vault lock keeps each at least 7). */
+  retentionDays: z.int().min(7).max(36500).default(35),
+  /** When the daily backup starts (UTC), as an AWS Backup expression. */
+  schedule: z
+    .string()
+    .regex(/^cron\(.+\)$/, 'must be an AWS Backup cron expression such as cron(0 3 ? * * *)')
+    .default('cron(0 3 ? * * *)'),
+  /** A vault in another region or account that receives a copy of every recovery point. */
+  copyTo: z
+    .strictObject({
+      vaultArn: z.string().regex(/^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[\w.-]+$/, 'must be the ARN of a backup vault'),
+      retentionDays: z.int().min(7).max(36500).optional(),
+    })
+    .optional(),
+  /** `governance`: recovery points cannot be deleted early unless the lock is removed; `compliance`: nor then, after 3 days. */
+  lockMode: z.enum(['none', 'governance', 'compliance']).default('governance'),
+});
+
 const deliverySchema = z.strictObject({
   /** `owner/name` of the GitHub repository whose workflows may plan and apply this environment. */
   githubRepository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/name of a GitHub repository'),
@@ -198,6 +219,8 @@ const environmentObject = z.strictObject({
   database: databaseSchema,
   cache: cacheSchema,
   storage: storageSchema.default({ noncurrentVersionRetentionDays: 90, forceDestroy: false }),
+  /** AWS Backup of the stateful resources: daily, into a KMS-encrypted, locked vault. */
+  backup: backupSchema.default({ retentionDays: 35, schedule: 'cron(0 3 ? * * *)', lockMode: 'governance' }),
   /** The in-cluster layer: Kafka, schema registry, Airflow, MLflow, Spark. */
   platform: platformSchema,
 });
@@ -264,7 +287,16 @@ function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
     if (env.cache.replicas < 1) fail(['cache', 'replicas'], 'production caches need at least one replica for automatic failover');
     if (env.cache.snapshotRetentionDays < 1) fail(['cache', 'snapshotRetentionDays'], 'production caches keep at least one daily snapshot');
     if (env.storage.forceDestroy) fail(['storage', 'forceDestroy'], 'production buckets must never be force-destroyed');
+    if (env.backup.enabled === false) fail(['backup', 'enabled'], 'production backs up its database and buckets with AWS Backup');
+    if (env.backup.lockMode === 'none') fail(['backup', 'lockMode'], 'production locks its backup vault (governance or compliance)');
   }
+  const copyRegion = env.backup.copyTo?.vaultArn.split(':')[3];
+  const copyAccount = env.backup.copyTo?.vaultArn.split(':')[4];
+  if (copyRegion === env.aws.region && copyAccount === env.aws.accountId)
+    fail(
+      ['backup', 'copyTo', 'vaultArn'],
+      `a copy in the environment's own region and account (${copyRegion}) survives nothing the original does not: name a vault in another region or account`,
+    );
 }
 
 /** Validates one environment file's content, field rules first, then the rules across fields. */
@@ -281,3 +313,4 @@ export type EnvironmentConfig = z.infer<typeof environmentSchema> & {
 export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
 export type BackendConfig = z.infer<typeof backendSchema>;
 export type DeliveryConfig = z.infer<typeof deliverySchema>;
+export type BackupConfig = z.infer<typeof backupSchema>;

@@ -134,9 +134,10 @@ describe('DeliveryRoles', () => {
     expect(actions.every((a) => /^[a-z0-9]+:(Describe|List|Get[A-Z]|BatchGet)\w+$/.test(a))).toBe(true);
     expect(actions).toContain('secretsmanager:GetRandomPassword');
     expect(actions.join()).not.toMatch(/GetObject|GetSecretValue|GetLogEvents|Download/);
-    // Where IAM can scope a call, it names the environment's resources.
+    // Where IAM can scope a call, it names the environment's resources (keys, log groups, OIDC providers and
+    // backup plans have generated ids).
     const scoped = reads.filter((s) => !s.resources.includes('*')).flatMap((s) => s.resources);
-    expect(scoped.filter((r) => !/mlops-test|key\/\*|log-group:\*|oidc-provider\//.test(r))).toEqual([]);
+    expect(scoped.filter((r) => !/mlops-test|key\/\*|log-group:\*|oidc-provider\/|backup-plan:\*/.test(r))).toEqual([]);
     const [list, objects, key] = plan.inline.BucketReadMlops;
     expect(list).toMatchObject({
       actions: ['s3:ListBucket', 's3:GetBucketLocation'],

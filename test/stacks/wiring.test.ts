@@ -71,6 +71,26 @@ describe.each(['dev', 'staging', 'prod'])('%s environment', (env) => {
     });
   });
 
+  it('backs up the database and the artifact and dataset buckets where the environment asks (production by default)', () => {
+    const environment = loadEnvironments().find((e) => e.name === env)!;
+    const selections = Object.values(resources(data, 'aws_backup_selection'));
+    if (!(environment.backup.enabled ?? environment.production)) {
+      expect(selections).toEqual([]);
+      return;
+    }
+    expect(selections).toHaveLength(1);
+    expect(selections[0].resources).toEqual([
+      expect.stringMatching(/^\$\{aws_db_instance\.MetadataDatabase_/),
+      expect.stringMatching(/^\$\{aws_s3_bucket\.ArtifactsBucket_/),
+      expect.stringMatching(/^\$\{aws_s3_bucket\.DatasetsBucket_/),
+    ]);
+    const [rule] = onlyResource(data, 'aws_backup_plan').rule as { lifecycle: { delete_after: number }; schedule: string }[];
+    expect(rule).toMatchObject({ lifecycle: { delete_after: environment.backup.retentionDays }, schedule: environment.backup.schedule });
+    expect(Object.keys(resources(data, 'aws_backup_vault_lock_configuration'))).toHaveLength(
+      environment.backup.lockMode === 'none' ? 0 : 1,
+    );
+  });
+
   it('names every stack resource after the environment', () => {
     expect(onlyResource(cluster, 'aws_eks_cluster').name).toBe(`mlops-${env}`);
     expect(onlyResource(data, 'aws_db_instance').identifier).toBe(`mlops-${env}-metadata`);
