@@ -2,7 +2,9 @@ import type { Airflow } from '../../constructs/platform/airflow';
 import type { KafkaCluster } from '../../constructs/platform/kafka';
 import type { Mlflow } from '../../constructs/platform/mlflow';
 import { Observability } from '../../constructs/platform/observability';
+import { MLSERVER_METRICS_LABELS, MLSERVER_METRICS_PORT, servedByMlserver } from '../../constructs/platform/serving/inference-service';
 import { SPARK_METRICS_LABELS, SPARK_METRICS_PATHS, type SparkOperator } from '../../constructs/platform/spark';
+import { WORKLOADS } from '../catalogue';
 import type { PlatformContext } from './context';
 
 /** What Prometheus scrapes, besides the cluster itself. */
@@ -19,6 +21,8 @@ export function addObservability(
   storageClass: string,
   { kafka, airflow, mlflow, sparkOperator }: ScrapedComponents,
 ): Observability {
+  // Scraped only where MLServer serves a model: its metrics port is MLServer's own.
+  const mlserverModels = Object.values(environment.platform.serving.models).some((model) => servedByMlserver(model));
   return new Observability(scope, 'Observability', {
     namespace: namespace('monitoring'),
     nodeExporterNamespace: namespace('node-exporter'),
@@ -38,6 +42,15 @@ export function addObservability(
       sparkJobs: { namespace: sparkOperator.jobNamespace, podLabels: SPARK_METRICS_LABELS, paths: Object.values(SPARK_METRICS_PATHS) },
       kserve: { namespace: namespace('kserve') },
       mlflow: { namespace: mlflow.namespace, podLabels: mlflow.podLabels, port: mlflow.metricsPortName },
+      ...(mlserverModels
+        ? {
+            modelServers: {
+              namespace: namespace(WORKLOADS.modelServing.namespace),
+              podLabels: MLSERVER_METRICS_LABELS,
+              port: MLSERVER_METRICS_PORT,
+            },
+          }
+        : {}),
     },
     dependsOn: [secretStore.ready],
   });

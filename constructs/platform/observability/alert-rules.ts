@@ -57,7 +57,7 @@ export function alertGroups(targets: ScrapeTargets): AlertGroup[] {
     },
   ];
 
-  const { kafka, airflow, mlflow } = targets;
+  const { kafka, airflow, mlflow, modelServers } = targets;
   if (kafka) {
     const ns = kafka.namespace;
     const rules: AlertRule[] = [
@@ -129,6 +129,27 @@ export function alertGroups(targets: ScrapeTargets): AlertGroup[] {
             summary: 'MLflow answers {{ $value | humanizePercentage }} of requests with server errors',
             description:
               'More than 5% of MLflow requests failed with a 5xx status for 10 minutes: runs cannot log and the registry may be unreachable. Check the server logs, the database and S3.',
+          },
+        },
+      ],
+    });
+  }
+  if (modelServers) {
+    const requests = (status: string) =>
+      `sum by (namespace, inferenceservice) (rate(rest_server_requests_total{namespace="${modelServers.namespace}",path=~"/v2/models/.+/infer"${status}}[5m]))`;
+    groups.push({
+      name: 'platform.models',
+      rules: [
+        {
+          alert: 'ModelServerErrors',
+          // MLServer's REST request counter (starlette-exporter), by HTTP status, on the inference path only.
+          expr: `${requests(',status_code=~"5.."')} / ${requests('')} > 0.05`,
+          for: '10m',
+          labels: { severity: 'critical' },
+          annotations: {
+            summary: 'Model {{ $labels.inferenceservice }} answers {{ $value | humanizePercentage }} of predictions with server errors',
+            description:
+              'More than 5% of inference requests to {{ $labels.inferenceservice }} failed with a 5xx status for 10 minutes: callers get no predictions. Check the predictor logs, its inputs and the model version it serves.',
           },
         },
       ],

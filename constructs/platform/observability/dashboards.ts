@@ -122,3 +122,39 @@ export function workflowDashboard(name: string, namespace: string, targets: Scra
     panels,
   });
 }
+
+/**
+ * Served models (MLServer): inference requests per second, the share answered with a server error and the p95
+ * latency, per InferenceService, from MLServer's REST metrics (starlette-exporter, prefix `rest_server`).
+ */
+export function modelsDashboard(name: string, namespace: string, modelServers: { readonly namespace: string }): KubernetesObject {
+  const inference = `namespace="${modelServers.namespace}",path=~"/v2/models/.+/infer"`;
+  const requests = (extra = '') => `sum by (inferenceservice) (rate(rest_server_requests_total{${inference}${extra}}[5m]))`;
+  const panels: PanelQuery[] = [
+    { title: 'Inference requests per second', expr: requests(), legend: '{{inferenceservice}}', unit: 'reqps' },
+    {
+      title: 'Server errors (share of requests)',
+      expr: `${requests(',status_code=~"5.."')} / ${requests()}`,
+      legend: '{{inferenceservice}}',
+      unit: 'percentunit',
+    },
+    {
+      title: 'Inference latency (p95)',
+      expr: `histogram_quantile(0.95, sum by (inferenceservice, le) (rate(rest_server_request_duration_seconds_bucket{${inference}}[5m])))`,
+      legend: '{{inferenceservice}}',
+      unit: 's',
+    },
+    {
+      title: 'Failed inferences per second (by model)',
+      expr: `sum by (inferenceservice, model) (rate(model_infer_request_failure_total{namespace="${modelServers.namespace}"}[5m]))`,
+      legend: '{{inferenceservice}} {{model}}',
+      unit: 'reqps',
+    },
+  ];
+  return dashboardConfigMap(name, namespace, {
+    uid: 'platform-models',
+    title: 'Platform / Models',
+    tags: ['kserve', 'models', 'platform'],
+    panels,
+  });
+}

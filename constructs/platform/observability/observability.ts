@@ -9,7 +9,7 @@ import type { KubernetesObject } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
 import { alertmanagerValues, checkAlerting, receiverSecret } from './alerting';
 import { platformRules, REPLACED_DEFAULT_ALERTS } from './alert-rules';
-import { kafkaDashboard, workflowDashboard } from './dashboards';
+import { kafkaDashboard, modelsDashboard, workflowDashboard } from './dashboards';
 import { scrapeMonitors } from './scrape-targets';
 import { portAt, type Endpoint } from '../../kubernetes/endpoint';
 import { DEFAULT_SECRET_STORE } from '../component';
@@ -228,6 +228,8 @@ export class Observability extends Construct {
     }
     const workflows = workflowDashboard(`${releaseName}-dashboard-workflows`, namespace, scrapeTargets);
     if (workflows) manifests.push(workflows);
+    if (scrapeTargets.modelServers)
+      manifests.push(modelsDashboard(`${releaseName}-dashboard-models`, namespace, scrapeTargets.modelServers));
     this.monitoring = new ManifestsRelease(this, 'Monitoring', {
       releaseName: `${releaseName}-platform`,
       namespace,

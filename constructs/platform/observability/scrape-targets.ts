@@ -37,6 +37,11 @@ export interface ScrapeTargets {
    * Service `kserve-controller-manager-metrics-service` (label `control-plane: kserve-controller-manager`).
    */
   readonly kserve?: { readonly namespace: string };
+  /**
+   * Model servers: predictor pods carrying `podLabels`, scraped at `/metrics` on `port` (MLServer's metrics
+   * port, not declared by the runtime), each series labelled with its InferenceService (`inferenceservice`).
+   */
+  readonly modelServers?: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>>; readonly port: number };
   /** MLflow servers started with `--expose-prometheus` (the `Mlflow` construct does). */
   readonly mlflow?: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>>; readonly port: string };
 }
@@ -79,7 +84,7 @@ const podLabelAs = (podLabel: string, targetLabel: string) => ({
 /** ServiceMonitors and PodMonitors for the targets given, each in its target's namespace. */
 export function scrapeMonitors(targets: ScrapeTargets): KubernetesObject[] {
   const monitors: KubernetesObject[] = [];
-  const { kafka, airflow, sparkOperator, sparkJobs, kserve, mlflow } = targets;
+  const { kafka, airflow, sparkOperator, sparkJobs, kserve, mlflow, modelServers } = targets;
   if (kafka) {
     // Every pod Strimzi runs for the cluster (nodes of all pools, and the Kafka Exporter when enabled);
     // the entity operator has no metrics port, so it yields no target.
@@ -153,6 +158,18 @@ export function scrapeMonitors(targets: ScrapeTargets): KubernetesObject[] {
           interval: '30s',
           bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
           tlsConfig: { insecureSkipVerify: true },
+        },
+      ]),
+    );
+  }
+  if (modelServers) {
+    monitors.push(
+      monitor('PodMonitor', 'model-servers', modelServers.namespace, modelServers.podLabels, [
+        {
+          portNumber: modelServers.port,
+          path: '/metrics',
+          interval: '30s',
+          relabelings: [podLabelAs('serving.kserve.io/inferenceservice', 'inferenceservice')],
         },
       ]),
     );

@@ -56,7 +56,7 @@ export function validate(where: string, props: ObservabilityProps, p: Resolved):
   if (props.grafanaAdminSecretName.trim() === '') fail('grafanaAdminSecretName must name a Secrets Manager secret');
   if (p.storeName.trim() === '') fail('storeName must name a ClusterSecretStore');
 
-  const { kafka, airflow, sparkOperator, sparkJobs, kserve, mlflow } = p.scrapeTargets;
+  const { kafka, airflow, sparkOperator, sparkJobs, kserve, mlflow, modelServers } = p.scrapeTargets;
   for (const [prop, value] of [
     ['scrapeTargets.kafka.namespace', kafka?.namespace],
     ['scrapeTargets.kafka.clusterName', kafka?.clusterName],
@@ -67,6 +67,7 @@ export function validate(where: string, props: ObservabilityProps, p: Resolved):
     ['scrapeTargets.sparkJobs.namespace', sparkJobs?.namespace],
     ['scrapeTargets.kserve.namespace', kserve?.namespace],
     ['scrapeTargets.mlflow.namespace', mlflow?.namespace],
+    ['scrapeTargets.modelServers.namespace', modelServers?.namespace],
   ] as const) {
     if (value !== undefined) label(prop, value);
   }
@@ -78,6 +79,12 @@ export function validate(where: string, props: ObservabilityProps, p: Resolved):
     if (Object.keys(mlflow.podLabels).length === 0) fail('scrapeTargets.mlflow.podLabels must select the MLflow pods: it is empty');
     if (!/^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/.test(mlflow.port))
       fail(`scrapeTargets.mlflow.port '${mlflow.port}' must be a container port name`);
+  }
+  if (modelServers) {
+    if (Object.keys(modelServers.podLabels).length === 0)
+      fail('scrapeTargets.modelServers.podLabels must select the model server pods: it is empty');
+    if (!Number.isInteger(modelServers.port) || modelServers.port < 1 || modelServers.port > 65535)
+      fail(`scrapeTargets.modelServers.port must be a port number (got ${modelServers.port})`);
   }
   const lag = kafka?.consumerLagThreshold;
   if (lag !== undefined) {

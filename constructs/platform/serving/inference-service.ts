@@ -39,7 +39,20 @@ export function predictorLabels(name: string): Record<string, string> {
   return { 'serving.kserve.io/inferenceservice': name, component: 'predictor' };
 }
 
-/** In-cluster URL of a model's predictor Service (Standard mode, no ingress). */
+/**
+ * Label on the predictor pods of models MLServer serves (the `mlflow` format's runtime, or `kserve-mlserver` by
+ * name): MLServer publishes its metrics on a port of its own, {@link MLSERVER_METRICS_PORT}, which no other
+ * runtime opens, so only these pods are scraped there.
+ */
+export const MLSERVER_METRICS_LABELS = { 'mlops-platform/metrics': 'mlserver' } as const;
+/** MLServer 1.5's `metrics_port`: `/metrics` with per-model request counts and REST latency histograms. */
+export const MLSERVER_METRICS_PORT = 8082;
+
+/** Whether MLServer serves a model: named, or the runtime KServe selects for `mlflow`, the one format only MLServer serves. */
+export function servedByMlserver(spec: Pick<ModelSpec, 'runtime' | 'modelFormat'>): boolean {
+  return spec.runtime === 'kserve-mlserver' || (spec.runtime === undefined && spec.modelFormat === 'mlflow');
+}
+
 /** KServe's model servers listen on 8080; each predictor's Service forwards port 80 to it. */
 export const PREDICTOR_PORT = 8080;
 
@@ -76,6 +89,8 @@ export function inferenceService(name: string, spec: ModelSpec, defaults: ModelD
       predictor: {
         minReplicas: spec.minReplicas,
         maxReplicas: spec.maxReplicas,
+        // Added to the predictor pods, where the model-server PodMonitor selects them.
+        ...(servedByMlserver(spec) ? { labels: { ...MLSERVER_METRICS_LABELS } } : {}),
         serviceAccountName: defaults.serviceAccountName,
         nodeSelector: { ...defaults.placement.nodeSelector },
         tolerations: defaults.placement.tolerations.map((t) => ({ ...t })),

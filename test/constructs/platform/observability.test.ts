@@ -15,6 +15,7 @@ import {
   type ScrapeTargets,
 } from '../../../constructs/platform/observability';
 import { loadValuesFiles } from '../../../constructs/helm/values-files';
+import { MLSERVER_METRICS_LABELS, MLSERVER_METRICS_PORT } from '../../../constructs/platform/serving/inference-service';
 import { chartDefaults, chartVersion, unknownKeys, KUBE_PROMETHEUS_FREE_FORM } from '../../support/chart-values';
 import { resources, synthScope, type StackJson } from '../../support/synth';
 import { vendoredChart } from '../../support/vendored';
@@ -39,6 +40,7 @@ const ALL_TARGETS: ScrapeTargets = {
     podLabels: { 'app.kubernetes.io/name': 'mlflow', 'app.kubernetes.io/instance': 'mlflow' },
     port: 'mlflow',
   },
+  modelServers: { namespace: 'model-serving', podLabels: MLSERVER_METRICS_LABELS, port: MLSERVER_METRICS_PORT },
 };
 
 const FREE_FORM = KUBE_PROMETHEUS_FREE_FORM;
@@ -312,6 +314,23 @@ describe('Observability', () => {
     expect(mlflow.spec.selector).toEqual({ matchLabels: ALL_TARGETS.mlflow!.podLabels });
     expect(at(mlflow.spec, 'podMetricsEndpoints.0')).toMatchObject({ port: 'mlflow', path: '/metrics' });
 
+    // MLServer's metrics port is no declared container port: scraped by number, labelled by InferenceService.
+    const models = find(manifests, 'PodMonitor', 'model-servers');
+    expect(models.metadata.namespace).toBe('model-serving');
+    expect(models.spec.selector).toEqual({ matchLabels: { 'mlops-platform/metrics': 'mlserver' } });
+    expect(at(models.spec, 'podMetricsEndpoints.0')).toEqual({
+      portNumber: 8082,
+      path: '/metrics',
+      interval: '30s',
+      relabelings: [
+        {
+          sourceLabels: ['__meta_kubernetes_pod_label_serving_kserve_io_inferenceservice'],
+          targetLabel: 'inferenceservice',
+          action: 'replace',
+        },
+      ],
+    });
+
     for (const monitor of manifests.filter((m) => m.kind.endsWith('Monitor'))) {
       expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
       expect(at(monitor as HelmValues, 'spec.namespaceSelector.matchNames')).toEqual([monitor.metadata.namespace]);
@@ -351,6 +370,25 @@ describe('Observability', () => {
         [5, 0, 16],
         [6, 12, 16],
       ]);
+    });
+
+    it('show request rate, server errors and latency per served model', () => {
+      const models = dashboard(build().observability.monitoring.manifests, 'monitoring-dashboard-models', 'platform-models.json');
+      expect(models.panels.map((p) => p.title)).toEqual([
+        'Inference requests per second',
+        'Server errors (share of requests)',
+        'Inference latency (p95)',
+        'Failed inferences per second (by model)',
+      ]);
+      const exprs = models.panels.map((p) => p.targets[0].expr);
+      expect(exprs[0]).toBe(
+        'sum by (inferenceservice) (rate(rest_server_requests_total{namespace="model-serving",path=~"/v2/models/.+/infer"}[5m]))',
+      );
+      expect(exprs[1]).toContain('status_code=~"5.."');
+      expect(exprs[2]).toContain(
+        'histogram_quantile(0.95, sum by (inferenceservice, le) (rate(rest_server_request_duration_seconds_bucket{',
+      );
+      expect(exprs.every((e) => e.includes('namespace="model-serving"'))).toBe(true);
     });
 
     it('leave out panels, and whole dashboards, for components not scraped', () => {
@@ -423,6 +461,9 @@ describe('Observability', () => {
       expect(expr.AirflowDagRunFailed).toContain('af_agg_dagrun_duration_failed_count{namespace="airflow"}');
       expect(expr.MlflowServerErrors).toBe(
         'sum by (namespace) (rate(mlflow_http_request_total{namespace="mlflow",status=~"5.."}[5m])) / sum by (namespace) (rate(mlflow_http_request_total{namespace="mlflow"}[5m])) > 0.05',
+      );
+      expect(expr.ModelServerErrors).toBe(
+        'sum by (namespace, inferenceservice) (rate(rest_server_requests_total{namespace="model-serving",path=~"/v2/models/.+/infer",status_code=~"5.."}[5m])) / sum by (namespace, inferenceservice) (rate(rest_server_requests_total{namespace="model-serving",path=~"/v2/models/.+/infer"}[5m])) > 0.05',
       );
       expect(expr.PodCrashLooping).toContain('kube_pod_container_status_restarts_total');
       expect(expr.NodeNotReady).toBe('kube_node_status_condition{job="kube-state-metrics",condition="Ready",status="true"} == 0');
@@ -592,6 +633,12 @@ describe('Observability', () => {
     );
     expect(attempt({ scrapeTargets: { sparkJobs: { ...ALL_TARGETS.sparkJobs!, paths: ['metrics'] } } })).toThrow(
       /scrapeTargets.sparkJobs.paths: 'metrics' must be an absolute URL path/,
+    );
+    expect(attempt({ scrapeTargets: { modelServers: { ...ALL_TARGETS.modelServers!, podLabels: {} } } })).toThrow(
+      /scrapeTargets.modelServers.podLabels must select the model server pods/,
+    );
+    expect(attempt({ scrapeTargets: { modelServers: { ...ALL_TARGETS.modelServers!, port: 0 } } })).toThrow(
+      /scrapeTargets.modelServers.port must be a port number \(got 0\)/,
     );
     expect(attempt({ scrapeTargets: { mlflow: { namespace: 'mlflow', podLabels: {}, port: 'mlflow' } } })).toThrow(
       /scrapeTargets.mlflow.podLabels must select the MLflow pods/,

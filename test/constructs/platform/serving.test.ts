@@ -7,6 +7,7 @@ import {
   CertManager,
   ExampleModel,
   inferenceService,
+  MLSERVER_METRICS_LABELS,
   KServe,
   ModelServing,
   type CertManagerProps,
@@ -274,6 +275,7 @@ describe('inferenceService', () => {
         predictor: {
           minReplicas: 1,
           maxReplicas: 3,
+          labels: { 'mlops-platform/metrics': 'mlserver' },
           serviceAccountName: 'model-serving',
           nodeSelector: GENERAL.nodeSelector,
           tolerations: GENERAL.tolerations,
@@ -294,6 +296,14 @@ describe('inferenceService', () => {
         },
       },
     });
+  });
+
+  it('labels for scraping exactly the predictors MLServer serves: mlflow models, and kserve-mlserver by name', () => {
+    const labels = (spec: Partial<typeof MODEL>) => at(inferenceService('m', { ...MODEL, ...spec }, DEFAULTS), 'spec.predictor.labels');
+    expect(labels({})).toEqual(MLSERVER_METRICS_LABELS);
+    expect(labels({ modelFormat: 'xgboost', runtime: 'kserve-mlserver' })).toEqual(MLSERVER_METRICS_LABELS);
+    expect(labels({ modelFormat: 'sklearn' })).toBeUndefined();
+    expect(labels({ runtime: 'my-runtime' })).toBeUndefined();
   });
 
   it('leaves protocol and runtime to KServe for other formats unless given, and spreads from 2 replicas', () => {
