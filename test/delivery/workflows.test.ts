@@ -246,7 +246,8 @@ describe('toolchain', () => {
       expect(uses.length, file).toBeGreaterThan(0);
       for (const [line, ref, rest] of uses) {
         if (ref.startsWith('./')) continue;
-        expect(ref, `${file}: ${line.trim()}`).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+        // owner/repository, or an action in a folder of it (infracost/actions/setup), at a commit.
+        expect(ref, `${file}: ${line.trim()}`).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w.-]+)*@[0-9a-f]{40}$/);
         expect(rest, `${file}: ${line.trim()}`).toMatch(/^ # v\d+\.\d+\.\d+$/);
       }
     }
@@ -400,6 +401,18 @@ case "$1" in
   *) echo "fake terraform: unexpected $*" >&2; exit 64 ;;
 esac
 `;
+  // Infracost's CLI as the cost step calls it: `diff` needs the plan JSON it is given and writes its output file.
+  const fakeInfracost = `#!/usr/bin/env bash
+set -eu
+echo "infracost $*" >> "$FAKE_LOG"
+command=$1 path='' out=''
+while [ $# -gt 0 ]; do case "$1" in --path) path=$2; shift ;; --out-file) out=$2; shift ;; esac; shift; done
+case "$command" in
+  diff) [ -s "$path" ] || { echo "fake infracost: no plan JSON at $path" >&2; exit 65; }; echo '{"projects":[]}' > "$out" ;;
+  output) echo '| Project | Monthly cost change |' ;;
+  *) echo "fake infracost: unexpected call" >&2; exit 64 ;;
+esac
+`;
   const root = mkdtempSync(join(tmpdir(), 'mlops-delivery-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   let runs = 0;
@@ -421,6 +434,8 @@ esac
     writeFileSync(join(work, 'cdktf.out', 'manifest.json'), JSON.stringify(manifest));
     symlinkSync(join(ROOT, 'scripts'), join(work, 'scripts'));
     writeFileSync(join(bin, 'terraform'), fakeTerraform);
+    writeFileSync(join(bin, 'infracost'), fakeInfracost);
+    chmodSync(join(bin, 'infracost'), 0o755);
     // npx tsx, without npm: runs the script compiled once, on plain Node.
     writeFileSync(
       join(bin, 'npx'),
@@ -435,6 +450,7 @@ esac
       PATH: `${bin}:${process.env.PATH}`,
       ENVIRONMENT: 'dev',
       GITHUB_STEP_SUMMARY: join(dir, 'summary.md'),
+      GITHUB_OUTPUT: join(dir, 'output'),
       FAKE_LOG: join(dir, 'terraform.log'),
       FAKE_PLAN_JSON: join(dir, 'plan.json'),
       FAKE_PLAN_CODES: Object.entries(planCodes)
@@ -454,6 +470,8 @@ esac
       summary: read(env.GITHUB_STEP_SUMMARY),
       calls: read(env.FAKE_LOG).trim().split('\n').filter(Boolean),
       planText: (stack: string) => read(join(work, 'cdktf.out', 'stacks', stack, 'plan.txt')),
+      outputs: read(env.GITHUB_OUTPUT),
+      leftIn: (stack: string) => readdirSync(join(work, 'cdktf.out', 'stacks', stack)),
     };
   }
 
@@ -484,6 +502,40 @@ esac
       expect(run.output).toContain('::error::terraform plan of mlops-dev-data failed');
       expect(run.summary).toContain('| mlops-dev-data | | | | **plan failed** |');
       expect(run.summary).toContain('| mlops-dev-app | | | | waits for mlops-dev-data to be applied |');
+    });
+  });
+
+  describe('pull-request.yml cost difference', () => {
+    const plan = step('pull-request.yml', 'plan', 'plan').run!;
+    const check = step('pull-request.yml', 'plan', 'cost').run!;
+    const difference = step('pull-request.yml', 'plan', 'cost-difference');
+
+    it('prices the saved plan of every stack that planned, deletes each plan JSON and adds the difference to the summary', () => {
+      const codes = { network: 2, data: 1, cluster: 0, app: 1 };
+      // The plan step ends with `exit`: a subshell keeps the next step's script running, as the next step.
+      const run = runScript(`(\n${plan}\n)\n${difference.run!}`, codes);
+      expect(run.status, run.output).toBe(0);
+      const planned = outsideVpc().filter((stack) => codes[stack.replace('mlops-dev-', '') as keyof typeof codes] !== 1);
+      const priced = run.calls
+        .filter((c) => c.startsWith('infracost diff'))
+        .map((c) => /--path cdktf\.out\/stacks\/([\w-]+)\/plan\.json/.exec(c)![1]);
+      expect(priced.sort()).toEqual([...planned].sort());
+      for (const stack of planned) expect(run.leftIn(stack)).not.toContain('plan.json');
+      expect(run.summary).toContain('### Cost difference (monthly, list prices)\n\n| Project | Monthly cost change |');
+    });
+
+    it('says how to turn it on without a key, runs only with one, and shows the key to no other step', () => {
+      const without = runScript(check, {}, { INFRACOST_API_KEY: '' });
+      expect(without.status, without.output).toBe(0);
+      expect(without.outputs).toBe('');
+      expect(without.summary).toContain('Cost difference skipped: set the repository secret INFRACOST_API_KEY');
+      const withKey = runScript(check, {}, { INFRACOST_API_KEY: 'ico-test' });
+      expect(withKey.outputs).toBe('enabled=true\n');
+      expect(withKey.summary).toBe('');
+      const job = workflow('pull-request.yml').jobs.plan;
+      const seeing = job.steps!.filter((s) => JSON.stringify(s).includes('secrets.INFRACOST_API_KEY')).map((s) => s.id ?? s.uses);
+      expect(seeing).toEqual(['cost', expect.stringMatching(/^infracost\/actions\/setup@/)]);
+      expect(difference.if).toBe("steps.cost.outputs.enabled == 'true'");
     });
   });
 
