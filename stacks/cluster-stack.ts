@@ -122,6 +122,7 @@ export class ClusterStack extends BaseStack {
           dedicated: pool.dedicated,
           labels: pool.labels,
           taints: pool.taints,
+          accelerator: pool.accelerator,
           volumeKey: this.volumeKey,
           extraSecurityGroupIds: [props.workloadSecurityGroupId],
           instanceTags: { Environment: environment.name, Owner: environment.owner, CostCenter: environment.costCenter },

@@ -15,6 +15,8 @@ import type { CertManager, ExampleModel, KServe, ModelServing } from '../constru
 import type { EnvironmentConfig } from '../src/config/schema';
 import { BaseStack } from './base-stack';
 import { addClusterAccess, addClusterAutoscaler, addNamespaces, poolPlacements } from './platform/cluster-services';
+import { addGpuSupport, GPU_NAMESPACE } from './platform/gpu';
+import type { NvidiaDevicePlugin } from '../constructs/platform/gpu';
 import type { PlatformContext, PoolPlacements } from './platform/context';
 import { addIngress } from './platform/ingress';
 import { addNetworkPolicies } from './platform/network-policies';
@@ -58,6 +60,8 @@ export class PlatformStack extends BaseStack {
   readonly loadBalancerController: LoadBalancerController;
   readonly ingress: PlatformIngress;
   readonly clusterAutoscaler: ClusterAutoscaler;
+  /** The NVIDIA device plugin on the GPU pools; absent without one. */
+  readonly devicePlugin?: NvidiaDevicePlugin;
   readonly networkPolicies: NetworkPolicies;
   /** The teams' service accounts, secret stores, quotas and container defaults, and their MLflow users; absent without teams. */
   readonly teams?: ReturnType<typeof addTeams>;
@@ -117,6 +121,7 @@ export class PlatformStack extends BaseStack {
       modelServing: this.modelServing,
     }));
     this.clusterAutoscaler = addClusterAutoscaler(context);
+    this.devicePlugin = addGpuSupport(context);
     this.networkPolicies = addNetworkPolicies(context, {
       externalSecrets: this.externalSecrets,
       airflow: this.airflow,
@@ -132,6 +137,7 @@ export class PlatformStack extends BaseStack {
       modelServing: this.modelServing,
       loadBalancerController: this.loadBalancerController,
       teamNamespaces: Object.keys(environment.platform.teams).map((team) => teamWorkload(team).namespace),
+      otherNamespaces: this.devicePlugin ? [GPU_NAMESPACE] : [],
     });
   }
 }

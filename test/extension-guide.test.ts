@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { NODE_POOL_LABEL } from '../constructs/cluster/node-pool';
 import { HelmRelease } from '../constructs/helm/helm-release';
@@ -80,21 +80,72 @@ describe('extension guide', () => {
     );
   });
 
-  it('adds a node pool through the environment file', () => {
+  it('adds a GPU node pool through the environment file: NVIDIA AMI, taint, device plugin, and a GPU pod lands there', () => {
+    // The README's snippet, into a copy of dev (renamed if dev already has a pool of that name).
+    const section = readFileSync(join(ROOT, 'README.md'), 'utf8').split('**A node pool.**')[1];
+    const snippet = parse(/```yaml\n([\s\S]*?)```/.exec(section)![1]) as { cluster: { nodePools: Record<string, unknown> } };
+    const [[readmeName, pool]] = Object.entries(snippet.cluster.nodePools);
+    const dev = parse(readFileSync(join(ENVIRONMENTS_DIR, 'dev.yaml'), 'utf8')) as { cluster: { nodePools: Record<string, unknown> } };
+    const name = readmeName in dev.cluster.nodePools ? `${readmeName}-recipe` : readmeName;
+    dev.cluster.nodePools[name] = pool;
     const dir = environmentsCopy();
-    const text = readFileSync(join(ENVIRONMENTS_DIR, 'dev.yaml'), 'utf8').replace(
-      '    storage:\n',
-      '    gpu:\n      instanceTypes: [g6.xlarge]\n      minSize: 0\n      desiredSize: 0\n      maxSize: 2\n      labels: { nvidia.com/gpu.present: "true" }\n    storage:\n',
-    );
-    writeFileSync(join(dir, 'dev.yaml'), text);
+    writeFileSync(join(dir, 'dev.yaml'), stringify(dev));
     const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'guide-')) });
-    const { cluster } = addEnvironment(app, loadEnvironments(dir)[0]);
-    const gpu = Object.values(resources(JSON.parse(Testing.synth(cluster)), 'aws_eks_node_group')).find(
-      (g) => (g.labels as Record<string, string>)[NODE_POOL_LABEL] === 'gpu',
+    const { cluster, platform } = addEnvironment(app, loadEnvironments(dir)[0]);
+
+    const group = Object.values(resources(JSON.parse(Testing.synth(cluster)), 'aws_eks_node_group')).find(
+      (g) => (g.labels as Record<string, string>)[NODE_POOL_LABEL] === name,
     )!;
-    expect(gpu).toMatchObject({ instance_types: ['g6.xlarge'], scaling_config: { min_size: 0, max_size: 2 } });
-    expect(gpu.taint).toEqual([{ key: NODE_POOL_LABEL, value: 'gpu', effect: 'NO_SCHEDULE' }]);
-    expect(cluster.nodePools.gpu.tolerations).toEqual([{ key: NODE_POOL_LABEL, operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }]);
+    expect(group).toMatchObject({ ami_type: 'AL2023_x86_64_NVIDIA', instance_types: (pool as { instanceTypes: string[] }).instanceTypes });
+    const labels = group.labels as Record<string, string>;
+    const taints = (group.taint as { key: string; value?: string; effect: string }[]).map((t) => ({
+      key: t.key,
+      value: t.value,
+      effect: { NO_SCHEDULE: 'NoSchedule', NO_EXECUTE: 'NoExecute', PREFER_NO_SCHEDULE: 'PreferNoSchedule' }[t.effect],
+    }));
+    expect(taints).toContainEqual({ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' });
+
+    /** Whether a pod with these tolerations and node selection may run on the pool's nodes (the scheduler's two predicates). */
+    type Toleration = { key?: string; operator?: string; value?: string; effect?: string };
+    const tolerates = (tolerations: Toleration[]) =>
+      taints.every((taint) =>
+        tolerations.some(
+          (t) =>
+            (t.key === undefined || t.key === taint.key) &&
+            (t.effect === undefined || t.effect === taint.effect) &&
+            (t.operator === 'Exists' || t.value === taint.value),
+        ),
+      );
+    const selects = (required: Record<string, string>) => Object.entries(required).every(([key, value]) => labels[key] === value);
+
+    // A training pod as the README says: the pool's placement and one GPU in its limits.
+    const pod = {
+      nodeSelector: cluster.nodePools[name].nodeSelector,
+      tolerations: cluster.nodePools[name].tolerations,
+      containers: [{ name: 'train', resources: { limits: { 'nvidia.com/gpu': 1 } } }],
+    };
+    expect(tolerates(pod.tolerations) && selects(pod.nodeSelector)).toBe(true);
+    // Other pods stay off: the general pool's placement does not tolerate the GPU taint.
+    expect(tolerates(platform.placement.general.tolerations)).toBe(false);
+
+    // The device plugin that advertises nvidia.com/gpu runs on those nodes too.
+    const release = Object.values(resources(JSON.parse(Testing.synth(platform)), 'helm_release')).find(
+      (r) => r.name === 'nvidia-device-plugin',
+    )!;
+    expect(release.chart).toEqual(vendoredChart('nvidia-device-plugin', '0.20.0'));
+    const values = parse((release.values as string[])[0]) as {
+      tolerations: Toleration[];
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: { matchExpressions: { key: string; values: string[] }[] }[];
+          };
+        };
+      };
+    };
+    expect(tolerates(values.tolerations)).toBe(true);
+    const [term] = values.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    expect(selects(Object.fromEntries(term.matchExpressions.map((e) => [e.key, e.values[0]])))).toBe(true);
   });
 
   it('adds a bucket and grants a workload one prefix of it', () => {

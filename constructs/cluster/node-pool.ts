@@ -4,6 +4,7 @@ import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Placement, Toleration } from '../kubernetes/objects';
 import type { IKmsKey } from '../security/kms-key';
+import { NVIDIA_AMI_TYPES, NVIDIA_GPU_LABELS, NVIDIA_GPU_TAINT, nvidiaArchitecture } from './accelerators';
 import type { IEksCluster } from './eks-cluster';
 import type { INodeRole } from './node-role';
 
@@ -46,7 +47,12 @@ export interface NodePoolProps {
   readonly extraSecurityGroupIds?: string[];
   /** Tags of the instances and volumes (managed node groups do not pass default tags on). @default none */
   readonly instanceTags?: Record<string, string>;
-  /** @default 'AL2023_x86_64_STANDARD' */
+  /**
+   * `nvidia`: GPU nodes. The NVIDIA AMI of the instances' architecture, the taint `nvidia.com/gpu=present:NoSchedule`
+   * and the label `nvidia.com/gpu.present=true` the device plugin selects. @default none
+   */
+  readonly accelerator?: 'nvidia';
+  /** @default 'AL2023_x86_64_STANDARD', or the NVIDIA AMI of an `nvidia` pool */
   readonly amiType?: string;
   /** Resources the nodes need first, e.g. the VPC CNI add-on without which they never become Ready. @default none */
   readonly dependsOn?: ITerraformDependable[];
@@ -58,9 +64,13 @@ const EFFECTS: Record<NodeTaint['effect'], Toleration['effect']> = {
   PREFER_NO_SCHEDULE: 'PreferNoSchedule',
 };
 
-/** The taints a pool carries: the pool's own when dedicated, then any extra ones. */
-export function poolTaints(poolName: string, dedicated: boolean, extra: NodeTaint[] = []): NodeTaint[] {
-  return [...(dedicated ? [{ key: NODE_POOL_LABEL, value: poolName, effect: 'NO_SCHEDULE' as const }] : []), ...extra];
+/** The taints a pool carries: the pool's own when dedicated, the GPU taint on an accelerator pool, then any extra ones. */
+export function poolTaints(poolName: string, dedicated: boolean, extra: NodeTaint[] = [], accelerator?: 'nvidia'): NodeTaint[] {
+  return [
+    ...(dedicated ? [{ key: NODE_POOL_LABEL, value: poolName, effect: 'NO_SCHEDULE' as const }] : []),
+    ...(accelerator === 'nvidia' ? [NVIDIA_GPU_TAINT] : []),
+    ...extra,
+  ];
 }
 
 /**
@@ -96,7 +106,8 @@ export class NodePool extends Construct {
     super(scope, id);
     this.validate(props);
     this.poolName = props.poolName;
-    const taints = poolTaints(props.poolName, props.dedicated ?? false, props.taints);
+    const taints = poolTaints(props.poolName, props.dedicated ?? false, props.taints, props.accelerator);
+    const gpu = props.accelerator === 'nvidia' ? nvidiaArchitecture(props.instanceTypes[0]) : undefined;
     ({ nodeSelector: this.nodeSelector, tolerations: this.tolerations } = poolPlacement(props.poolName, taints));
 
     const tags = { ...props.instanceTags, Name: `${props.cluster.clusterName}-${props.poolName}` };
@@ -136,11 +147,11 @@ export class NodePool extends Construct {
       subnetIds: props.subnetIds,
       instanceTypes: props.instanceTypes,
       capacityType: props.capacityType ?? 'ON_DEMAND',
-      amiType: props.amiType ?? 'AL2023_x86_64_STANDARD',
+      amiType: props.amiType ?? (gpu ? NVIDIA_AMI_TYPES[gpu] : 'AL2023_x86_64_STANDARD'),
       scalingConfig: { minSize: props.minSize, desiredSize: props.desiredSize, maxSize: props.maxSize },
       updateConfig: { maxUnavailablePercentage: 33 },
       launchTemplate: { id: template.id, version: template.latestVersion.toString() },
-      labels: { ...props.labels, [NODE_POOL_LABEL]: props.poolName },
+      labels: { ...props.labels, ...(gpu ? NVIDIA_GPU_LABELS : {}), [NODE_POOL_LABEL]: props.poolName },
       taint: taints.map((t): EksNodeGroupTaint => ({ key: t.key, value: t.value, effect: t.effect })),
       tags: { Name: `${props.cluster.clusterName}-${props.poolName}` },
       // The node autoscaler owns the current size once the pool exists.
@@ -155,6 +166,13 @@ export class NodePool extends Construct {
       throw new Error(`${where}: poolName '${props.poolName}' must be a lower-case word of at most 31 characters`);
     }
     if (props.instanceTypes.length === 0) throw new Error(`${where}: instanceTypes must name at least one type`);
+    if (props.accelerator === 'nvidia') {
+      const architectures = new Set(props.instanceTypes.map(nvidiaArchitecture));
+      if (architectures.has(undefined) || architectures.size > 1)
+        throw new Error(
+          `${where}: an nvidia pool needs NVIDIA GPU instance types of one architecture (got ${props.instanceTypes.join(', ')})`,
+        );
+    }
     if (props.minSize < 0 || props.minSize > props.desiredSize || props.desiredSize > props.maxSize || props.maxSize < 1) {
       throw new Error(
         `${where}: sizes must satisfy 0 ≤ minSize ≤ desiredSize ≤ maxSize and maxSize ≥ 1 (got ${props.minSize}/${props.desiredSize}/${props.maxSize})`,

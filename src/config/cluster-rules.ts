@@ -1,3 +1,4 @@
+import { nvidiaArchitecture } from '../../constructs/cluster/accelerators';
 import { CACHEABLE_REGISTRIES, type CacheableRegistry } from '../../constructs/images/cacheable-registries';
 import { allocateSubnets, cidrsOverlap, CONTROL_PLANE_SUBNET_LENGTH, parseCidr, subnetLayout } from '../../constructs/network/cidr';
 import type { RawEnvironment } from './schema';
@@ -32,5 +33,24 @@ export function checkSubnetLayout(env: Pick<RawEnvironment, 'network'>, fail: Fa
   const rfc1918 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map((c) => parseCidr(c)!);
   if (!rfc1918.some((range) => range.prefixLength <= vpc.prefixLength && cidrsOverlap(range, vpc))) {
     fail(['network', 'vpcCidr'], `${env.network.vpcCidr} must lie inside a private (RFC 1918) range`);
+  }
+}
+
+/** A GPU pool runs NVIDIA instances of one architecture; an NVIDIA instance outside such a pool would get no driver. */
+export function checkAccelerators(env: Pick<RawEnvironment, 'cluster'>, fail: Fail): void {
+  for (const [name, pool] of Object.entries(env.cluster.nodePools)) {
+    const architectures = new Set(pool.instanceTypes.map(nvidiaArchitecture));
+    pool.instanceTypes.forEach((type, index) => {
+      const path = ['cluster', 'nodePools', name, 'instanceTypes', index];
+      const architecture = nvidiaArchitecture(type);
+      if (pool.accelerator === 'nvidia' && architecture === undefined)
+        fail(path, `'${type}' has no NVIDIA GPU the NVIDIA AMI supports (g4dn, g5, g6, g6e, gr6, p4d, p5 families; g5g on arm64)`);
+      if (pool.accelerator === undefined && architecture !== undefined)
+        fail(path, `'${type}' is a GPU instance: set accelerator: nvidia on the pool, or its nodes get no GPU driver`);
+    });
+    if (pool.accelerator === 'nvidia' && architectures.size > 1 && !architectures.has(undefined))
+      fail(['cluster', 'nodePools', name, 'instanceTypes'], 'mixes x86_64 and arm64 GPU instances: one AMI serves one architecture');
+    if (pool.accelerator === 'nvidia' && name === 'general')
+      fail(['cluster', 'nodePools', name, 'accelerator'], 'the general pool runs the platform, not GPU work: add a pool of its own');
   }
 }

@@ -3,7 +3,7 @@ import { CACHEABLE_REGISTRY_NAMES } from '../../constructs/images/cacheable-regi
 import { MANAGED_ADDONS } from '../../constructs/cluster/managed-addons';
 import { parseCidr } from '../../constructs/network/cidr';
 import type { SchemaVersion } from '../../constructs/platform/kafka/schema-files';
-import { checkPullThroughCache, checkSubnetLayout } from './cluster-rules';
+import { checkAccelerators, checkPullThroughCache, checkSubnetLayout } from './cluster-rules';
 import { checkPlatformRules, platformSchema } from './platform-schema';
 
 /**
@@ -86,6 +86,12 @@ const nodePoolSchema = z.strictObject({
   taints: z.array(taintSchema).default([]),
   /** Taint the pool so only pods that tolerate it land there. @default true for every pool but `general` */
   dedicated: z.boolean().optional(),
+  /**
+   * `nvidia`: GPU nodes. The NVIDIA AMI (driver and container toolkit), the taint `nvidia.com/gpu=present:NoSchedule`,
+   * the label `nvidia.com/gpu.present=true`, and the NVIDIA device plugin on them, so pods can request `nvidia.com/gpu`.
+   * @default none: the standard AMI
+   */
+  accelerator: z.enum(['nvidia']).optional(),
 });
 
 const REQUIRED_POOLS = ['general', 'compute', 'storage'] as const;
@@ -260,6 +266,7 @@ function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
   checkSubnetLayout(env, fail);
 
   checkPullThroughCache(env, fail);
+  checkAccelerators(env, fail);
 
   for (const addon of Object.keys(env.cluster.addonVersions)) {
     if (!(MANAGED_ADDONS as readonly string[]).includes(addon))

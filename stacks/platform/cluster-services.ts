@@ -9,6 +9,7 @@ import type { EnvironmentConfig } from '../../src/config/schema';
 import type { BaseStack } from '../base-stack';
 import { NAMESPACES, teamWorkload, WORKLOADS } from '../catalogue';
 import type { PlatformContext, PoolPlacements } from './context';
+import { GPU_NAMESPACE, gpuPlacements } from './gpu';
 import type { PlatformStackProps } from './props';
 
 /**
@@ -36,11 +37,12 @@ export function poolPlacements(environment: EnvironmentConfig): PoolPlacements {
   return { general: place('general'), compute: place('compute'), storage: place('storage') };
 }
 
-/** The catalogue's namespaces, each with its Pod Security level, and a `restricted` one per team. */
+/** The catalogue's namespaces, each with its Pod Security level, a `restricted` one per team and the device plugin's where there are GPUs. */
 export function addNamespaces(scope: Construct, environment: EnvironmentConfig): Record<string, PlatformNamespace> {
   const teams = Object.keys(environment.platform.teams).map((team) => [teamWorkload(team).namespace, 'restricted'] as const);
+  const gpu = Object.keys(gpuPlacements(environment)).length > 0 ? [[GPU_NAMESPACE, 'privileged'] as const] : [];
   return Object.fromEntries(
-    [...Object.entries(NAMESPACES), ...teams].map(([name, podSecurity]) => [
+    [...Object.entries(NAMESPACES), ...teams, ...gpu].map(([name, podSecurity]) => [
       name,
       new PlatformNamespace(scope, `Namespace-${name}`, { name, podSecurity }),
     ]),

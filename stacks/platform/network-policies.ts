@@ -29,6 +29,8 @@ export interface ConnectedComponents {
   readonly loadBalancerController: LoadBalancerController;
   /** The teams' namespaces (plain names). */
   readonly teamNamespaces: string[];
+  /** Namespaces outside the catalogue with no flow of their own (the device plugin's), default-deny too. */
+  readonly otherNamespaces: string[];
 }
 
 /**
@@ -95,13 +97,16 @@ function platformOutbound({ props, namespace }: PlatformContext, teamNamespaces:
   ];
 }
 
-/** Default-deny network policies in every namespace of the catalogue, admitting the platform's connections. */
+/** Default-deny network policies in every namespace the stack creates, admitting the platform's connections. */
 export function addNetworkPolicies(context: PlatformContext, components: ConnectedComponents): NetworkPolicies {
   const { scope, props, namespace } = context;
   const flows = connectionFlows(platformConnections(components, namespace), platformOutbound(context, components.teamNamespaces));
   return new NetworkPolicies(scope, 'NetworkPolicies', {
     namespaces: Object.fromEntries(
-      [...Object.keys(NAMESPACES), ...components.teamNamespaces].map((name) => [namespace(name), flows[namespace(name)] ?? {}]),
+      [...Object.keys(NAMESPACES), ...components.teamNamespaces, ...components.otherNamespaces].map((name) => [
+        namespace(name),
+        flows[namespace(name)] ?? {},
+      ]),
     ),
     vpcCidr: props.vpcCidr,
     loadBalancerCidrs: props.loadBalancerCidrs,

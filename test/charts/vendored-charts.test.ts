@@ -26,9 +26,13 @@ function chartOf(archive: string): { chart: ChartYaml; bundled: string[] } {
   const files = readArchive(join(VENDOR_DIR, archive));
   const top = [...files.keys()].find((f) => /^[^/]+\/Chart\.yaml$/.test(f))!;
   const root = top.split('/')[0];
+  // A dependency is unpacked (`charts/<name>/Chart.yaml`) or an archive as `helm dependency update` leaves it
+  // (`charts/<name>-<version>.tgz`).
   const bundled = [...files.keys()].flatMap((f) => {
     const m = new RegExp(`^${root}/charts/([^/]+)/Chart\\.yaml$`).exec(f);
-    return m ? [(load(files.get(f)!.toString('utf8')) as ChartYaml).name] : [];
+    if (m) return [(load(files.get(f)!.toString('utf8')) as ChartYaml).name];
+    const archived = new RegExp(`^${root}/charts/(.+)-\\d[^/]*\\.tgz$`).exec(f);
+    return archived ? [archived[1]] : [];
   });
   return { chart: load(files.get(top)!.toString('utf8')) as ChartYaml, bundled };
 }

@@ -175,6 +175,16 @@ describe('NodePool', () => {
 
   it('leaves an ordinary pool untainted', () => {
     expect(onlyResource(pool(), 'aws_eks_node_group').taint).toEqual([]);
+    expect(onlyResource(pool(), 'aws_eks_node_group').ami_type).toBe('AL2023_x86_64_STANDARD');
+  });
+
+  it("makes an nvidia pool GPU nodes: the NVIDIA AMI of the instances' architecture, the GPU taint and label", () => {
+    const x86 = onlyResource(pool({ instanceTypes: ['g6.xlarge', 'g5.xlarge'], accelerator: 'nvidia' }), 'aws_eks_node_group');
+    expect(x86.ami_type).toBe('AL2023_x86_64_NVIDIA');
+    expect(x86.taint).toEqual([{ key: 'nvidia.com/gpu', value: 'present', effect: 'NO_SCHEDULE' }]);
+    expect(x86.labels).toEqual({ [NODE_POOL_LABEL]: 'compute', 'nvidia.com/gpu.present': 'true' });
+    const arm = onlyResource(pool({ instanceTypes: ['g5g.xlarge'], accelerator: 'nvidia' }), 'aws_eks_node_group');
+    expect(arm.ami_type).toBe('AL2023_ARM_64_NVIDIA');
   });
 
   it.each([
@@ -183,6 +193,8 @@ describe('NodePool', () => {
     [{ minSize: 2, desiredSize: 1 }, /0 ≤ minSize ≤ desiredSize ≤ maxSize .*got 2\/1\/3/],
     [{ desiredSize: 4 }, /got 0\/4\/3/],
     [{ labels: { [NODE_POOL_LABEL]: 'x' } }, /is set by the pool itself/],
+    [{ accelerator: 'nvidia' as const }, /an nvidia pool needs NVIDIA GPU instance types of one architecture \(got m7i.xlarge\)/],
+    [{ accelerator: 'nvidia' as const, instanceTypes: ['g6.xlarge', 'g5g.xlarge'] }, /of one architecture/],
   ])('rejects %o', (props, message) => {
     expect(() => pool(props)).toThrow(message);
   });

@@ -33,6 +33,8 @@ const CHECKS: Record<string, (values: HelmValues) => string[]> = {
   'kserve-resources': (values) => unknownKeys('kserve-resources', values, ['kserve.storage.containerSecurityContext']),
   'kserve-runtime-configs': (values) => unknownKeys('kserve-runtime-configs', values),
   'kube-prometheus-stack': (values) => unknownKeys('kube-prometheus-stack', values, KUBE_PROMETHEUS_FREE_FORM),
+  // The security contexts default to `{}`; `nfd` is a packaged subchart whose defaults this suite does not unpack.
+  'nvidia-device-plugin': (values) => unknownKeys('nvidia-device-plugin', values, ['podSecurityContext', 'securityContext', 'nfd']),
 };
 
 const CRDS: Record<string, string> = {
@@ -57,7 +59,7 @@ describe.each(['dev', 'staging', 'prod'])('%s platform releases', (env) => {
   const local = releases.filter((r) => r.chart.startsWith('assets/ManifestsChart/'));
 
   it('install only charts whose values this suite checks', () => {
-    expect(upstream.map((r) => r.chart).sort()).toEqual(Object.keys(CHECKS).sort());
+    expect(Object.keys(CHECKS)).toEqual(expect.arrayContaining(upstream.map((r) => r.chart)));
   });
 
   it.each(upstream.map((r) => [r.chart, r] as const))('%s is the vendored version and its values are valid', (chart, release) => {

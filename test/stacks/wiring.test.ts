@@ -47,13 +47,23 @@ describe.each(['dev', 'staging', 'prod'])('%s environment', (env) => {
     }
   });
 
-  it('has the three node pools, with compute and storage tainted', () => {
+  it("has the environment's node pools, each dedicated one tainted, GPU pools on the NVIDIA AMI with the GPU taint", () => {
+    const pools = loadEnvironments().find((e) => e.name === env)!.cluster.nodePools;
     const groups = Object.values(resources(cluster, 'aws_eks_node_group'));
     const byPool = Object.fromEntries(groups.map((g) => [(g.labels as Record<string, string>)[NODE_POOL_LABEL], g]));
-    expect(Object.keys(byPool).sort()).toEqual(['compute', 'general', 'storage']);
+    expect(Object.keys(byPool).sort()).toEqual(Object.keys(pools).sort());
+    expect(Object.keys(byPool)).toEqual(expect.arrayContaining(['compute', 'general', 'storage']));
     expect(byPool.general.taint).toEqual([]);
-    expect(byPool.compute.taint).toEqual([{ key: NODE_POOL_LABEL, value: 'compute', effect: 'NO_SCHEDULE' }]);
-    expect(byPool.storage.taint).toEqual([{ key: NODE_POOL_LABEL, value: 'storage', effect: 'NO_SCHEDULE' }]);
+    for (const [name, pool] of Object.entries(pools)) {
+      const gpu = pool.accelerator === 'nvidia';
+      expect(byPool[name].taint, name).toEqual([
+        ...(pool.dedicated ? [{ key: NODE_POOL_LABEL, value: name, effect: 'NO_SCHEDULE' }] : []),
+        ...(gpu ? [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NO_SCHEDULE' }] : []),
+        ...pool.taints,
+      ]);
+      expect(byPool[name].ami_type, name).toBe(gpu ? 'AL2023_x86_64_NVIDIA' : 'AL2023_x86_64_STANDARD');
+      if (gpu) expect(byPool[name].labels, name).toMatchObject({ 'nvidia.com/gpu.present': 'true' });
+    }
   });
 
   it('installs the CNI before nodes and pod-running add-ons after them', () => {
@@ -62,8 +72,11 @@ describe.each(['dev', 'staging', 'prod'])('%s environment', (env) => {
     for (const group of Object.values(resources(cluster, 'aws_eks_node_group'))) {
       expect(group.depends_on).toEqual(expect.arrayContaining([expect.stringContaining('VpcCniAddon')]));
     }
-    expect(addon('coredns').depends_on).toHaveLength(3);
-    expect(addon('metrics-server').depends_on).toHaveLength(3);
+    const groups = Object.keys(resources(cluster, 'aws_eks_node_group')).map((id) => `aws_eks_node_group.${id}`);
+    for (const name of ['coredns', 'metrics-server']) {
+      expect(addon(name).depends_on, name).toHaveLength(groups.length);
+      expect(addon(name).depends_on, name).toEqual(expect.arrayContaining(groups));
+    }
     expect(addon('aws-ebs-csi-driver')).toMatchObject({ service_account_role_arn: expect.stringContaining('EbsCsiIdentity') });
     expect(addon('vpc-cni')).toMatchObject({
       service_account_role_arn: expect.stringContaining('VpcCniIdentity'),
