@@ -89,6 +89,10 @@ const servedModelSchema = z.strictObject({
   }),
   minReplicas: z.int().min(1).max(50).default(1),
   maxReplicas: z.int().min(1).max(50).default(1),
+  /** The node pool (`cluster.nodePools.<name>`) its replicas run on. @default general */
+  nodePool: z.string().optional(),
+  /** NVIDIA GPUs per replica (`nvidia.com/gpu`), on a `nodePool` with `accelerator: nvidia`. @default none */
+  gpus: z.int().min(1).max(8).optional(),
 });
 
 /** S3 key prefixes as the platform grants them: no leading or trailing slash. */
@@ -122,7 +126,13 @@ const sparkApplicationSchema = z.strictObject({
   mainClass: z.string().optional(),
   arguments: z.array(z.string()).default([]),
   driver: resourceSchema,
-  executor: resourceSchema.extend({ instances: z.int().min(1).max(1000) }),
+  executor: resourceSchema.extend({
+    instances: z.int().min(1).max(1000),
+    /** The node pool of the executors (`cluster.nodePools.<name>`); the driver stays on `compute`. @default compute */
+    nodePool: z.string().optional(),
+    /** NVIDIA GPUs per executor pod (`nvidia.com/gpu`), on a `nodePool` with `accelerator: nvidia`. @default none */
+    gpus: z.int().min(1).max(8).optional(),
+  }),
   /** More Spark properties (not the platform's own). */
   sparkConf: z.record(z.string().min(1), z.string()).optional(),
   /** Environment variables of the driver and executors (plain values). */

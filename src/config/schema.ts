@@ -278,6 +278,20 @@ function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
   }
 
   checkPlatformRules(env.platform, env.production, fail);
+  // Models and Spark executors on a pool of their own, with GPUs only where a pool offers them.
+  const placed = [
+    ...Object.entries(env.platform.serving.models).map(([name, model]) => [['platform', 'serving', 'models', name], model] as const),
+    ...Object.entries(env.platform.spark.applications).map(
+      ([name, app]) => [['platform', 'spark', 'applications', name, 'executor'], app.executor] as const,
+    ),
+  ];
+  for (const [path, { nodePool, gpus }] of placed) {
+    const pool = nodePool === undefined ? undefined : env.cluster.nodePools[nodePool];
+    if (nodePool !== undefined && !pool)
+      fail([...path, 'nodePool'], `'${nodePool}' is not a pool of cluster.nodePools (${Object.keys(env.cluster.nodePools).join(', ')})`);
+    if (gpus !== undefined && pool?.accelerator !== 'nvidia')
+      fail([...path, 'gpus'], 'needs a nodePool with accelerator: nvidia, where the device plugin offers nvidia.com/gpu');
+  }
 
   if (env.production) {
     if (env.network.azCount < 2)

@@ -1,5 +1,4 @@
 import type { Construct } from 'constructs';
-import { poolPlacement, poolTaints } from '../../constructs/cluster/node-pool';
 import { ecrRegistryHost, type CacheableRegistry } from '../../constructs/images/cacheable-registries';
 import { ImageMirror } from '../../constructs/images/image-mirror';
 import { ClusterProviders } from '../../constructs/kubernetes/cluster-providers';
@@ -10,6 +9,7 @@ import type { BaseStack } from '../base-stack';
 import { NAMESPACES, teamWorkload, WORKLOADS } from '../catalogue';
 import type { PlatformContext, PoolPlacements } from './context';
 import { GPU_NAMESPACE, gpuPlacements } from './gpu';
+import { poolPlacementOf } from './placements';
 import type { PlatformStackProps } from './props';
 
 /**
@@ -31,9 +31,7 @@ export function addClusterAccess(stack: BaseStack, environment: EnvironmentConfi
 
 /** The node selector and tolerations of each of the three pools the platform places pods on. */
 export function poolPlacements(environment: EnvironmentConfig): PoolPlacements {
-  const pools = environment.cluster.nodePools;
-  const place = (name: 'general' | 'compute' | 'storage') =>
-    poolPlacement(name, poolTaints(name, pools[name].dedicated, pools[name].taints));
+  const place = (name: 'general' | 'compute' | 'storage') => poolPlacementOf(environment, name);
   return { general: place('general'), compute: place('compute'), storage: place('storage') };
 }
 

@@ -1,7 +1,7 @@
-import { poolPlacement, poolTaints } from '../../constructs/cluster/node-pool';
 import type { Placement } from '../../constructs/kubernetes/objects';
 import { NvidiaDevicePlugin } from '../../constructs/platform/gpu';
 import type { EnvironmentConfig } from '../../src/config/schema';
+import { poolPlacementOf } from './placements';
 import type { PlatformContext } from './context';
 
 /** The device plugin's namespace, created only where a pool has GPUs: it mounts the kubelet's socket directory. */
@@ -12,7 +12,7 @@ export function gpuPlacements(environment: EnvironmentConfig): Record<string, Pl
   return Object.fromEntries(
     Object.entries(environment.cluster.nodePools)
       .filter(([, pool]) => pool.accelerator === 'nvidia')
-      .map(([name, pool]) => [name, poolPlacement(name, poolTaints(name, pool.dedicated, pool.taints, pool.accelerator))]),
+      .map(([name]) => [name, poolPlacementOf(environment, name)]),
   );
 }
 

@@ -2,6 +2,7 @@ import type { Mlflow } from '../../constructs/platform/mlflow';
 import { CertManager, ExampleModel, KServe, ModelServing } from '../../constructs/platform/serving';
 import { WORKLOADS } from '../catalogue';
 import { BUCKET_PREFIXES } from '../data-stack';
+import { poolPlacementOf } from './placements';
 import type { PlatformContext } from './context';
 
 /** KServe (with cert-manager for its webhook), the configured models and, where enabled, the example model. */
@@ -41,9 +42,13 @@ export function addServing({ scope, environment, props, placement, namespace }: 
     placement: placement.general,
     highlyAvailable: production,
     models: Object.fromEntries(
-      Object.entries(serving.models).map(([name, { artifactPath, ...model }]) => [
+      Object.entries(serving.models).map(([name, { artifactPath, nodePool, ...model }]) => [
         name,
-        { ...model, storageUri: `s3://${props.buckets.artifacts}/${artifactPath}` },
+        {
+          ...model,
+          storageUri: `s3://${props.buckets.artifacts}/${artifactPath}`,
+          ...(nodePool ? { placement: poolPlacementOf(environment, nodePool) } : {}),
+        },
       ]),
     ),
     // A model serving the example then starts with its files in place instead of retrying the download.

@@ -1,6 +1,7 @@
 import { SparkApplications, SparkApplicationTemplate, SparkHistoryServer, SparkOperator } from '../../constructs/platform/spark';
 import { WORKLOADS } from '../catalogue';
 import type { PlatformContext } from './context';
+import { poolPlacementOf } from './placements';
 
 /** The Spark operator, its history server and the environment's SparkApplications (on the `compute` pool). */
 export function addSpark({ scope, environment, props, placement, namespace }: PlatformContext) {
@@ -43,7 +44,20 @@ export function addSpark({ scope, environment, props, placement, namespace }: Pl
       Object.keys(spark.applications).length > 0
         ? new SparkApplications(scope, 'SparkApplications', {
             operator,
-            applications: spark.applications,
+            applications: Object.fromEntries(
+              Object.entries(spark.applications).map(
+                ([
+                  name,
+                  {
+                    executor: { nodePool, ...executor },
+                    ...application
+                  },
+                ]) => [
+                  name,
+                  { ...application, executor: { ...executor, ...(nodePool ? { placement: poolPlacementOf(environment, nodePool) } : {}) } },
+                ],
+              ),
+            ),
             placement: placement.compute,
             logsBucket: props.buckets.logs,
             region: aws.region,

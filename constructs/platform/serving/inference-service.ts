@@ -22,6 +22,10 @@ export interface ModelSpec {
   readonly minReplicas: number;
   /** The HPA scales on CPU up to this; equal to {@link minReplicas} for a fixed size. */
   readonly maxReplicas: number;
+  /** The node pool of its replicas. @default the defaults' placement (the general pool) */
+  readonly placement?: Placement;
+  /** NVIDIA GPUs per replica, in the model container's limits (`nvidia.com/gpu`). @default none */
+  readonly gpus?: number;
 }
 
 /** What every platform model shares: where it runs and as whom. */
@@ -75,6 +79,7 @@ export function inferenceService(name: string, spec: ModelSpec, defaults: ModelD
   validate(where, name, spec, defaults);
   const protocolVersion = spec.protocolVersion ?? (spec.modelFormat === 'mlflow' ? 'v2' : undefined);
   const spread = spec.minReplicas >= 2;
+  const placement = spec.placement ?? defaults.placement;
   return {
     apiVersion: 'serving.kserve.io/v1beta1',
     kind: 'InferenceService',
@@ -92,8 +97,8 @@ export function inferenceService(name: string, spec: ModelSpec, defaults: ModelD
         // Added to the predictor pods, where the model-server PodMonitor selects them.
         ...(servedByMlserver(spec) ? { labels: { ...MLSERVER_METRICS_LABELS } } : {}),
         serviceAccountName: defaults.serviceAccountName,
-        nodeSelector: { ...defaults.placement.nodeSelector },
-        tolerations: defaults.placement.tolerations.map((t) => ({ ...t })),
+        nodeSelector: { ...placement.nodeSelector },
+        tolerations: placement.tolerations.map((t) => ({ ...t })),
         ...(spread ? { topologySpreadConstraints: zoneSpread(predictorLabels(name)) } : {}),
         // Pod level, so the storage initializer the controller injects is covered too.
         securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
@@ -102,7 +107,11 @@ export function inferenceService(name: string, spec: ModelSpec, defaults: ModelD
           ...(spec.runtime ? { runtime: spec.runtime } : {}),
           ...(protocolVersion ? { protocolVersion } : {}),
           storageUri: spec.storageUri,
-          resources: { requests: { ...spec.resources.requests }, limits: { ...spec.resources.limits } },
+          resources: {
+            requests: { ...spec.resources.requests },
+            // An extended resource is requested by its limit alone.
+            limits: { ...spec.resources.limits, ...(spec.gpus ? { 'nvidia.com/gpu': String(spec.gpus) } : {}) },
+          },
           securityContext: {
             allowPrivilegeEscalation: false,
             privileged: false,
@@ -143,6 +152,10 @@ function validate(where: string, name: string, spec: ModelSpec, defaults: ModelD
   if (spec.maxReplicas < spec.minReplicas) {
     fail(`maxReplicas (${spec.maxReplicas}) must be at least minReplicas (${spec.minReplicas})`);
   }
+  if (spec.gpus !== undefined && (!Number.isInteger(spec.gpus) || spec.gpus < 1 || spec.gpus > 8))
+    fail(`gpus must be a whole number from 1 to 8 (got ${spec.gpus})`);
+  if (spec.gpus !== undefined && !spec.placement?.tolerations.some((t) => t.key === 'nvidia.com/gpu'))
+    fail('gpus needs the placement of a GPU pool (accelerator: nvidia): elsewhere no node offers nvidia.com/gpu');
   if (defaults.highlyAvailable && spec.minReplicas < 2) {
     fail(
       `minReplicas must be at least 2 to be highly available (got ${spec.minReplicas}); raise platform.serving.models.${name}.minReplicas`,

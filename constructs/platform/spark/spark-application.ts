@@ -25,7 +25,13 @@ export interface SparkApplicationSpec {
   /** @default none */
   readonly arguments?: readonly string[];
   readonly driver: SparkResources;
-  readonly executor: SparkResources & { readonly instances: number };
+  readonly executor: SparkResources & {
+    readonly instances: number;
+    /** Where the executors run. @default the defaults' placement (the `compute` pool) */
+    readonly placement?: Placement;
+    /** NVIDIA GPUs per executor pod, through the operator's `gpu` field (`nvidia.com/gpu`). @default none */
+    readonly gpus?: number;
+  };
   /** More Spark properties; the platform's own (event log, S3A, metrics, class path) may not be changed. @default none */
   readonly sparkConf?: Readonly<Record<string, string>>;
   /** Environment variables of the driver and the executors (plain values; secrets come mounted). @default none */
@@ -92,14 +98,14 @@ export function sparkApplication(name: string, spec: SparkApplicationSpec, defau
   const where = `SparkApplication ${defaults.namespace}/${name}`;
   validate(where, name, spec, defaults);
 
-  const pod = (resources: SparkResources) => ({
+  const pod = (resources: SparkResources, placement = defaults.placement) => ({
     cores: resources.cores,
     coreLimit: String(resources.cores),
     memory: resources.memory,
     serviceAccount: defaults.serviceAccountName,
     labels: { 'app.kubernetes.io/part-of': 'mlops-platform', ...SPARK_METRICS_LABELS },
-    nodeSelector: { ...defaults.placement.nodeSelector },
-    tolerations: defaults.placement.tolerations.map((t) => ({ ...t })),
+    nodeSelector: { ...placement.nodeSelector },
+    tolerations: placement.tolerations.map((t) => ({ ...t })),
     podSecurityContext: sparkPodSecurityContext(),
     securityContext: sparkContainerSecurityContext(false),
     initContainers: [fetchS3aJarsContainer()],
@@ -126,7 +132,11 @@ export function sparkApplication(name: string, spec: SparkApplicationSpec, defau
       // A finished job stays finished: Helm re-applying the object must not rerun it.
       restartPolicy: { type: 'Never' },
       driver: pod(spec.driver),
-      executor: { ...pod(spec.executor), instances: spec.executor.instances },
+      executor: {
+        ...pod(spec.executor, spec.executor.placement),
+        instances: spec.executor.instances,
+        ...(spec.executor.gpus ? { gpu: { name: 'nvidia.com/gpu', quantity: spec.executor.gpus } } : {}),
+      },
     },
   };
 }
@@ -149,6 +159,13 @@ function validate(where: string, name: string, spec: SparkApplicationSpec, defau
   checkBucket(where, 'logsBucket', defaults.logsBucket);
   checkRegion(where, defaults.region);
   check(where, 'image', spec.image, spec.image.trim() !== '', 'must name an image');
+  const { gpus, placement } = spec.executor;
+  if (gpus !== undefined && (!Number.isInteger(gpus) || gpus < 1 || gpus > 8))
+    throw new Error(`${where}: executor.gpus must be a whole number from 1 to 8 (got ${gpus})`);
+  if (gpus !== undefined && !placement?.tolerations.some((t) => t.key === 'nvidia.com/gpu'))
+    throw new Error(
+      `${where}: executor.gpus needs the placement of a GPU pool (accelerator: nvidia): elsewhere no node offers nvidia.com/gpu`,
+    );
   const version = officialImageVersion(spec.image);
   if (version && !version.startsWith(`${SPARK_LINE}.`)) {
     throw new Error(

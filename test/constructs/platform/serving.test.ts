@@ -1,3 +1,4 @@
+import { poolPlacement, poolTaints } from '../../../constructs/cluster/node-pool';
 import { TerraformVariable } from 'cdktf';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -304,6 +305,18 @@ describe('inferenceService', () => {
     expect(labels({ modelFormat: 'xgboost', runtime: 'kserve-mlserver' })).toEqual(MLSERVER_METRICS_LABELS);
     expect(labels({ modelFormat: 'sklearn' })).toBeUndefined();
     expect(labels({ runtime: 'my-runtime' })).toBeUndefined();
+  });
+
+  it('runs on the pool given, with GPUs in its limits where it asks for them on a GPU pool', () => {
+    const gpuPool = poolPlacement('gpu', poolTaints('gpu', true, [], 'nvidia'));
+    const model = inferenceService('llm', { ...MODEL, placement: gpuPool, gpus: 1 }, DEFAULTS);
+    expect(at(model, 'spec.predictor.nodeSelector')).toEqual(gpuPool.nodeSelector);
+    expect(at(model, 'spec.predictor.tolerations')).toEqual(gpuPool.tolerations);
+    expect(at(model, 'spec.predictor.model.resources.limits')).toEqual({ memory: '2Gi', 'nvidia.com/gpu': '1' });
+    expect(() => inferenceService('llm', { ...MODEL, gpus: 1 }, DEFAULTS)).toThrow(/gpus needs the placement of a GPU pool/);
+    expect(() => inferenceService('llm', { ...MODEL, placement: gpuPool, gpus: 0 }, DEFAULTS)).toThrow(
+      /gpus must be a whole number from 1 to 8 \(got 0\)/,
+    );
   });
 
   it('leaves protocol and runtime to KServe for other formats unless given, and spreads from 2 replicas', () => {

@@ -1,3 +1,4 @@
+import { poolPlacement, poolTaints } from '../../../constructs/cluster/node-pool';
 import Ajv from 'ajv';
 import { TerraformVariable } from 'cdktf';
 import { describe, expect, it } from 'vitest';
@@ -126,6 +127,12 @@ const podSchema = (extra: Record<string, unknown>) => ({
     coreLimit: { type: 'string' },
     memory: { type: 'string', pattern: '^[0-9]+[kmgt]?$' },
     serviceAccount: { type: 'string', minLength: 1 },
+    gpu: {
+      type: 'object',
+      required: ['name', 'quantity'],
+      additionalProperties: false,
+      properties: { name: { type: 'string' }, quantity: { type: 'integer' } },
+    },
     nodeSelector: { type: 'object', additionalProperties: { type: 'string' } },
     tolerations: { type: 'array', items: { type: 'object', required: ['key', 'operator', 'effect'] } },
     initContainers: { type: 'array', items: { type: 'object', required: ['name', 'image'] } },
@@ -449,6 +456,23 @@ describe('sparkApplication', () => {
       expect(pod.env).toEqual([{ name: 'TOPIC', value: 'events.raw' }]);
       expect(pod.secrets).toEqual([{ name: 'kafka-spark', path: '/etc/platform-connection', secretType: 'Generic' }]);
     }
+  });
+
+  it('puts executors on the pool given, with GPUs through the operator where asked, and keeps the driver on compute', () => {
+    const gpuPool = poolPlacement('gpu', poolTaints('gpu', true, [], 'nvidia'));
+    const job = sparkApplication('train', { ...SPARK_PI, executor: { ...SPARK_PI.executor, placement: gpuPool, gpus: 1 } }, JOB_DEFAULTS);
+    expect(sparkApplicationViolations(job)).toEqual([]);
+    const { driver, executor } = job.spec as { driver: Record<string, unknown>; executor: Record<string, unknown> };
+    expect(executor).toMatchObject({
+      nodeSelector: gpuPool.nodeSelector,
+      tolerations: gpuPool.tolerations,
+      gpu: { name: 'nvidia.com/gpu', quantity: 1 },
+    });
+    expect(driver).toMatchObject({ nodeSelector: COMPUTE.nodeSelector, tolerations: COMPUTE.tolerations });
+    expect(driver).not.toHaveProperty('gpu');
+    expect(() => sparkApplication('train', { ...SPARK_PI, executor: { ...SPARK_PI.executor, gpus: 1 } }, JOB_DEFAULTS)).toThrow(
+      /executor.gpus needs the placement of a GPU pool/,
+    );
   });
 
   it('rejects what would fail at submission or later', () => {
