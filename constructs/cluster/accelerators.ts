@@ -13,8 +13,11 @@ export const NVIDIA_INSTANCE_FAMILIES = {
 /** The EKS AMI type of an NVIDIA pool of that architecture. */
 export const NVIDIA_AMI_TYPES = { x86_64: 'AL2023_x86_64_NVIDIA', arm64: 'AL2023_ARM_64_NVIDIA' } as const;
 
+/** The extended resource the device plugin advertises: one per GPU, requested in a container's limits. */
+export const NVIDIA_GPU_RESOURCE = 'nvidia.com/gpu';
+
 /** Keeps pods that do not ask for a GPU off GPU nodes; the device plugin's chart tolerates it by default. */
-export const NVIDIA_GPU_TAINT: NodeTaint = { key: 'nvidia.com/gpu', value: 'present', effect: 'NO_SCHEDULE' };
+export const NVIDIA_GPU_TAINT: NodeTaint = { key: NVIDIA_GPU_RESOURCE, value: 'present', effect: 'NO_SCHEDULE' };
 
 /** The label the device plugin's DaemonSet selects nodes by (its chart's default node affinity). */
 export const NVIDIA_GPU_LABELS = { 'nvidia.com/gpu.present': 'true' } as const;

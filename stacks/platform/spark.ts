@@ -1,4 +1,11 @@
-import { SparkApplications, SparkApplicationTemplate, SparkHistoryServer, SparkOperator } from '../../constructs/platform/spark';
+import {
+  SparkApplications,
+  SparkApplicationTemplate,
+  SparkHistoryServer,
+  SparkOperator,
+  type SparkApplicationSpec,
+} from '../../constructs/platform/spark';
+import type { EnvironmentConfig } from '../../src/config/schema';
 import { WORKLOADS } from '../catalogue';
 import type { PlatformContext } from './context';
 import { poolPlacementOf } from './placements';
@@ -44,24 +51,22 @@ export function addSpark({ scope, environment, props, placement, namespace }: Pl
       Object.keys(spark.applications).length > 0
         ? new SparkApplications(scope, 'SparkApplications', {
             operator,
-            applications: Object.fromEntries(
-              Object.entries(spark.applications).map(
-                ([
-                  name,
-                  {
-                    executor: { nodePool, ...executor },
-                    ...application
-                  },
-                ]) => [
-                  name,
-                  { ...application, executor: { ...executor, ...(nodePool ? { placement: poolPlacementOf(environment, nodePool) } : {}) } },
-                ],
-              ),
-            ),
+            applications: withExecutorPools(environment),
             placement: placement.compute,
             logsBucket: props.buckets.logs,
             region: aws.region,
           })
         : undefined,
   };
+}
+
+/** The configured applications, with each executor `nodePool` turned into that pool's placement. */
+function withExecutorPools(environment: EnvironmentConfig): Record<string, SparkApplicationSpec> {
+  return Object.fromEntries(
+    Object.entries(environment.platform.spark.applications).map(([name, application]) => {
+      const { nodePool, ...executor } = application.executor;
+      const placement = nodePool ? { placement: poolPlacementOf(environment, nodePool) } : {};
+      return [name, { ...application, executor: { ...executor, ...placement } }];
+    }),
+  );
 }

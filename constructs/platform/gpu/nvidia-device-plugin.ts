@@ -19,8 +19,6 @@ export interface NvidiaDevicePluginProps extends Omit<ChartComponentProps, 'plac
  */
 export class NvidiaDevicePlugin extends Construct {
   static readonly CHART = { repository: 'https://nvidia.github.io/k8s-device-plugin', chart: 'nvidia-device-plugin', version: '0.20.0' };
-  /** The resource pods request, one per GPU. */
-  static readonly RESOURCE = 'nvidia.com/gpu';
   readonly release: HelmRelease;
   /** The node labels the DaemonSet requires: what a GPU pool must carry for its GPUs to be advertised. */
   readonly nodeLabels: Readonly<Record<string, string>> = NVIDIA_GPU_LABELS;

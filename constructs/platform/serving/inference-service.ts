@@ -1,3 +1,4 @@
+import { NVIDIA_GPU_RESOURCE, NVIDIA_GPU_TAINT } from '../../cluster/accelerators';
 import { Token } from 'cdktf';
 import { zoneSpread, type KubernetesObject, type Placement, type Resources } from '../../kubernetes/objects';
 import { check, checkLabel } from '../validation';
@@ -110,7 +111,7 @@ export function inferenceService(name: string, spec: ModelSpec, defaults: ModelD
           resources: {
             requests: { ...spec.resources.requests },
             // An extended resource is requested by its limit alone.
-            limits: { ...spec.resources.limits, ...(spec.gpus ? { 'nvidia.com/gpu': String(spec.gpus) } : {}) },
+            limits: { ...spec.resources.limits, ...(spec.gpus ? { [NVIDIA_GPU_RESOURCE]: String(spec.gpus) } : {}) },
           },
           securityContext: {
             allowPrivilegeEscalation: false,
@@ -154,7 +155,7 @@ function validate(where: string, name: string, spec: ModelSpec, defaults: ModelD
   }
   if (spec.gpus !== undefined && (!Number.isInteger(spec.gpus) || spec.gpus < 1 || spec.gpus > 8))
     fail(`gpus must be a whole number from 1 to 8 (got ${spec.gpus})`);
-  if (spec.gpus !== undefined && !spec.placement?.tolerations.some((t) => t.key === 'nvidia.com/gpu'))
+  if (spec.gpus !== undefined && !spec.placement?.tolerations.some((t) => t.key === NVIDIA_GPU_TAINT.key))
     fail('gpus needs the placement of a GPU pool (accelerator: nvidia): elsewhere no node offers nvidia.com/gpu');
   if (defaults.highlyAvailable && spec.minReplicas < 2) {
     fail(

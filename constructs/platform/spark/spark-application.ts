@@ -1,3 +1,4 @@
+import { NVIDIA_GPU_RESOURCE, NVIDIA_GPU_TAINT } from '../../cluster/accelerators';
 import type { KubernetesObject, Placement } from '../../kubernetes/objects';
 import { sparkContainerSecurityContext, sparkPodSecurityContext } from './pod-security';
 import { eventLogDir, fetchS3aJarsContainer, S3A_CLASSPATH, s3aJarsMount, s3aJarsVolume, s3aSparkConf } from './s3a';
@@ -135,7 +136,7 @@ export function sparkApplication(name: string, spec: SparkApplicationSpec, defau
       executor: {
         ...pod(spec.executor, spec.executor.placement),
         instances: spec.executor.instances,
-        ...(spec.executor.gpus ? { gpu: { name: 'nvidia.com/gpu', quantity: spec.executor.gpus } } : {}),
+        ...(spec.executor.gpus ? { gpu: { name: NVIDIA_GPU_RESOURCE, quantity: spec.executor.gpus } } : {}),
       },
     },
   };
@@ -162,7 +163,7 @@ function validate(where: string, name: string, spec: SparkApplicationSpec, defau
   const { gpus, placement } = spec.executor;
   if (gpus !== undefined && (!Number.isInteger(gpus) || gpus < 1 || gpus > 8))
     throw new Error(`${where}: executor.gpus must be a whole number from 1 to 8 (got ${gpus})`);
-  if (gpus !== undefined && !placement?.tolerations.some((t) => t.key === 'nvidia.com/gpu'))
+  if (gpus !== undefined && !placement?.tolerations.some((t) => t.key === NVIDIA_GPU_TAINT.key))
     throw new Error(
       `${where}: executor.gpus needs the placement of a GPU pool (accelerator: nvidia): elsewhere no node offers nvidia.com/gpu`,
     );
