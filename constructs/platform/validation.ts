@@ -1,4 +1,5 @@
 import { Token } from 'cdktf';
+import { NVIDIA_GPU_RESOURCE, NVIDIA_GPU_TAINT } from '../cluster/accelerators';
 import type { Placement } from '../kubernetes/objects';
 
 // The checks platform components share, each rule written once. A value that is a token (known only at
@@ -64,4 +65,15 @@ export function checkReleaseName(where: string, value: string, maxLength = 53): 
     new RegExp(`^[a-z0-9]([-a-z0-9]{0,${maxLength - 2}}[a-z0-9])?$`),
     `must be a lower-case DNS label of at most ${maxLength} characters`,
   );
+}
+
+/** GPUs a pod asks for: 1 to 8, and only where its placement tolerates the GPU taint, on nodes that offer them. */
+export function checkGpus(where: string, prop: string, gpus: number | undefined, placement: Placement | undefined): void {
+  if (gpus === undefined) return;
+  if (!Number.isInteger(gpus) || gpus < 1 || gpus > 8)
+    throw new Error(`${where}: ${prop} must be a whole number from 1 to 8 (got ${gpus})`);
+  if (!placement?.tolerations.some((t) => t.key === NVIDIA_GPU_TAINT.key))
+    throw new Error(
+      `${where}: ${prop} needs the placement of a GPU pool (accelerator: nvidia): elsewhere no node offers ${NVIDIA_GPU_RESOURCE}`,
+    );
 }

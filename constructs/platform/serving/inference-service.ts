@@ -1,7 +1,7 @@
-import { NVIDIA_GPU_RESOURCE, NVIDIA_GPU_TAINT } from '../../cluster/accelerators';
+import { NVIDIA_GPU_RESOURCE } from '../../cluster/accelerators';
 import { Token } from 'cdktf';
 import { zoneSpread, type KubernetesObject, type Placement, type Resources } from '../../kubernetes/objects';
-import { check, checkLabel } from '../validation';
+import { check, checkGpus, checkLabel } from '../validation';
 import type { Endpoint } from '../../kubernetes/endpoint';
 
 /** Model formats the KServe runtimes of `kserve-runtime-configs` serve (MLServer serves `mlflow`). */
@@ -153,10 +153,7 @@ function validate(where: string, name: string, spec: ModelSpec, defaults: ModelD
   if (spec.maxReplicas < spec.minReplicas) {
     fail(`maxReplicas (${spec.maxReplicas}) must be at least minReplicas (${spec.minReplicas})`);
   }
-  if (spec.gpus !== undefined && (!Number.isInteger(spec.gpus) || spec.gpus < 1 || spec.gpus > 8))
-    fail(`gpus must be a whole number from 1 to 8 (got ${spec.gpus})`);
-  if (spec.gpus !== undefined && !spec.placement?.tolerations.some((t) => t.key === NVIDIA_GPU_TAINT.key))
-    fail('gpus needs the placement of a GPU pool (accelerator: nvidia): elsewhere no node offers nvidia.com/gpu');
+  checkGpus(where, 'gpus', spec.gpus, spec.placement);
   if (defaults.highlyAvailable && spec.minReplicas < 2) {
     fail(
       `minReplicas must be at least 2 to be highly available (got ${spec.minReplicas}); raise platform.serving.models.${name}.minReplicas`,

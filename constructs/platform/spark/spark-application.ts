@@ -1,8 +1,8 @@
-import { NVIDIA_GPU_RESOURCE, NVIDIA_GPU_TAINT } from '../../cluster/accelerators';
+import { NVIDIA_GPU_RESOURCE } from '../../cluster/accelerators';
 import type { KubernetesObject, Placement } from '../../kubernetes/objects';
 import { sparkContainerSecurityContext, sparkPodSecurityContext } from './pod-security';
 import { eventLogDir, fetchS3aJarsContainer, S3A_CLASSPATH, s3aJarsMount, s3aJarsVolume, s3aSparkConf } from './s3a';
-import { DNS_LABEL, check, checkBucket, checkLabel, checkRegion } from '../validation';
+import { DNS_LABEL, check, checkBucket, checkGpus, checkLabel, checkRegion } from '../validation';
 import { SPARK_MEMORY } from './validation';
 import { SPARK_LINE, SPARK_VERSION } from './versions';
 
@@ -160,13 +160,7 @@ function validate(where: string, name: string, spec: SparkApplicationSpec, defau
   checkBucket(where, 'logsBucket', defaults.logsBucket);
   checkRegion(where, defaults.region);
   check(where, 'image', spec.image, spec.image.trim() !== '', 'must name an image');
-  const { gpus, placement } = spec.executor;
-  if (gpus !== undefined && (!Number.isInteger(gpus) || gpus < 1 || gpus > 8))
-    throw new Error(`${where}: executor.gpus must be a whole number from 1 to 8 (got ${gpus})`);
-  if (gpus !== undefined && !placement?.tolerations.some((t) => t.key === NVIDIA_GPU_TAINT.key))
-    throw new Error(
-      `${where}: executor.gpus needs the placement of a GPU pool (accelerator: nvidia): elsewhere no node offers nvidia.com/gpu`,
-    );
+  checkGpus(where, 'executor.gpus', spec.executor.gpus, spec.executor.placement);
   const version = officialImageVersion(spec.image);
   if (version && !version.startsWith(`${SPARK_LINE}.`)) {
     throw new Error(
