@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '../../kubernetes/objects';
-import type { ScrapeTargets } from './scrape-targets';
+import { modelInferenceRate, type ScrapeTargets } from './scrape-targets';
 
 /** One Prometheus alerting rule, as a PrometheusRule spells it. */
 export interface AlertRule {
@@ -135,15 +135,14 @@ export function alertGroups(targets: ScrapeTargets): AlertGroup[] {
     });
   }
   if (modelServers) {
-    const requests = (status: string) =>
-      `sum by (namespace, inferenceservice) (rate(rest_server_requests_total{namespace="${modelServers.namespace}",path=~"/v2/models/.+/infer"${status}}[5m]))`;
+    const requests = (status?: string) => modelInferenceRate(modelServers.namespace, 'namespace, inferenceservice', status);
     groups.push({
       name: 'platform.models',
       rules: [
         {
           alert: 'ModelServerErrors',
           // MLServer's REST request counter (starlette-exporter), by HTTP status, on the inference path only.
-          expr: `${requests(',status_code=~"5.."')} / ${requests('')} > 0.05`,
+          expr: `${requests('status_code=~"5.."')} / ${requests()} > 0.05`,
           for: '10m',
           labels: { severity: 'critical' },
           annotations: {

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '../../kubernetes/objects';
-import type { ScrapeTargets } from './scrape-targets';
+import { MODEL_INFERENCE_PATH, modelInferenceRate, type ScrapeTargets } from './scrape-targets';
 
 /** Label Grafana's dashboard sidecar watches for (in every namespace). */
 export const DASHBOARD_LABEL = { grafana_dashboard: '1' } as const;
@@ -128,13 +128,13 @@ export function workflowDashboard(name: string, namespace: string, targets: Scra
  * latency, per InferenceService, from MLServer's REST metrics (starlette-exporter, prefix `rest_server`).
  */
 export function modelsDashboard(name: string, namespace: string, modelServers: { readonly namespace: string }): KubernetesObject {
-  const inference = `namespace="${modelServers.namespace}",path=~"/v2/models/.+/infer"`;
-  const requests = (extra = '') => `sum by (inferenceservice) (rate(rest_server_requests_total{${inference}${extra}}[5m]))`;
+  const inference = `namespace="${modelServers.namespace}",${MODEL_INFERENCE_PATH}`;
+  const requests = (status?: string) => modelInferenceRate(modelServers.namespace, 'inferenceservice', status);
   const panels: PanelQuery[] = [
     { title: 'Inference requests per second', expr: requests(), legend: '{{inferenceservice}}', unit: 'reqps' },
     {
       title: 'Server errors (share of requests)',
-      expr: `${requests(',status_code=~"5.."')} / ${requests()}`,
+      expr: `${requests('status_code=~"5.."')} / ${requests()}`,
       legend: '{{inferenceservice}}',
       unit: 'percentunit',
     },

@@ -46,6 +46,18 @@ export interface ScrapeTargets {
   readonly mlflow?: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>>; readonly port: string };
 }
 
+/**
+ * Rate of MLServer's inference requests (starlette-exporter's `rest_server_requests_total`, on the inference path
+ * only) in a model-server namespace, summed by `by`; `status` adds a matcher such as `status_code=~"5.."`.
+ * The dashboard and the alert read the same series through it.
+ */
+export function modelInferenceRate(namespace: string, by: string, status?: string): string {
+  const selector = [`namespace="${namespace}"`, MODEL_INFERENCE_PATH, ...(status ? [status] : [])].join(',');
+  return `sum by (${by}) (rate(rest_server_requests_total{${selector}}[5m]))`;
+}
+/** MLServer's v2 inference endpoint, raw or grouped by starlette-exporter. */
+export const MODEL_INFERENCE_PATH = 'path=~"/v2/models/.+/infer"';
+
 /** Strimzi names the port of both its metrics reporter and its JMX exporter `tcp-prometheus` (9404). */
 const STRIMZI_METRICS_PORT = 'tcp-prometheus';
 
