@@ -68,6 +68,11 @@ export function teamDatasetPrefix(team: string): string {
   return `teams/${team}`;
 }
 
+/** Where a pipeline keeps its data, under its team's prefix: `raw/`, `validated/`, `quarantine/`, `reports/`, `features/`, `checkpoints/`. */
+export function pipelineDatasetPrefix(team: string, pipeline: string): string {
+  return `${teamDatasetPrefix(team)}/pipelines/${pipeline}`;
+}
+
 /** The Secret in a team's namespace with everything its clients need: logins, CA, endpoints, bucket and prefix. */
 export const TEAM_CONNECTION_SECRET = 'platform-connection';
 

@@ -19,6 +19,7 @@ import {
   SECRETS,
   TEAM_MLFLOW_PASSWORD,
   TEAM_REGISTRY_PASSWORD,
+  pipelineDatasetPrefix,
   teamDatasetPrefix,
   teamWorkload,
   WORKLOADS,
@@ -145,14 +146,22 @@ export class IdentityStack extends BaseStack {
     }
   }
 
-  /** A team reads and writes its own datasets and reads the prefixes it names; External Secrets reads its secret. */
+  /**
+   * A team reads and writes its own datasets and reads the prefixes it names; External Secrets reads its secret.
+   * The feature store materializes its pipelines' features, so it reads them.
+   */
   private grantTeams(props: IdentityStackProps, environment: EnvironmentConfig): void {
     for (const [team, { identity, secret }] of Object.entries(this.teams)) {
       props.buckets.datasets.grantReadWrite(identity, teamDatasetPrefix(team));
       for (const prefix of environment.platform.teams[team].readPrefixes) props.buckets.datasets.grantRead(identity, prefix);
+      // Its Spark jobs write their event logs where the history server reads them (S3A renames, so read too).
+      props.buckets.logs.grantReadWrite(identity, BUCKET_PREFIXES.sparkEvents);
       secret.grantRead(this.identities.externalSecrets, `ReadTeamSecret-${team}`);
       // The team's own SecretStore reads its logins with the team's identity, and nothing else.
       secret.grantRead(identity, 'ReadOwnSecret');
+    }
+    for (const [name, { team }] of Object.entries(environment.platform.pipelines)) {
+      props.buckets.datasets.grantRead(this.identities.featureStore, `${pipelineDatasetPrefix(team, name)}/features`);
     }
   }
 

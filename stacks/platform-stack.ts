@@ -21,6 +21,7 @@ import type { PlatformContext, PoolPlacements } from './platform/context';
 import { addIngress } from './platform/ingress';
 import { addNetworkPolicies } from './platform/network-policies';
 import { addObservability } from './platform/observability';
+import { addPipelines, pipelineEndpoints } from './platform/pipelines';
 import type { PlatformStackProps } from './platform/props';
 import { addSecretsAndDatabases } from './platform/secrets-and-databases';
 import { addServing } from './platform/serving';
@@ -65,6 +66,8 @@ export class PlatformStack extends BaseStack {
   readonly networkPolicies: NetworkPolicies;
   /** The teams' service accounts, secret stores, quotas and container defaults, and their MLflow users; absent without teams. */
   readonly teams?: ReturnType<typeof addTeams>;
+  /** The pipelines' Pushgateway, event generators and model disruption budgets; absent without pipelines. */
+  readonly pipelines?: ReturnType<typeof addPipelines>;
 
   constructor(scope: Construct, environment: EnvironmentConfig, props: PlatformStackProps) {
     super(scope, 'platform', environment);
@@ -112,6 +115,7 @@ export class PlatformStack extends BaseStack {
       mlflow: this.mlflow,
       sparkOperator: this.spark.operator,
     });
+    this.pipelines = addPipelines(context, this.observability);
     const serving = addServing(context, this.mlflow);
     ({ certManager: this.certManager, kserve: this.kserve, exampleModel: this.exampleModel, modelServing: this.modelServing } = serving);
     ({ loadBalancerController: this.loadBalancerController, ingress: this.ingress } = addIngress(context, {
@@ -137,6 +141,8 @@ export class PlatformStack extends BaseStack {
       modelServing: this.modelServing,
       loadBalancerController: this.loadBalancerController,
       teamNamespaces: Object.keys(environment.platform.teams).map((team) => teamWorkload(team).namespace),
+      pipelines: pipelineEndpoints(context),
+      pushgateway: this.pipelines?.pushgateway.endpoint,
       otherNamespaces: this.devicePlugin ? [GPU_NAMESPACE] : [],
     });
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkPipelines, pipelinesSchema } from './pipeline-schema';
 
 /**
  * The in-cluster layer of one environment file (`platform:`): Kafka, the schema registry, Airflow,
@@ -266,6 +267,8 @@ export const platformSchema = z.strictObject({
       historyRetentionDays: z.int().min(1).max(365).default(30),
     })
     .default({ applications: {}, historyRetentionDays: 30 }),
+  /** Pipelines run by Airflow in their team's namespace, by name: `pipelines/` and `dags/` hold their code. @default none */
+  pipelines: pipelinesSchema,
 });
 
 export type PlatformConfig = z.infer<typeof platformSchema>;
@@ -277,6 +280,12 @@ export function checkPlatformRules(
   fail: (path: (string | number)[], message: string) => void,
 ): void {
   checkTeams(platform, fail);
+  checkPipelines(
+    platform.pipelines,
+    { teams: platform.teams, topics: platform.kafka.topics, servedModels: Object.keys(platform.serving.models) },
+    production,
+    fail,
+  );
   checkAlertingConfig(platform, production, fail);
   const { dags } = platform.airflow;
   if (dags.credentialsSecret && dags.credentialsSecretsManager)

@@ -9,6 +9,7 @@ import type { Mlflow } from '../../constructs/platform/mlflow';
 import type { Observability } from '../../constructs/platform/observability';
 import type { CertManager, KServe, ModelServing } from '../../constructs/platform/serving';
 import type { SparkHistoryServer, SparkOperator } from '../../constructs/platform/spark';
+import type { Endpoint } from '../../constructs/kubernetes/endpoint';
 import { NAMESPACES, WORKLOADS } from '../catalogue';
 import type { PlatformContext } from './context';
 
@@ -29,6 +30,10 @@ export interface ConnectedComponents {
   readonly loadBalancerController: LoadBalancerController;
   /** The teams' namespaces (plain names). */
   readonly teamNamespaces: string[];
+  /** Each pipeline's team namespace and the predictor of its model, which its DAG creates. */
+  readonly pipelines: { readonly namespace: string; readonly predictor: Endpoint }[];
+  /** Where pipeline steps push their metrics; absent without pipelines. */
+  readonly pushgateway?: Endpoint;
   /** Namespaces outside the catalogue with no flow of their own (the device plugin's), default-deny too. */
   readonly otherNamespaces: string[];
 }
@@ -41,7 +46,7 @@ export interface ConnectedComponents {
  * in the VPC. A model server's port is opened only where a model is served: there is no endpoint otherwise.
  */
 function platformConnections(c: ConnectedComponents, namespace: (name: string) => string): Connection[] {
-  const models = Object.values(c.modelServing.predictors);
+  const models = [...Object.values(c.modelServing.predictors), ...c.pipelines.map((p) => p.predictor)];
   const pipelineClients = [namespace(WORKLOADS.airflow.namespace), namespace(WORKLOADS.sparkJobs.namespace)];
   return [
     ...[c.externalSecrets.webhook, c.sparkOperator.webhook, c.certManager.webhook, c.kserve.webhook, c.loadBalancerController.webhook]
@@ -66,6 +71,11 @@ function platformConnections(c: ConnectedComponents, namespace: (name: string) =
         to,
       })),
     ),
+    // A pipeline's steps push their metrics, and its smoke test calls the model the pipeline serves.
+    ...c.pipelines.flatMap(({ namespace: team, predictor }) => [
+      ...(c.pushgateway ? [{ from: namespace(team), to: c.pushgateway }] : []),
+      { from: namespace(team), to: predictor },
+    ]),
     // Online inference looks features up in the feature server (a KServe transformer or the model itself).
     { from: namespace(WORKLOADS.modelServing.namespace), to: c.featureStore.endpoint },
     // The Spark History Server's UI, which people reach over the VPC.

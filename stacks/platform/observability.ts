@@ -21,8 +21,10 @@ export function addObservability(
   storageClass: string,
   { kafka, airflow, mlflow, sparkOperator }: ScrapedComponents,
 ): Observability {
-  // Scraped only where MLServer serves a model: its metrics port is MLServer's own.
-  const mlserverModels = Object.values(environment.platform.serving.models).some((model) => servedByMlserver(model));
+  // Scraped only where MLServer serves a model (a configured one, or a pipeline's): its metrics port is MLServer's own.
+  const mlserverModels =
+    Object.values(environment.platform.serving.models).some((model) => servedByMlserver(model)) ||
+    Object.keys(environment.platform.pipelines).length > 0;
   return new Observability(scope, 'Observability', {
     namespace: namespace('monitoring'),
     nodeExporterNamespace: namespace('node-exporter'),
@@ -39,9 +41,10 @@ export function addObservability(
       kafka: { namespace: kafka.namespace, clusterName: kafka.clusterName, kafkaExporter: true },
       airflow: { namespace: airflow.namespace, releaseName: airflow.releaseName },
       sparkOperator: { namespace: namespace('spark-operator'), releaseName: sparkOperator.release.releaseName },
-      sparkJobs: { namespace: sparkOperator.jobNamespace, podLabels: SPARK_METRICS_LABELS, paths: Object.values(SPARK_METRICS_PATHS) },
+      sparkJobs: { namespaces: sparkOperator.jobNamespaces, podLabels: SPARK_METRICS_LABELS, paths: Object.values(SPARK_METRICS_PATHS) },
       kserve: { namespace: namespace('kserve') },
       mlflow: { namespace: mlflow.namespace, podLabels: mlflow.podLabels, port: mlflow.metricsPortName },
+      ...(Object.keys(environment.platform.pipelines).length > 0 ? { pipelineResults: { namespace: namespace('monitoring') } } : {}),
       ...(mlserverModels
         ? {
             modelServers: {

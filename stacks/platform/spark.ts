@@ -6,7 +6,7 @@ import {
   type SparkApplicationSpec,
 } from '../../constructs/platform/spark';
 import type { EnvironmentConfig } from '../../src/config/schema';
-import { WORKLOADS } from '../catalogue';
+import { teamWorkload, WORKLOADS } from '../catalogue';
 import type { PlatformContext } from './context';
 import { poolPlacementOf } from './placements';
 
@@ -20,6 +20,13 @@ export function addSpark({ scope, environment, props, placement, namespace }: Pl
     jobNamespace: namespace(WORKLOADS.sparkJobs.namespace),
     serviceAccountName: WORKLOADS.sparkJobs.serviceAccounts[0],
     jobRoleArn: props.roles.sparkJobs,
+    // Teams run their jobs in their own namespaces, as their own identity.
+    teamNamespaces: Object.fromEntries(
+      Object.keys(environment.platform.teams).map((team) => {
+        const { namespace: teamNamespace, serviceAccounts } = teamWorkload(team);
+        return [namespace(teamNamespace), serviceAccounts[0]];
+      }),
+    ),
     placement: placement.general,
     highlyAvailable: production,
   });

@@ -2,15 +2,14 @@ import type { ITerraformDependable } from 'cdktf';
 import { Airflow } from '../../constructs/platform/airflow';
 import { FeatureStore } from '../../constructs/platform/feast';
 import { Mlflow } from '../../constructs/platform/mlflow';
-import { teamAirflowConnections, WORKLOADS } from '../catalogue';
+import { teamAirflowConnections, teamWorkload, WORKLOADS } from '../catalogue';
 import { BUCKET_PREFIXES } from '../data-stack';
 import type { PlatformContext } from './context';
+import { pipelineSettings, PIPELINES_VARIABLE } from './pipelines';
 
 /** MLflow (tracking and registry), the Feast feature store and Airflow, each on its database of the metadata instance. */
-export function addTrackingAndOrchestration(
-  { scope, environment, props, placement, namespace, secretStore, host }: PlatformContext,
-  databasesReady: ITerraformDependable,
-) {
+export function addTrackingAndOrchestration(context: PlatformContext, databasesReady: ITerraformDependable) {
+  const { scope, environment, props, placement, namespace, secretStore, host } = context;
   const { aws, production } = environment;
   const mlflow = new Mlflow(scope, 'Mlflow', {
     namespace: namespace(WORKLOADS.mlflow.namespace),
@@ -74,11 +73,19 @@ export function addTrackingAndOrchestration(
     sparkNamespace: namespace(WORKLOADS.sparkJobs.namespace),
     // Each team's connections (Kafka, schema registry, MLflow), by id, for its DAGs.
     connectionSecrets: Object.keys(environment.platform.teams).map(teamAirflowConnections),
-    // Tasks roll served models to a new version and run the feature store's jobs.
+    // Tasks serve models and roll them to a new version, run the feature store's jobs, and submit teams' Spark jobs.
     taskAccess: {
       [namespace(WORKLOADS.modelServing.namespace)]: 'models',
       [namespace(WORKLOADS.featureStore.namespace)]: 'jobs',
+      ...Object.fromEntries(
+        Object.keys(environment.platform.teams).map((team) => [namespace(teamWorkload(team).namespace), 'spark'] as const),
+      ),
     },
+    // The pipelines' DAGs read their settings from one Variable.
+    variables:
+      Object.keys(environment.platform.pipelines).length > 0
+        ? { [PIPELINES_VARIABLE]: JSON.stringify(pipelineSettings(context)) }
+        : undefined,
     placement: placement.general,
     highlyAvailable: production,
     replicas: airflow.replicas,

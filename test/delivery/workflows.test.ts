@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { stackOrder, type StackManifest } from '../../scripts/deployment-order';
 import { loadEnvironments } from '../../src/config/load';
 import { compiledScript } from '../support/compiled';
+import { PYTHON_TEST_PATHS } from '../support/python';
 
 // The delivery workflows: schema-valid (action-validator, offline), and the rules that keep them safe,
 // checked on the parsed YAML. The two shell steps that plan and apply run here against a fake terraform.
@@ -29,6 +30,7 @@ interface Job {
   readonly name?: string;
   readonly if?: string;
   readonly 'runs-on'?: string;
+  readonly container?: string;
   readonly needs?: string | string[];
   readonly uses?: string;
   readonly with?: Record<string, unknown>;
@@ -259,6 +261,18 @@ describe('toolchain', () => {
     expect(test.find((s) => s.run === 'npm test')!.env).toEqual({ MLOPS_REQUIRE_TERRAFORM: 1 });
     const envs = [...allJobs.map(({ job }) => job.env), ...allSteps.map(({ step }) => step.env)];
     for (const env of envs) expect(Object.keys(env ?? {})).not.toContain('TF_PLUGIN_DIR');
+  });
+
+  it("runs the Python tier's tests on the pipeline image's own Python and libraries", () => {
+    const job = workflow('pull-request.yml').jobs['pipeline-libraries'];
+    const image = readFileSync(join(ROOT, 'pipelines/Dockerfile'), 'utf8');
+    // The image's Python is Debian 12's 3.11; so is the job's.
+    expect(image).toMatch(/^FROM docker\.io\/library\/debian:12-slim$/m);
+    expect(job.container).toBe('docker.io/library/python:3.11-slim-bookworm');
+    const runs = job.steps!.filter((s) => s.run).map((s) => s.run!);
+    expect(runs[0]).toMatch(/^pip install --no-cache-dir -r pipelines\/requirements\.txt pytest==\S+$/);
+    expect(image).toContain('/opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt');
+    expect(runs[1]).toBe(`python -m pytest -q -p no:cacheprovider ${PYTHON_TEST_PATHS.join(' ')}`);
   });
 
   it('passes values to shell steps through env, never by expanding expressions inside scripts', () => {

@@ -26,7 +26,10 @@ import {
 } from '../../scripts/render/workload-policy';
 import { loadEnvironments } from '../../src/config/load';
 import type { EnvironmentConfig } from '../../src/config/schema';
+import { findPython, skipWithoutPython } from '../support/python';
 import { synthesizedOutdir, synthesizedStack } from '../support/synthesized';
+import { describeReferenceDags, pipelineSettingsOf } from './pipeline-dags';
+import { teamWorkload, TEAM_CONNECTION_SECRET } from '../../stacks/catalogue';
 
 // Render tier: every helm_release of every stack, through its real chart, as Helm will install it; then
 // the objects are validated against their schemas, against each other and against the workload policy.
@@ -38,6 +41,22 @@ const stacks = [...new Set(releases.map((r) => r.stack))];
 const releaseIds = releases.map((r) => `${r.stack} ${r.name}`);
 /** Stacks of environments with a pull-through cache (`cluster.pullThroughCache`). */
 const mirroredStacks = stacks.filter((stack) => Object.keys(configOf(stack).cluster.pullThroughCache).length > 0);
+
+/** Stacks of environments with pipelines (`platform.pipelines`), and a Python to run their DAG file with. */
+const pipelineStacks = stacks.filter((stack) => Object.keys(configOf(stack).platform.pipelines).length > 0);
+const python = findPython();
+/** The reference pipeline's steps, each with the steps it waits for: the seed's data flow. */
+const PIPELINE_STEPS: Record<string, string[]> = {
+  land: [],
+  validate: ['land'],
+  features: ['validate'],
+  feast_apply: ['features'],
+  materialize: ['feast_apply'],
+  train: ['feast_apply'],
+  promote: ['train'],
+  serve: ['materialize', 'promote'],
+  smoke_test: ['serve'],
+};
 
 /** Stacks of environments whose alerts reach someone (`platform.observability.alerting`). */
 const alertingStacks = stacks.filter((stack) => configOf(stack).platform.observability.alerting !== undefined);
@@ -268,6 +287,50 @@ describe('rendered releases', () => {
       const template = load((map!.data as Record<string, string>)[SPARK_TEMPLATE.key]) as RenderedObject;
       expect(schemasByStack.get(stack)!.validate(template)).toEqual([]);
       expect(template.spec).toMatchObject({ driver: { serviceAccount: expect.any(String), nodeSelector: expect.any(Object) } });
+    },
+  );
+
+  it.for(pipelineStacks)(
+    "%s: each pipeline's DAG runs the flow's steps in order, with retries and timeouts, as SparkApplications the CRD accepts in its team's namespace",
+    (stack, context) => {
+      skipWithoutHelm(context);
+      skipWithoutPython(python, context);
+      const { pipelines } = configOf(stack).platform;
+      const settings = pipelineSettingsOf(rendered.filter((r) => r.release.stack === stack && r.release.name === 'airflow')[0].objects);
+      expect(settings, 'Airflow receives the pipelines as the Variable `pipelines`').toBeDefined();
+      const dags = describeReferenceDags(python.path!, settings);
+      const schemas = schemasByStack.get(stack)!;
+      expect(dags.map((d) => d.dagId).sort()).toEqual(
+        Object.keys(pipelines)
+          .map((name) => `pipeline_${name.replaceAll('-', '_')}`)
+          .sort(),
+      );
+      for (const [name, pipeline] of Object.entries(pipelines)) {
+        const dag = dags.find((d) => d.dagId === `pipeline_${name.replaceAll('-', '_')}`)!;
+        expect([dag.schedule, dag.catchup, dag.maxActiveRuns]).toEqual([pipeline.schedule, false, 1]);
+        expect(Object.fromEntries(Object.entries(dag.tasks).map(([id, t]) => [id, t.upstream]))).toEqual(PIPELINE_STEPS);
+        const team = teamWorkload(pipeline.team);
+        for (const [id, task] of Object.entries(dag.tasks)) {
+          expect(task.retries, `${id} retries`).toBeGreaterThanOrEqual(1);
+          expect(task.executionTimeoutSeconds, `${id} times out`).toBeGreaterThan(0);
+          if (task.kind !== 'spark') continue;
+          const application = task.application! as unknown as RenderedObject;
+          expect(schemas.validate(application), `${id}'s SparkApplication`).toEqual([]);
+          expect([task.namespace, application.metadata.namespace]).toEqual([team.namespace, team.namespace]);
+          // As the team, with its connection mounted, from the pipeline image, with no download at start.
+          expect(application.spec).toMatchObject({
+            image: pipeline.image,
+            mainApplicationFile: `local:///opt/pipeline/jobs/${id}.py`,
+            driver: { serviceAccount: team.serviceAccounts[0], secrets: [{ name: TEAM_CONNECTION_SECRET }] },
+            executor: { serviceAccount: team.serviceAccounts[0], secrets: [{ name: TEAM_CONNECTION_SECRET }] },
+          });
+          expect(JSON.stringify(application)).not.toMatch(/initContainers|https?:\/\/repo/);
+        }
+        // What `serve` creates: an InferenceService the CRD accepts, in the serving namespace.
+        const service = settings![name].inferenceService as RenderedObject;
+        expect(schemas.validate(service)).toEqual([]);
+        expect(service.metadata).toMatchObject({ name, namespace: 'model-serving' });
+      }
     },
   );
 

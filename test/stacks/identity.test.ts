@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { dataSources, resources, type StackJson } from '../support/synth';
 import { synthesizedStack } from '../support/synthesized';
-import { WORKLOADS } from '../../stacks/catalogue';
+import { pipelineDatasetPrefix, WORKLOADS } from '../../stacks/catalogue';
 import { loadEnvironments } from '../../src/config/load';
 import { receiverSecretNames } from '../../constructs/platform/observability/alerting';
+
+/** A prefix as the bucket names its grant: `teams/a-b` → `TeamsAB`. */
+const pascal = (prefix: string) =>
+  prefix
+    .split(/[^A-Za-z0-9]+/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
 
 type Statement = { actions: string[]; resources: string[]; condition?: { test: string; variable: string; values: string[] }[] };
 
@@ -46,7 +53,16 @@ describe.each(['dev', 'prod'])('%s identity stack', (env) => {
       DatasetsBucketReadWrite: [expect.stringMatching(/DatasetsBucket.*\}\/\*$/)],
       LogsBucketReadWriteSparkEvents: under('LogsBucket', 'spark-events'),
     });
-    expect(objects(grantsOf(stack, 'FeatureStoreIdentity'))).toEqual({ DatasetsBucketReadWriteFeast: under('DatasetsBucket', 'feast') });
+    // Besides its own prefix, the feature store reads each pipeline's features, to materialize them.
+    expect(objects(grantsOf(stack, 'FeatureStoreIdentity'))).toEqual({
+      DatasetsBucketReadWriteFeast: under('DatasetsBucket', 'feast'),
+      ...Object.fromEntries(
+        Object.entries(environment.platform.pipelines).map(([name, { team }]) => {
+          const features = `${pipelineDatasetPrefix(team, name)}/features`;
+          return [`DatasetsBucketRead${pascal(features)}`, under('DatasetsBucket', features)];
+        }),
+      ),
+    });
     // The history server's cleaner deletes expired event logs, so it writes there too; nowhere else.
     expect(objects(grantsOf(stack, 'SparkHistoryIdentity'))).toEqual({
       LogsBucketReadWriteSparkEvents: under('LogsBucket', 'spark-events'),

@@ -2,6 +2,8 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { TEAM_CONNECTION_SECRET, teamAirflowConnections, teamDatasetPrefix, teamWorkload } from '../../stacks/catalogue';
 import { loadEnvironments } from '../../src/config/load';
+import { Pushgateway } from '../../constructs/platform/observability';
+import { PREDICTOR_PORT } from '../../constructs/platform/serving';
 import { dataSources, resources, type StackJson } from '../support/synth';
 import { synthesizedStack } from '../support/synthesized';
 
@@ -44,9 +46,12 @@ describe.for(cases.map((c) => [`${c.env.name}/${c.team}`, c] as const))('team %s
           .statement as { actions: string[]; resources: string[] }[],
     );
     const objectsWith = (action: string) => statements.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources);
+    // Its own datasets, and the event logs of its Spark jobs where the history server reads them.
     expect(objectsWith('s3:PutObject')).toEqual([
       expect.stringMatching(new RegExp(`/${teamDatasetPrefix(team)}$`)),
       expect.stringMatching(new RegExp(`/${teamDatasetPrefix(team)}/\\*$`)),
+      expect.stringMatching(/LogsBucket.*\/spark-events$/),
+      expect.stringMatching(/LogsBucket.*\/spark-events\/\*$/),
     ]);
     for (const prefix of config.readPrefixes)
       expect(objectsWith('s3:GetObject')).toContainEqual(expect.stringMatching(new RegExp(`/${prefix}/\\*$`)));
@@ -164,13 +169,15 @@ describe.for(cases.map((c) => [`${c.env.name}/${c.team}`, c] as const))('team %s
     expect(envFrom).toContainEqual({ secretRef: { name: teamAirflowConnections(team) } });
   });
 
-  it('may reach Kafka, the schema registry, MLflow, the feature server and AWS, and nothing else', () => {
+  it('may reach Kafka, the schema registry, MLflow, the feature server and AWS, its pipelines their model and results, and nothing else', () => {
     const own = manifests(platform, 'network-policies').filter(inTeamNamespace);
     expect(own.map((p) => p.metadata.name)).toContain('default-deny');
     const egress = own.flatMap((p) =>
       ((p.spec as { egress?: { ports?: { port: number }[] }[] }).egress ?? []).flatMap((e) => (e.ports ?? []).map((port) => port.port)),
     );
-    expect([...new Set(egress)].sort((a, b) => a - b)).toEqual([53, 443, 5000, 6566, 8081, 9093]);
+    // A pipeline's smoke test calls its model's predictor; its validation pushes results to the Pushgateway.
+    const pipelinePorts = Object.values(env.platform.pipelines).some((p) => p.team === team) ? [PREDICTOR_PORT, Pushgateway.PORT] : [];
+    expect([...new Set(egress)].sort((a, b) => a - b)).toEqual([53, 443, 5000, 6566, 8081, 9093, ...pipelinePorts].sort((a, b) => a - b));
   });
 });
 

@@ -228,6 +228,7 @@ export class Airflow extends Construct {
         { name: 'AIRFLOW_CONN_AWS_DEFAULT', value: JSON.stringify({ conn_type: 'aws', extra: { region_name: props.region } }) },
         // SparkKubernetesOperator and KubernetesPodOperator: the task pod's own service account.
         { name: 'AIRFLOW_CONN_KUBERNETES_DEFAULT', value: JSON.stringify({ conn_type: 'kubernetes', extra: { in_cluster: true } }) },
+        ...Object.entries(props.variables ?? {}).map(([key, value]) => ({ name: `AIRFLOW_VAR_${key.toUpperCase()}`, value })),
       ],
       config: {
         // Task pods reach the API server for everything (Airflow 3 tasks have no database access).

@@ -70,8 +70,14 @@ export interface AirflowProps extends ChartComponentProps, AwsWorkloadProps, Ava
    */
   readonly connectionSecrets?: readonly string[];
   /**
-   * Namespaces where tasks act beyond Spark, each with what they may do there: `models` (roll
-   * InferenceServices to a new version), `jobs` (run and follow Kubernetes Jobs, such as Feast's). @default none
+   * Namespaces where tasks act beyond {@link sparkNamespace}, each with what they may do there: `models` (serve
+   * InferenceServices and roll them to a new version), `jobs` (run and follow Kubernetes Jobs, such as Feast's),
+   * `spark` (submit SparkApplications, in a team's namespace). @default none
    */
-  readonly taskAccess?: Readonly<Record<string, 'models' | 'jobs'>>;
+  readonly taskAccess?: Readonly<Record<string, 'models' | 'jobs' | 'spark'>>;
+  /**
+   * Airflow Variables by key, as environment of every Airflow container (`AIRFLOW_VAR_<KEY>`): read without a
+   * database lookup, at DAG parse time too, which is how DAGs get the platform's settings. No secrets. @default none
+   */
+  readonly variables?: Readonly<Record<string, string>>;
 }

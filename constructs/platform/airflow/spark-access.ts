@@ -26,13 +26,7 @@ export function sparkAccess(spec: SparkAccessSpec): KubernetesObject[] {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata,
-      rules: [
-        { apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
-        { apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications/status'], verbs: ['get'] },
-        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
-        { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] },
-      ],
+      rules: TASK_ACCESS.spark.map((r) => ({ ...r })),
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -46,14 +40,23 @@ export function sparkAccess(spec: SparkAccessSpec): KubernetesObject[] {
 
 /** Rules of a Role Airflow's tasks get in a namespace, by what they do there. */
 export const TASK_ACCESS = {
-  /** Roll a served model to a new version: read and patch InferenceServices (KServe). */
+  /** Serve a model or roll it to a new version: create, read and patch InferenceServices (KServe). */
   models: [
-    { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+    { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: ['create', 'get', 'list', 'watch', 'patch', 'update'] },
     { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices/status'], verbs: ['get'] },
   ],
-  /** Run feature-store jobs (`feast apply`, materialization) as Kubernetes Jobs and follow them. */
+  /** Submit and follow SparkApplications in a team's namespace, as in the Spark job namespace. */
+  spark: [
+    { apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
+    { apiGroups: ['sparkoperator.k8s.io'], resources: ['sparkapplications/status'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] },
+  ],
+  /** Run feature-store jobs (`feast apply`, materialization) as Kubernetes Jobs, from the CronJobs there, and follow them. */
   jobs: [
     { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
+    { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get'] },
     { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
     { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
   ],

@@ -67,6 +67,9 @@ export function validate(where: string, props: AirflowProps, r: Resolved): void 
   checkSecretNames(where, { databaseSecretName: props.databaseSecretName, keysSecretName: props.keysSecretName });
   checkBucket(where, 'logsBucket', props.logsBucket);
   checkKeyPrefix(where, 'logsPrefix', r.logsPrefix, 'airflow');
+  for (const key of Object.keys(props.variables ?? {}))
+    if (!/^[a-z][a-z0-9_]*$/.test(key))
+      fail(`variables key '${key}' must be a lower-case identifier (it becomes AIRFLOW_VAR_${key.toUpperCase()})`);
   checkRegion(where, props.region);
   checkRoleArn(where, props.roleArn);
 

@@ -9,7 +9,9 @@ import { validate } from './validation';
 import { DEFAULT_SECRET_STORE, resolveAvailability } from '../component';
 
 const PORT = 6566;
-const CONFIG_DIR = '/etc/feast';
+/** Where the servers and jobs mount feature_store.yaml. */
+export const FEAST_CONFIG_DIR = '/etc/feast';
+const CONFIG_DIR = FEAST_CONFIG_DIR;
 
 /**
  * Feast feature store: the Python feature server (online reads from ElastiCache) and an hourly CronJob that

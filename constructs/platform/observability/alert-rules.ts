@@ -154,7 +154,41 @@ export function alertGroups(targets: ScrapeTargets): AlertGroup[] {
       ],
     });
   }
+  if (targets.pipelineResults) groups.push(pipelineAlerts(targets.pipelineResults.namespace));
   return groups;
+}
+
+/** What pipelines push to the Pushgateway of `namespace` after each validation (job `validation`, one group per suite). */
+function pipelineAlerts(namespace: string): AlertGroup {
+  const pushed = (metric: string) => `${metric}{namespace="${namespace}",job="validation"}`;
+  return {
+    name: 'platform.pipelines',
+    rules: [
+      {
+        alert: 'PipelineValidationBlocked',
+        // A gauge kept until the next run pushes: the alert lasts until a run passes.
+        expr: `max by (suite) (${pushed('validation_blocking_failed')}) > 0`,
+        for: '0m',
+        labels: { severity: 'warning' },
+        annotations: {
+          summary: 'Data of suite {{ $labels.suite }} failed a blocking rule; its pipeline stopped before training',
+          description:
+            'The last validation of {{ $labels.suite }} failed a blocking rule (schema, nulls, uniqueness or volume), so nothing was trained or served from it. Read the JSON report beside the data (reports/validation/event_date=…/report.json) and the quarantined rows.',
+        },
+      },
+      {
+        alert: 'PipelineQuarantineHigh',
+        expr: `max by (suite) (${pushed('validation_quarantined_rows')} / clamp_min(${pushed('validation_rows')}, 1)) > 0.05`,
+        for: '0m',
+        labels: { severity: 'warning' },
+        annotations: {
+          summary: 'Validation of {{ $labels.suite }} quarantined {{ $value | humanizePercentage }} of its rows',
+          description:
+            "More than 5% of the last run's rows broke a row rule (ranges, allowed values, patterns) and went to quarantine/ instead of training. Check the producers of the topic.",
+        },
+      },
+    ],
+  };
 }
 
 /** The platform's alerts as one PrometheusRule, picked up by Prometheus in any namespace. */

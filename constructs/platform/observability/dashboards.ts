@@ -91,10 +91,16 @@ export function workflowDashboard(name: string, namespace: string, targets: Scra
   }
   if (sparkJobs) {
     // Spark's executor metrics (`spark.ui.prometheus.enabled`), summed over each application's executors.
-    const executors = (metric: string) => `sum by (spark_application) (metrics_executor_${metric}{namespace="${sparkJobs.namespace}"})`;
+    const namespaces = sparkJobs.namespaces.join('|');
+    const executors = (metric: string) => `sum by (namespace, spark_application) (metrics_executor_${metric}{namespace=~"${namespaces}"})`;
     panels.push(
-      { title: 'Spark active tasks', expr: executors('activeTasks'), legend: '{{spark_application}}' },
-      { title: 'Spark storage memory used', expr: executors('memoryUsed_bytes'), legend: '{{spark_application}}', unit: 'bytes' },
+      { title: 'Spark active tasks', expr: executors('activeTasks'), legend: '{{namespace}}/{{spark_application}}' },
+      {
+        title: 'Spark storage memory used',
+        expr: executors('memoryUsed_bytes'),
+        legend: '{{namespace}}/{{spark_application}}',
+        unit: 'bytes',
+      },
     );
   }
   if (mlflow) {

@@ -4,3 +4,4 @@ export * from './dashboards';
 export * from './observability';
 export * from './props';
 export * from './scrape-targets';
+export * from './pushgateway';

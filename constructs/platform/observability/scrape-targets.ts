@@ -25,10 +25,11 @@ export interface ScrapeTargets {
   readonly sparkOperator?: { readonly namespace: string; readonly releaseName: string };
   /**
    * Running Spark jobs: each driver serves its own and its executors' metrics on the UI port (`spark-ui`), at
-   * the paths the platform's job defaults configure (`SPARK_METRICS_PATHS`, on drivers with `SPARK_METRICS_LABELS`).
+   * the paths the platform's job defaults configure (`SPARK_METRICS_PATHS`, on drivers with `SPARK_METRICS_LABELS`),
+   * in every namespace jobs run in (the operator's job namespace and the teams').
    */
   readonly sparkJobs?: {
-    readonly namespace: string;
+    readonly namespaces: readonly string[];
     readonly podLabels: Readonly<Record<string, string>>;
     readonly paths: readonly string[];
   };
@@ -42,6 +43,11 @@ export interface ScrapeTargets {
    * port, not declared by the runtime), each series labelled with its InferenceService (`inferenceservice`).
    */
   readonly modelServers?: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>>; readonly port: number };
+  /**
+   * Results pipelines push to the Pushgateway of `namespace` (scraped through its chart's ServiceMonitor): their
+   * alerts are added.
+   */
+  readonly pipelineResults?: { readonly namespace: string };
   /** MLflow servers started with `--expose-prometheus` (the `Mlflow` construct does). */
   readonly mlflow?: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>>; readonly port: string };
 }
@@ -153,9 +159,8 @@ export function scrapeMonitors(targets: ScrapeTargets): KubernetesObject[] {
       interval: '30s',
       relabelings: [podLabelAs('sparkoperator.k8s.io/app-name', 'spark_application')],
     }));
-    monitors.push(
-      monitor('PodMonitor', 'spark-drivers', sparkJobs.namespace, { 'spark-role': 'driver', ...sparkJobs.podLabels }, endpoints),
-    );
+    for (const namespace of sparkJobs.namespaces)
+      monitors.push(monitor('PodMonitor', 'spark-drivers', namespace, { 'spark-role': 'driver', ...sparkJobs.podLabels }, endpoints));
   }
   if (kserve) {
     // Also matches the chart's `kserve-controller-manager-service`, whose one port has no name: no target there.

@@ -64,7 +64,7 @@ export function validate(where: string, props: ObservabilityProps, p: Resolved):
     ['scrapeTargets.airflow.releaseName', airflow?.releaseName],
     ['scrapeTargets.sparkOperator.namespace', sparkOperator?.namespace],
     ['scrapeTargets.sparkOperator.releaseName', sparkOperator?.releaseName],
-    ['scrapeTargets.sparkJobs.namespace', sparkJobs?.namespace],
+    ...(sparkJobs?.namespaces ?? []).map((namespace, i) => [`scrapeTargets.sparkJobs.namespaces.${i}`, namespace] as const),
     ['scrapeTargets.kserve.namespace', kserve?.namespace],
     ['scrapeTargets.mlflow.namespace', mlflow?.namespace],
     ['scrapeTargets.modelServers.namespace', modelServers?.namespace],
@@ -75,6 +75,7 @@ export function validate(where: string, props: ObservabilityProps, p: Resolved):
     if (!/^\/[\w/.-]*$/.test(path)) fail(`scrapeTargets.sparkJobs.paths: '${path}' must be an absolute URL path`);
   }
   if (sparkJobs?.paths.length === 0) fail('scrapeTargets.sparkJobs.paths must name at least one metrics path');
+  if (sparkJobs?.namespaces.length === 0) fail('scrapeTargets.sparkJobs.namespaces must name at least one namespace');
   if (mlflow) {
     if (Object.keys(mlflow.podLabels).length === 0) fail('scrapeTargets.mlflow.podLabels must select the MLflow pods: it is empty');
     if (!/^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/.test(mlflow.port))

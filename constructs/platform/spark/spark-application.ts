@@ -42,6 +42,11 @@ export interface SparkApplicationSpec {
    * executors: the Kafka and schema-registry logins, CA and addresses of `kafka-spark`, say. @default none
    */
   readonly connectionSecret?: string;
+  /**
+   * The image holds the S3A jars at the mount path already (the pipeline image does), so no init container
+   * downloads them at start. @default false
+   */
+  readonly s3aJarsInImage?: boolean;
 }
 
 /** Where {@link SparkApplicationSpec.connectionSecret} is mounted. */
@@ -109,8 +114,7 @@ export function sparkApplication(name: string, spec: SparkApplicationSpec, defau
     tolerations: placement.tolerations.map((t) => ({ ...t })),
     podSecurityContext: sparkPodSecurityContext(),
     securityContext: sparkContainerSecurityContext(false),
-    initContainers: [fetchS3aJarsContainer()],
-    volumeMounts: [s3aJarsMount()],
+    ...(spec.s3aJarsInImage ? {} : { initContainers: [fetchS3aJarsContainer()], volumeMounts: [s3aJarsMount()] }),
     ...(spec.env ? { env: Object.entries(spec.env).map(([name, value]) => ({ name, value })) } : {}),
     ...(spec.connectionSecret ? { secrets: [{ name: spec.connectionSecret, path: CONNECTION_MOUNT, secretType: 'Generic' }] } : {}),
   });
@@ -129,7 +133,7 @@ export function sparkApplication(name: string, spec: SparkApplicationSpec, defau
       ...(spec.mainClass ? { mainClass: spec.mainClass } : {}),
       arguments: [...(spec.arguments ?? [])],
       sparkConf: { ...spec.sparkConf, ...sparkJobConf(defaults) },
-      volumes: [s3aJarsVolume()],
+      ...(spec.s3aJarsInImage ? {} : { volumes: [s3aJarsVolume()] }),
       // A finished job stays finished: Helm re-applying the object must not rerun it.
       restartPolicy: { type: 'Never' },
       driver: pod(spec.driver),

@@ -2,8 +2,9 @@ import type { ChartImages } from '../../images/image-mirror';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmRelease } from '../../helm/helm-release';
+import { ManifestsRelease } from '../../helm/manifests-release';
+import { jobAccounts } from './job-accounts';
 import { requireResources, type HelmValues, valuesAt } from '../../helm/values';
-import { irsaAnnotations } from '../../kubernetes/objects';
 import { sparkPodSecurityContext } from './pod-security';
 import { checkLabel, checkRoleArn } from '../validation';
 import { portAt, type Endpoint } from '../../kubernetes/endpoint';
@@ -33,6 +34,11 @@ export interface SparkOperatorProps extends ChartComponentProps, Pick<Availabili
   readonly serviceAccountName?: string;
   /** IRSA role of drivers and executors: the datasets bucket and `spark-events/` of the logs bucket. */
   readonly jobRoleArn: string;
+  /**
+   * More namespaces the operator runs jobs in (teams'), each with the service account of its drivers and
+   * executors, which exists there already with the namespace's own IRSA role. @default none
+   */
+  readonly teamNamespaces?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -49,7 +55,11 @@ export class SparkOperator extends Construct implements ISparkOperator {
   readonly namespace: string;
   readonly jobNamespace: string;
   readonly serviceAccountName: string;
+  /** Every namespace the operator watches: {@link jobNamespace} first, then the teams'. */
+  readonly jobNamespaces: readonly string[];
   readonly release: HelmRelease;
+  /** The job service account and, in every job namespace, the drivers' Role and RoleBinding. */
+  readonly accounts: ManifestsRelease;
   /** The admission webhook the API server calls (it mutates and validates Spark pods). */
   readonly webhook: Endpoint;
   readonly ready: ITerraformDependable;
@@ -71,6 +81,15 @@ export class SparkOperator extends Construct implements ISparkOperator {
     }
 
     // Two controllers (one leader) and two webhooks where highly available.
+    const teams = Object.entries(props.teamNamespaces ?? {});
+    for (const [namespace, account] of teams) {
+      checkLabel(where, `teamNamespaces key`, namespace);
+      checkLabel(where, `teamNamespaces.${namespace}`, account);
+      if (namespace === this.jobNamespace || namespace === props.namespace)
+        throw new Error(`${where}: teamNamespaces.${namespace} must differ from namespace and jobNamespace`);
+    }
+    this.jobNamespaces = [this.jobNamespace, ...teams.map(([namespace]) => namespace)];
+
     const highlyAvailable = props.highlyAvailable ?? false;
     const component: HelmValues = {
       replicas: highlyAvailable ? 2 : 1,
@@ -96,14 +115,12 @@ export class SparkOperator extends Construct implements ISparkOperator {
           controller: component,
           // Spark pods get their init containers, volumes and security contexts from the webhook: not optional here.
           webhook: { enable: true, ...component },
+          // The accounts and their RBAC are the construct's (jobAccounts): the chart would copy the job account
+          // into every watched namespace.
           spark: {
-            jobNamespaces: [this.jobNamespace],
-            serviceAccount: {
-              create: true,
-              name: this.serviceAccountName,
-              annotations: irsaAnnotations(props.jobRoleArn),
-            },
-            rbac: { create: true },
+            jobNamespaces: [...this.jobNamespaces],
+            serviceAccount: { create: false, name: this.serviceAccountName },
+            rbac: { create: false },
           },
           // Its Job's pod sets no runAsNonRoot or seccomp profile, so a `restricted` namespace refuses it.
           hook: { upgradeCrd: false },
@@ -112,9 +129,19 @@ export class SparkOperator extends Construct implements ISparkOperator {
       },
       dependsOn: props.dependsOn,
     });
+    this.accounts = new ManifestsRelease(this, 'JobAccounts', {
+      releaseName: 'spark-job-accounts',
+      namespace: props.namespace,
+      manifests: jobAccounts([
+        { namespace: this.jobNamespace, serviceAccountName: this.serviceAccountName, roleArn: props.jobRoleArn },
+        ...teams.map(([namespace, serviceAccountName]) => ({ namespace, serviceAccountName })),
+      ]),
+      // After the operator, so that `ready` (this release) covers both.
+      dependsOn: [this.release.release],
+    });
     const webhookPort = portAt(this.release.values, 'webhook.port', 9443);
     this.webhook = { namespace: props.namespace, service: `${this.release.releaseName}-webhook-svc`, port: webhookPort };
-    this.ready = this.release.release;
+    this.ready = this.accounts.helmRelease.release;
     // Requests and limits come from the values files, so the merged result is checked.
     requireResources(where, this.release.values, ['controller', 'webhook'], { source: 'values/spark-operator.yaml or overrides' });
   }

@@ -430,18 +430,25 @@ describe('Airflow', () => {
     });
 
     it('gives tasks exactly the rights their purpose needs in each other namespace, and no Role without one', () => {
-      const { airflow: a } = airflow({ taskAccess: { 'model-serving': 'models', 'feature-store': 'jobs' } });
+      const { airflow: a } = airflow({ taskAccess: { 'model-serving': 'models', 'feature-store': 'jobs', 'team-a': 'spark' } });
       const roles = a.taskAccess!.manifests.filter((m) => m.kind === 'Role');
       expect(Object.fromEntries(roles.map((r) => [r.metadata.namespace, r.rules]))).toEqual({
         'model-serving': [
-          { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+          {
+            apiGroups: ['serving.kserve.io'],
+            resources: ['inferenceservices'],
+            verbs: ['create', 'get', 'list', 'watch', 'patch', 'update'],
+          },
           { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices/status'], verbs: ['get'] },
         ],
         'feature-store': [
           { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
+          { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get'] },
           { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
           { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
         ],
+        // The same rights as in the Spark job namespace, no more.
+        'team-a': a.sparkAccess.manifests.find((m) => m.kind === 'Role')!.rules,
       });
       for (const binding of a.taskAccess!.manifests.filter((m) => m.kind === 'RoleBinding')) {
         expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'airflow-worker', namespace: 'airflow' }]);

@@ -30,11 +30,12 @@ const ALL_TARGETS: ScrapeTargets = {
   airflow: { namespace: 'airflow', releaseName: 'airflow' },
   sparkOperator: { namespace: 'spark-operator', releaseName: 'spark-operator' },
   sparkJobs: {
-    namespace: 'spark-jobs',
+    namespaces: ['spark-jobs', 'team-a'],
     podLabels: { 'mlops-platform/metrics': 'spark' },
     paths: ['/metrics/prometheus', '/metrics/executors/prometheus'],
   },
   kserve: { namespace: 'kserve' },
+  pipelineResults: { namespace: 'monitoring' },
   mlflow: {
     namespace: 'mlflow',
     podLabels: { 'app.kubernetes.io/name': 'mlflow', 'app.kubernetes.io/instance': 'mlflow' },
@@ -297,13 +298,18 @@ describe('Observability', () => {
     expect(at(spark.spec, 'selector.matchLabels')).toMatchObject({ 'app.kubernetes.io/component': 'controller' });
     expect(at(spark.spec, 'podMetricsEndpoints.0.port')).toBe('metrics');
 
-    const drivers = find(manifests, 'PodMonitor', 'spark-drivers');
-    expect(drivers.metadata.namespace).toBe('spark-jobs');
-    expect(drivers.spec.selector).toEqual({ matchLabels: { 'spark-role': 'driver', 'mlops-platform/metrics': 'spark' } });
-    expect((drivers.spec.podMetricsEndpoints as HelmValues[]).map((e) => [e.port, e.path])).toEqual([
-      ['spark-ui', '/metrics/prometheus'],
-      ['spark-ui', '/metrics/executors/prometheus'],
-    ]);
+    // One monitor in each namespace jobs run in.
+    const drivers = manifests.filter((m) => m.kind === 'PodMonitor' && m.metadata.name === 'spark-drivers') as (KubernetesObject & {
+      spec: HelmValues;
+    })[];
+    expect(drivers.map((d) => d.metadata.namespace)).toEqual(ALL_TARGETS.sparkJobs!.namespaces);
+    for (const monitor of drivers) {
+      expect(monitor.spec.selector).toEqual({ matchLabels: { 'spark-role': 'driver', 'mlops-platform/metrics': 'spark' } });
+      expect((monitor.spec.podMetricsEndpoints as HelmValues[]).map((e) => [e.port, e.path])).toEqual([
+        ['spark-ui', '/metrics/prometheus'],
+        ['spark-ui', '/metrics/executors/prometheus'],
+      ]);
+    }
 
     const kserve = find(manifests, 'ServiceMonitor', 'kserve-controller-manager');
     expect(kserve.metadata.namespace).toBe('kserve');
@@ -356,8 +362,8 @@ describe('Observability', () => {
       expect(exprs).toEqual([
         'sum by (dag_id) (increase(af_agg_dagrun_duration_success_count{namespace="airflow"}[1h]))',
         'sum by (dag_id) (increase(af_agg_dagrun_duration_failed_count{namespace="airflow"}[1h]))',
-        'sum by (spark_application) (metrics_executor_activeTasks{namespace="spark-jobs"})',
-        'sum by (spark_application) (metrics_executor_memoryUsed_bytes{namespace="spark-jobs"})',
+        'sum by (namespace, spark_application) (metrics_executor_activeTasks{namespace=~"spark-jobs|team-a"})',
+        'sum by (namespace, spark_application) (metrics_executor_memoryUsed_bytes{namespace=~"spark-jobs|team-a"})',
         'sum by (status) (rate(mlflow_http_request_total{namespace="mlflow"}[5m]))',
         'histogram_quantile(0.95, sum by (le) (rate(mlflow_http_request_duration_seconds_bucket{namespace="mlflow"}[5m])))',
       ]);
@@ -464,6 +470,13 @@ describe('Observability', () => {
       );
       expect(expr.ModelServerErrors).toBe(
         'sum by (namespace, inferenceservice) (rate(rest_server_requests_total{namespace="model-serving",path=~"/v2/models/.+/infer",status_code=~"5.."}[5m])) / sum by (namespace, inferenceservice) (rate(rest_server_requests_total{namespace="model-serving",path=~"/v2/models/.+/infer"}[5m])) > 0.05',
+      );
+      // What the validation step pushes (pipelines/jobs/validate.py), per suite.
+      expect(expr.PipelineValidationBlocked).toBe(
+        'max by (suite) (validation_blocking_failed{namespace="monitoring",job="validation"}) > 0',
+      );
+      expect(expr.PipelineQuarantineHigh).toBe(
+        'max by (suite) (validation_quarantined_rows{namespace="monitoring",job="validation"} / clamp_min(validation_rows{namespace="monitoring",job="validation"}, 1)) > 0.05',
       );
       expect(expr.PodCrashLooping).toContain('kube_pod_container_status_restarts_total');
       expect(expr.NodeNotReady).toBe('kube_node_status_condition{job="kube-state-metrics",condition="Ready",status="true"} == 0');

@@ -248,14 +248,39 @@ describe('SparkOperator', () => {
     const { values } = operator.release;
     expect(operator.jobNamespace).toBe('spark-jobs');
     expect(operator.serviceAccountName).toBe('spark');
+    // The chart creates no account: it would copy the job account into every namespace it watches.
     expect(values.spark).toEqual({
       jobNamespaces: ['spark-jobs'],
-      serviceAccount: { create: true, name: 'spark', annotations: { 'eks.amazonaws.com/role-arn': JOB_ROLE } },
-      rbac: { create: true },
+      serviceAccount: { create: false, name: 'spark' },
+      rbac: { create: false },
+    });
+    const accounts = operator.accounts.manifests;
+    expect(accounts.find((m) => m.kind === 'ServiceAccount')).toMatchObject({
+      metadata: { name: 'spark', namespace: 'spark-jobs', annotations: { 'eks.amazonaws.com/role-arn': JOB_ROLE } },
+    });
+    expect(accounts.find((m) => m.kind === 'RoleBinding')).toMatchObject({
+      metadata: { namespace: 'spark-jobs' },
+      subjects: [{ kind: 'ServiceAccount', name: 'spark', namespace: 'spark-jobs' }],
     });
     const custom = buildOperator({ jobNamespace: 'batch', serviceAccountName: 'etl' }).operator;
     expect([custom.jobNamespace, custom.serviceAccountName]).toEqual(['batch', 'etl']);
     expect(at(custom.release.values, 'spark.jobNamespaces')).toEqual(['batch']);
+  });
+
+  it("runs teams' jobs in their namespaces as their own accounts, never the platform's job account", () => {
+    const { operator } = buildOperator({ teamNamespaces: { 'team-a': 'a', 'team-b': 'b' } });
+    expect(operator.jobNamespaces).toEqual(['spark-jobs', 'team-a', 'team-b']);
+    expect(at(operator.release.values, 'spark.jobNamespaces')).toEqual(['spark-jobs', 'team-a', 'team-b']);
+    const accounts = operator.accounts.manifests;
+    // One service account, the platform's, in its own namespace; each team's drivers bound to the team's account.
+    expect(accounts.filter((m) => m.kind === 'ServiceAccount').map((m) => m.metadata.namespace)).toEqual(['spark-jobs']);
+    const bindings = accounts.filter((m) => m.kind === 'RoleBinding');
+    expect(bindings.map((b) => [b.metadata.namespace, b.subjects])).toEqual([
+      ['spark-jobs', [{ kind: 'ServiceAccount', name: 'spark', namespace: 'spark-jobs' }]],
+      ['team-a', [{ kind: 'ServiceAccount', name: 'a', namespace: 'team-a' }]],
+      ['team-b', [{ kind: 'ServiceAccount', name: 'b', namespace: 'team-b' }]],
+    ]);
+    expect(() => buildOperator({ teamNamespaces: { 'spark-jobs': 'x' } })).toThrow(/teamNamespaces\.spark-jobs must differ/);
   });
 
   it('runs controller and webhook on the general pool, non-root, with requests and limits', () => {
@@ -320,7 +345,7 @@ describe('SparkOperator', () => {
         placement: GENERAL,
       });
     });
-    const [values] = releaseNamed(json, 'spark-operator').resource.values as string[];
+    const [values] = releaseNamed(json, 'spark-job-accounts').resource.values as string[];
     expect(values).toContain('eks.amazonaws.com/role-arn: ${var.role}');
   });
 });
@@ -531,10 +556,13 @@ describe('SparkApplications', () => {
     ]);
     for (const app of jobs.applications) expect(sparkApplicationViolations(app)).toEqual([]);
     expect(jobs.release.helmRelease.values.manifests).toEqual(jobs.applications);
+    // After the operator and the job accounts, which come after the operator.
     const operator = releaseNamed(json, 'spark-operator');
+    const accounts = releaseNamed(json, 'spark-job-accounts');
     const release = releaseNamed(json, 'spark-applications').resource;
     expect(release.namespace).toBe('spark-jobs');
-    expect(release.depends_on).toContain(`helm_release.${operator.id}`);
+    expect(release.depends_on).toContain(`helm_release.${accounts.id}`);
+    expect(accounts.resource.depends_on).toContain(`helm_release.${operator.id}`);
   });
 
   it('uses the operator’s service account and names the entry of a bad application', () => {

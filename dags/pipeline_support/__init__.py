@@ -1,0 +1,1 @@
+"""What the pipeline DAGs build, as plain data: no Airflow import, so tests run it without Airflow."""

@@ -1,0 +1,204 @@
+import { ManifestsRelease } from '../../constructs/helm/manifests-release';
+import { readOnlyContainerSecurity, type KubernetesObject, type Placement } from '../../constructs/kubernetes/objects';
+import { FEAST_CONFIG_DIR } from '../../constructs/platform/feast/feature-store';
+import { inferenceService, predictorEndpoint, predictorLabels, predictorUrl } from '../../constructs/platform/serving';
+import { CONNECTION_MOUNT, sparkApplication } from '../../constructs/platform/spark';
+import type { Endpoint } from '../../constructs/kubernetes/endpoint';
+import { Pushgateway, type Observability } from '../../constructs/platform/observability';
+import type { PipelineConfig } from '../../src/config/pipeline-schema';
+import { pipelineDatasetPrefix, TEAM_CONNECTION_SECRET, teamWorkload, WORKLOADS } from '../catalogue';
+import { BUCKET_PREFIXES } from '../data-stack';
+import type { PlatformContext } from './context';
+
+/** Where the pipeline image keeps the steps (`pipelines/` of this repository). */
+export const PIPELINE_HOME = '/opt/pipeline';
+/** The Airflow Variable holding every pipeline's settings, as JSON: `AIRFLOW_VAR_PIPELINES`. */
+export const PIPELINES_VARIABLE = 'pipelines';
+
+/** The served model's container, the same for every pipeline: MLServer loading a small scikit-learn model. */
+const MODEL_RESOURCES = { requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '2Gi' } };
+
+/**
+ * What a pipeline's DAG (`dags/reference_pipeline.py`) reads at parse time: its schedule, team namespace,
+ * data location, promotion rule and model, and two ready-made objects, a SparkApplication with the platform's
+ * defaults for the team (placement, security, identity, S3A, event log, metrics, the team's connection Secret
+ * mounted) and the InferenceService that serves `champion`, whose `storageUri` the DAG sets at promotion.
+ */
+export function pipelineSettings({ environment, props, placement, namespace }: PlatformContext): Record<string, unknown> {
+  const { aws, production } = environment;
+  return Object.fromEntries(
+    Object.entries(environment.platform.pipelines).map(([name, pipeline]) => {
+      const team = teamWorkload(pipeline.team);
+      const servingNamespace = namespace(WORKLOADS.modelServing.namespace);
+      return [
+        name,
+        {
+          team: pipeline.team,
+          namespace: namespace(team.namespace),
+          schedule: pipeline.schedule,
+          topic: pipeline.topic,
+          image: pipeline.image,
+          data: `s3a://${props.buckets.datasets}/${pipelineDatasetPrefix(pipeline.team, name)}`,
+          promotion: pipeline.promotion,
+          // The validation step pushes its results here; Prometheus alerts on them.
+          pushgateway: Pushgateway.urlIn(namespace('monitoring')),
+          model: {
+            name,
+            namespace: servingNamespace,
+            url: `${predictorUrl(name, servingNamespace)}/v2/models/${name}/infer`,
+            // MLflow's `mlflow-artifacts:/` as the serving role reads it.
+            artifactsRoot: `s3://${props.buckets.artifacts}/${BUCKET_PREFIXES.mlflowArtifacts}/`,
+          },
+          // `feast apply` of the pipeline's feature repository runs as a Job from the materialization CronJob's template.
+          featureStore: {
+            namespace: namespace(WORKLOADS.featureStore.namespace),
+            materializeCronJob: 'feast-materialize',
+            config: `${FEAST_CONFIG_DIR}/feature_store.yaml`,
+          },
+          sparkApplication: sparkApplication(
+            `${name}-step`,
+            {
+              image: pipeline.image,
+              type: 'Python',
+              mainApplicationFile: `local://${PIPELINE_HOME}/jobs/replace-me.py`,
+              driver: { cores: 1, memory: '2g' },
+              executor: { cores: 1, memory: '2g', instances: 2 },
+              env: { PYTHONPATH: PIPELINE_HOME },
+              connectionSecret: TEAM_CONNECTION_SECRET,
+              s3aJarsInImage: true,
+            },
+            {
+              namespace: namespace(team.namespace),
+              serviceAccountName: team.serviceAccounts[0],
+              placement: placement.compute,
+              logsBucket: props.buckets.logs,
+              region: aws.region,
+            },
+          ),
+          inferenceService: inferenceService(
+            name,
+            {
+              storageUri: `s3://${props.buckets.artifacts}/${BUCKET_PREFIXES.mlflowArtifacts}/replace-me`,
+              modelFormat: 'mlflow',
+              resources: MODEL_RESOURCES,
+              minReplicas: pipeline.serving.minReplicas,
+              maxReplicas: pipeline.serving.maxReplicas,
+            },
+            {
+              namespace: servingNamespace,
+              serviceAccountName: WORKLOADS.modelServing.serviceAccounts[0],
+              placement: placement.general,
+              highlyAvailable: production,
+            },
+          ),
+        },
+      ];
+    }),
+  );
+}
+
+/** Each pipeline's team namespace (plain name) and the predictor Service of its model, which its smoke test calls. */
+export function pipelineEndpoints({ environment, namespace }: PlatformContext): { namespace: string; predictor: Endpoint }[] {
+  return Object.entries(environment.platform.pipelines).map(([name, { team }]) => ({
+    namespace: teamWorkload(team).namespace,
+    predictor: predictorEndpoint(name, namespace(WORKLOADS.modelServing.namespace)),
+  }));
+}
+
+/**
+ * What the platform installs for its pipelines beyond Airflow's settings: the Pushgateway their validation
+ * results go to, each configured event generator (a Deployment in the team namespace publishing as the team) and
+ * the disruption budget of each highly available model. The InferenceServices themselves are the DAGs': the first
+ * promotion creates them.
+ */
+export function addPipelines(
+  context: PlatformContext,
+  observability: Observability,
+): { release?: ManifestsRelease; pushgateway: Pushgateway } | undefined {
+  const { scope, environment, props, placement, namespace } = context;
+  const pipelines = Object.entries(environment.platform.pipelines);
+  if (pipelines.length === 0) return undefined;
+  const pushgateway = new Pushgateway(scope, 'Pushgateway', {
+    namespace: namespace('monitoring'),
+    values: props.values('prometheus-pushgateway'),
+    placement: placement.general,
+    dependsOn: [observability.release.release],
+  });
+  const manifests = pipelines.flatMap(([name, pipeline]) => [
+    ...(pipeline.generator ? [generator(name, pipeline, namespace(teamWorkload(pipeline.team).namespace), placement.general)] : []),
+    ...(pipeline.serving.minReplicas >= 2
+      ? [
+          {
+            apiVersion: 'policy/v1',
+            kind: 'PodDisruptionBudget',
+            metadata: { name: `${name}-predictor`, namespace: namespace(WORKLOADS.modelServing.namespace) },
+            spec: { maxUnavailable: 1, selector: { matchLabels: predictorLabels(name) } },
+          },
+        ]
+      : []),
+  ]);
+  const release =
+    manifests.length > 0
+      ? new ManifestsRelease(scope, 'Pipelines', { releaseName: 'pipelines', namespace: namespace('platform-system'), manifests })
+      : undefined;
+  return { release, pushgateway };
+}
+
+const HEARTBEAT = '/tmp/heartbeat';
+
+/** Succeeds while the heartbeat file is younger than `seconds`. */
+function heartbeatCheck(seconds: number): string[] {
+  return ['python3', '-c', `import os, sys, time; sys.exit(time.time() - os.path.getmtime('${HEARTBEAT}') > ${seconds})`];
+}
+
+/** A Deployment publishing synthetic events to the pipeline's topic with the team's Kafka and schema-registry logins. */
+function generator(name: string, pipeline: PipelineConfig, namespace: string, placement: Placement): KubernetesObject {
+  const labels = { 'app.kubernetes.io/name': `${name}-generator`, 'app.kubernetes.io/part-of': 'mlops-platform' };
+  const { eventsPerSecond } = pipeline.generator!;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: `${name}-generator`, namespace, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: teamWorkload(pipeline.team).serviceAccounts[0],
+          // It calls no Kubernetes or AWS API: Kafka and the schema registry only.
+          automountServiceAccountToken: false,
+          nodeSelector: { ...placement.nodeSelector },
+          tolerations: placement.tolerations.map((t) => ({ ...t })),
+          securityContext: { runAsNonRoot: true, runAsUser: 185, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'generator',
+              image: pipeline.image,
+              command: ['python3', '-m', 'jobs.produce'],
+              args: [
+                ...['--topic', pipeline.topic, '--events-per-second', String(eventsPerSecond), '--duration-seconds', '0'],
+                ...['--heartbeat-file', HEARTBEAT],
+              ],
+              workingDir: PIPELINE_HOME,
+              env: [{ name: 'PLATFORM_CONNECTION_DIR', value: CONNECTION_MOUNT }],
+              resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+              // Alive and ready while it keeps delivering: the heartbeat is touched after each acknowledged batch.
+              livenessProbe: { exec: { command: heartbeatCheck(120) }, periodSeconds: 30, failureThreshold: 3 },
+              readinessProbe: { exec: { command: heartbeatCheck(30) }, periodSeconds: 10 },
+              securityContext: readOnlyContainerSecurity(),
+              volumeMounts: [
+                { name: 'connection', mountPath: CONNECTION_MOUNT, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'connection', secret: { secretName: TEAM_CONNECTION_SECRET } },
+            { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } },
+          ],
+        },
+      },
+    },
+  };
+}
