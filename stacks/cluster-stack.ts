@@ -1,9 +1,11 @@
+import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import { EksCluster } from '../constructs/cluster/eks-cluster';
 import { NodePool } from '../constructs/cluster/node-pool';
 import type { ManagedAddon } from '../constructs/cluster/managed-addons';
 import { NodeRole } from '../constructs/cluster/node-role';
 import { VpcRunner } from '../constructs/delivery/vpc-runner';
+import { ImageRepository } from '../constructs/images/image-repository';
 import { PullThroughCache } from '../constructs/images/pull-through-cache';
 import { WorkloadIdentity } from '../constructs/cluster/workload-identity';
 import type { INetwork } from '../constructs/network/network';
@@ -14,6 +16,11 @@ import { BaseStack } from './base-stack';
 /** The CodeBuild project whose runners deploy an environment from inside its VPC (`runs-on: codebuild-<name>-…`). */
 export function vpcRunnerName(environment: string): string {
   return `mlops-${environment}-runner`;
+}
+
+/** The ECR repository of an environment's pipeline image. */
+export function pipelineImageRepository(environment: string): string {
+  return `mlops-${environment}/pipeline`;
 }
 
 /** What the cluster stack needs from the network stack. */
@@ -38,6 +45,8 @@ export class ClusterStack extends BaseStack {
   readonly runner?: VpcRunner;
   /** Where `cluster.pullThroughCache` names upstream registries. */
   readonly pullThroughCache?: PullThroughCache;
+  /** `mlops-<env>/pipeline`, where the pipeline image (`pipelines/Dockerfile`) is pushed; only with `platform.pipelines`. */
+  readonly pipelineImages?: ImageRepository;
 
   constructor(scope: Construct, environment: EnvironmentConfig, props: ClusterStackProps) {
     super(scope, 'cluster', environment);
@@ -103,6 +112,17 @@ export class ClusterStack extends BaseStack {
         namePrefix: this.prefix,
         registries: config.pullThroughCache,
         pullers: [nodeRole],
+      });
+    }
+    if (Object.keys(environment.platform.pipelines).length > 0) {
+      // The nodes pull from it with their role's ECR read access; the image workflow pushes with the deploy role.
+      this.pipelineImages = new ImageRepository(this, 'PipelineImages', {
+        repositoryName: pipelineImageRepository(environment.name),
+        forceDelete: !environment.production,
+      });
+      new TerraformOutput(this, 'pipeline_image_repository', {
+        value: this.pipelineImages.repositoryUrl,
+        description: 'Where to push the pipeline image; platform.pipelines.<name>.image names a tag of it',
       });
     }
     this.nodePools = Object.fromEntries(

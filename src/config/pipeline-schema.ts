@@ -48,6 +48,8 @@ export const pipelinesSchema = z
 export type PipelineConfig = z.infer<typeof pipelineSchema>;
 
 interface PipelineContext {
+  /** The environment's account and region, whose ECR its nodes pull from. */
+  readonly aws: { readonly accountId: string; readonly region: string };
   readonly teams: Readonly<Record<string, { topics: { read: string[]; write: string[] } }>>;
   readonly topics: Readonly<Record<string, { schema?: unknown }>>;
   readonly servedModels: readonly string[];
@@ -84,6 +86,12 @@ export function checkPipelines(
       );
     if (context.servedModels.includes(name))
       fail(path, `'${name}' is a model of platform.serving.models already: the pipeline serves its own InferenceService of that name`);
+    const ecr = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\//.exec(pipeline.image);
+    if (ecr && (ecr[1] !== context.aws.accountId || ecr[2] !== context.aws.region))
+      fail(
+        [...path, 'image'],
+        `is in the ECR of account ${ecr[1]} in ${ecr[2]}; the environment's nodes pull from their own (${context.aws.accountId} in ${context.aws.region})`,
+      );
     if (pipeline.serving.maxReplicas < pipeline.serving.minReplicas)
       fail([...path, 'serving', 'maxReplicas'], `must be ≥ minReplicas (${pipeline.serving.minReplicas})`);
     if (production && pipeline.serving.minReplicas < 2)

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkPipelines, pipelinesSchema } from './pipeline-schema';
+import { pipelinesSchema } from './pipeline-schema';
 
 /**
  * The in-cluster layer of one environment file (`platform:`): Kafka, the schema registry, Airflow,
@@ -280,12 +280,6 @@ export function checkPlatformRules(
   fail: (path: (string | number)[], message: string) => void,
 ): void {
   checkTeams(platform, fail);
-  checkPipelines(
-    platform.pipelines,
-    { teams: platform.teams, topics: platform.kafka.topics, servedModels: Object.keys(platform.serving.models) },
-    production,
-    fail,
-  );
   checkAlertingConfig(platform, production, fail);
   const { dags } = platform.airflow;
   if (dags.credentialsSecret && dags.credentialsSecretsManager)

@@ -4,6 +4,7 @@ import { MANAGED_ADDONS } from '../../constructs/cluster/managed-addons';
 import { parseCidr } from '../../constructs/network/cidr';
 import type { SchemaVersion } from '../../constructs/platform/kafka/schema-files';
 import { checkAccelerators, checkPullThroughCache, checkSubnetLayout } from './cluster-rules';
+import { checkPipelines } from './pipeline-schema';
 import { checkPlatformRules, platformSchema } from './platform-schema';
 
 /**
@@ -278,6 +279,14 @@ function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
   }
 
   checkPlatformRules(env.platform, env.production, fail);
+  const { platform } = env;
+  const servedModels = Object.keys(platform.serving.models);
+  checkPipelines(
+    platform.pipelines,
+    { aws: env.aws, teams: platform.teams, topics: platform.kafka.topics, servedModels },
+    env.production,
+    fail,
+  );
   // Models and Spark executors on a pool of their own, with GPUs only where a pool offers them.
   const placed = [
     ...Object.entries(env.platform.serving.models).map(([name, model]) => [['platform', 'serving', 'models', name], model] as const),

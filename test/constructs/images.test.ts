@@ -7,6 +7,7 @@ import { ManifestsRelease } from '../../constructs/helm/manifests-release';
 import { ecrRegistryHost, type CacheableRegistry } from '../../constructs/images/cacheable-registries';
 import { ImageMirror, type ChartImages } from '../../constructs/images/image-mirror';
 import { parseImage } from '../../constructs/images/image-reference';
+import { ImageRepository, type ImageRepositoryProps } from '../../constructs/images/image-repository';
 import { PullThroughCache, type PullThroughCacheProps } from '../../constructs/images/pull-through-cache';
 import { dataSources, resources, synthScope, synthStack, type StackJson } from '../support/synth';
 
@@ -189,5 +190,37 @@ describe('PullThroughCache', () => {
     [{ untaggedImageDays: 0 }, /untaggedImageDays must be a positive integer/],
   ])('refuses %o', (props, message) => {
     expect(() => build(props)).toThrow(message);
+  });
+});
+
+describe('ImageRepository', () => {
+  const json = synthScope((scope) => new ImageRepository(scope, 'Images', { repositoryName: 'mlops-test/pipeline', keepTaggedImages: 20 }));
+
+  it('pins what a tag names, scans every push and encrypts with KMS', () => {
+    expect(Object.values(resources(json, 'aws_ecr_repository'))).toEqual([
+      expect.objectContaining({
+        name: 'mlops-test/pipeline',
+        image_tag_mutability: 'IMMUTABLE',
+        image_scanning_configuration: { scan_on_push: true },
+        encryption_configuration: [{ encryption_type: 'KMS' }],
+        force_delete: false,
+      }),
+    ]);
+  });
+
+  it('expires untagged images and all but the newest tagged ones', () => {
+    const [policy] = Object.values(resources(json, 'aws_ecr_lifecycle_policy'));
+    const rules = (JSON.parse(policy.policy as string) as { rules: { selection: Record<string, unknown> }[] }).rules;
+    expect(rules.map((r) => r.selection)).toEqual([
+      { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 14 },
+      { tagStatus: 'tagged', tagPatternList: ['*'], countType: 'imageCountMoreThan', countNumber: 20 },
+    ]);
+  });
+
+  it('rejects names ECR refuses and counts that are not positive', () => {
+    const build = (props: Partial<ImageRepositoryProps>) => () =>
+      synthScope((scope) => new ImageRepository(scope, 'Images', { repositoryName: 'mlops-test/pipeline', ...props }));
+    expect(build({ repositoryName: 'MLOps/Pipeline' })).toThrow(/repositoryName 'MLOps\/Pipeline' must be lower-case path segments/);
+    expect(build({ untaggedImageDays: 0 })).toThrow(/untaggedImageDays must be a positive integer \(got 0\)/);
   });
 });
