@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 /** Set to 1 (CI) to make a missing Python or missing packages a failure instead of a skip. */
 export const REQUIRE_PYTHON = 'MLOPS_REQUIRE_PYTHON';
@@ -42,4 +42,26 @@ export function skipWithoutPython(python: PythonLookup, context: { skip: (note?:
   if (process.env[REQUIRE_PYTHON] === '1') throw new Error(`${REQUIRE_PYTHON}=1 but ${python.reason}`);
   console.warn(`skipped Python checks: ${python.reason}`);
   context.skip(python.reason);
+}
+
+/** What a run of the Python tier's pytest printed, or why it could not run. */
+export type PythonTierRun = { readonly python: PythonLookup; readonly status?: number | null; readonly output?: string };
+
+/**
+ * Runs pytest over {@link PYTHON_TEST_PATHS} in the background: the global setup starts it before synthesizing,
+ * so it takes the core synthesis leaves idle instead of a test worker's time.
+ */
+export function startPythonTier(): Promise<PythonTierRun> {
+  const python = findPython(Object.keys(PYTHON_PACKAGES));
+  if (python.path === undefined) return Promise.resolve({ python });
+  return new Promise((resolve) => {
+    const child = spawn(python.path, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', ...PYTHON_TEST_PATHS], {
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', (error) => resolve({ python, status: null, output: String(error) }));
+    child.on('close', (status) => resolve({ python, status, output }));
+  });
 }
