@@ -1,12 +1,13 @@
 """The reference pipeline: one DAG per entry of `platform.pipelines` (the environment file).
 
-land → validate → features → feast_apply → (materialize, train) → promote → serve → smoke_test
+land → validate → features → feast_apply → (materialize, train → promote) → serve → (smoke_test, drift)
 
 Spark steps run `pipelines/jobs/<step>.py` of the pipeline image as SparkApplications in the team's namespace,
 as the team (its IRSA role, its Kafka, schema-registry and MLflow logins); they start from the platform's
 template, so they are placed, secured and scraped like every platform job. The feature-store steps run as Jobs
 in the feature store's namespace, from its materialization CronJob. `serve` creates or rolls the model's
-InferenceService to the `champion` version; no Terraform apply is involved.
+InferenceService to the `champion` version; no Terraform apply is involved. `drift` compares the day's served
+requests (the model server's log) with the training data of the version it serves.
 """
 
 import json
@@ -89,6 +90,11 @@ def build_dag(name, settings):
             *("--metric", settings["promotion"]["metric"], "--margin", str(settings["promotion"]["margin"])),
         )
         smoke_test = spark("smoke_test", "--url", model["url"], "--model", model["name"], timeout=timedelta(minutes=10))
+        drift = spark(
+            "drift",
+            *("--data", data, "--date", RUN_DATE, "--model", model["name"]),
+            *("--threshold", str(settings["drift"]["psiThreshold"]), "--pushgateway", settings["pushgateway"]),
+        )
 
         store = settings["featureStore"]
 
@@ -161,7 +167,7 @@ def build_dag(name, settings):
         applied, materialized, served = feast_apply(), materialize(), serve()
         land >> validate >> features >> applied >> [materialized, train]
         train >> promote
-        [materialized, promote] >> served >> smoke_test
+        [materialized, promote] >> served >> [smoke_test, drift]
     return dag
 
 

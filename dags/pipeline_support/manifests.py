@@ -14,6 +14,7 @@ STEP_RESOURCES = {
     "train": {"driver_memory": "4g", "executors": 1},
     "promote": {"driver_memory": "2g", "executors": 1},
     "smoke_test": {"driver_memory": "1g", "executors": 1},
+    "drift": {"driver_memory": "2g", "executors": 1},
 }
 
 

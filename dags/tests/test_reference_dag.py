@@ -21,6 +21,7 @@ SETTINGS = {
     "data": "s3a://datasets/teams/a/pipelines/p",
     "promotion": {"metric": "roc_auc", "margin": 0.01},
     "pushgateway": "http://prometheus-pushgateway.monitoring.svc:9091",
+    "drift": {"psiThreshold": 0.25},
     "model": {"name": "p", "namespace": "model-serving", "url": "http://p-predictor/v2/models/p/infer", "artifactsRoot": "s3://a/mlflow/"},
     "featureStore": {"namespace": "feature-store", "materializeCronJob": "feast-materialize", "config": "/etc/feast/feature_store.yaml"},
     "sparkApplication": TEMPLATE,
@@ -44,7 +45,7 @@ def job_options(step):
 def test_every_spark_step_gets_arguments_its_job_accepts_and_all_it_requires():
     [dag] = describe(str(ROOT / "dags" / "reference_pipeline.py"), {"p": copy.deepcopy(SETTINGS)})
     spark_steps = {task_id: task for task_id, task in dag["tasks"].items() if task["kind"] == "spark"}
-    assert sorted(spark_steps) == ["features", "land", "promote", "smoke_test", "train", "validate"]
+    assert sorted(spark_steps) == ["drift", "features", "land", "promote", "smoke_test", "train", "validate"]
     for step, task in spark_steps.items():
         arguments = task["application"]["spec"]["arguments"]
         flags = arguments[0::2]
@@ -63,3 +64,4 @@ def test_the_settings_reach_the_steps():
     assert (argument("promote", "--metric"), argument("promote", "--margin")) == ("roc_auc", "0.01")
     assert argument("smoke_test", "--url") == SETTINGS["model"]["url"]
     assert argument("train", "--date") == "{{ data_interval_start | ds }}"
+    assert argument("drift", "--threshold") == "0.25"

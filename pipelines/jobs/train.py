@@ -2,7 +2,8 @@
 
 Labels come from the validated events; features from the offline store (`<data>/features`), joined point-in-time by
 Feast's `get_historical_features`. The newest `--holdout-fraction` by event time is held out: its metrics are logged, and
-it is saved with the run (`holdout.parquet`) so promotion scores candidate and champion on the same rows. The
+it is saved with the run (`holdout.parquet`) so promotion scores candidate and champion on the same rows, and so is a
+sample of the training rows (`training_sample.parquet`), which the drift step compares served requests with. The
 registered version and its metrics go to `<data>/reports/training/event_date=…/candidate.json`.
 """
 from __future__ import annotations
@@ -28,7 +29,7 @@ from reference import datasets
 from reference.connection import Connection
 from reference.features import FEATURE_COLUMNS
 from reference.storage import write_json
-from reference.training import HOLDOUT_ARTIFACT, entity_frame, evaluate, time_split, train
+from reference.training import HOLDOUT_ARTIFACT, TRAINING_SAMPLE_ARTIFACT, TRAINING_SAMPLE_ROWS, entity_frame, evaluate, time_split, train
 
 
 def point_in_time_features(entities: pd.DataFrame, features_uri: str) -> pd.DataFrame:
@@ -92,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
             holdout_file = Path(directory) / HOLDOUT_ARTIFACT
             holdout[['event_timestamp', *FEATURE_COLUMNS, 'is_fraud']].to_parquet(holdout_file)
             mlflow.log_artifact(str(holdout_file))
+            sample_file = Path(directory) / TRAINING_SAMPLE_ARTIFACT
+            sample = train_rows.sample(n=min(len(train_rows), TRAINING_SAMPLE_ROWS), random_state=args.seed)
+            sample[list(FEATURE_COLUMNS)].to_parquet(sample_file)
+            mlflow.log_artifact(str(sample_file))
         inputs = train_rows[list(FEATURE_COLUMNS)]
         # predict_proba, so the served model answers with probabilities (see reference/serving.py).
         mlflow.sklearn.log_model(model, name='model', registered_model_name=args.model,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import urllib.request
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from reference import datasets
 from reference.connection import Connection
+from reference.pushgateway import push
 from reference.storage import read_json, write_json
 from reference.validation import FAILED_RULES, build_stats, evaluate, load_suite, metrics, tag_rows
 
@@ -80,20 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     values = metrics(report)
     write_json(s3, report_uri, {**report.to_dict(), 'metrics': values})
     if args.pushgateway:
-        push(args.pushgateway, suite.name, values)
+        push(args.pushgateway, 'validation', {'suite': suite.name}, values)
     for result in report.results:
         if not result.passed:
             logging.warning('%s (%s) failed: observed %s, expected %s', result.rule, result.severity, result.observed, result.expected)
     logging.info('validated %s: %s rows, %s quarantined; report %s', args.date, stats['rows'], report.quarantined_rows, report_uri)
     return 1 if report.blocking_failed else 0
-
-
-def push(gateway: str, suite: str, values: dict[str, float]) -> None:
-    """Replaces this suite's group of metrics on the Pushgateway (PUT), in Prometheus' text format."""
-    body = ''.join(f'{name} {value}\n' for name, value in sorted(values.items())).encode()
-    request = urllib.request.Request(f'{gateway.rstrip("/")}/metrics/job/validation/suite/{suite}', data=body, method='PUT')
-    with urllib.request.urlopen(request, timeout=10):
-        pass
 
 
 if __name__ == '__main__':

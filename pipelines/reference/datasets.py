@@ -13,6 +13,7 @@ QUARANTINE = 'quarantine'
 FEATURES = 'features'
 CHECKPOINTS = 'checkpoints'
 REPORTS = 'reports'
+PREDICTIONS = 'predictions'  # the model server's request log, written by the prediction logger
 PARTITION_COLUMN = 'event_date'
 
 

@@ -17,6 +17,8 @@ from sklearn.preprocessing import StandardScaler
 
 PROMOTION_METRICS = ('average_precision', 'roc_auc')
 HOLDOUT_ARTIFACT = 'holdout.parquet'  # the training run's holdout, which promotion scores both models on
+TRAINING_SAMPLE_ARTIFACT = 'training_sample.parquet'  # what the model learned from, which drift compares requests with
+TRAINING_SAMPLE_ROWS = 10_000
 
 
 def entity_frame(transactions: pd.DataFrame, label_column: str = 'is_fraud') -> pd.DataFrame:

@@ -34,6 +34,11 @@ export const pipelineSchema = z.strictObject({
       margin: z.number().min(0).max(1).default(0.005),
     })
     .default({ metric: 'average_precision', margin: 0.005 }),
+  /**
+   * The daily comparison of served requests (logged by the model server) with the serving version's training
+   * data: a feature whose Population Stability Index exceeds `psiThreshold` counts as drifted, and alerts.
+   */
+  drift: z.strictObject({ psiThreshold: z.number().min(0.01).max(10).default(0.2) }).default({ psiThreshold: 0.2 }),
   /** Replicas of the InferenceService that serves `champion`; production serves from at least 2. */
   serving: z
     .strictObject({ minReplicas: z.int().min(1).max(50).default(1), maxReplicas: z.int().min(1).max(50).default(2) })

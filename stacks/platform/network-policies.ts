@@ -30,8 +30,8 @@ export interface ConnectedComponents {
   readonly loadBalancerController: LoadBalancerController;
   /** The teams' namespaces (plain names). */
   readonly teamNamespaces: string[];
-  /** Each pipeline's team namespace and the predictor of its model, which its DAG creates. */
-  readonly pipelines: { readonly namespace: string; readonly predictor: Endpoint }[];
+  /** Each pipeline's team namespace, the predictor of its model (which its DAG creates) and its prediction logger. */
+  readonly pipelines: { readonly namespace: string; readonly predictor: Endpoint; readonly logger: Endpoint }[];
   /** Where pipeline steps push their metrics; absent without pipelines. */
   readonly pushgateway?: Endpoint;
   /** Namespaces outside the catalogue with no flow of their own (the device plugin's), default-deny too. */
@@ -72,9 +72,11 @@ function platformConnections(c: ConnectedComponents, namespace: (name: string) =
       })),
     ),
     // A pipeline's steps push their metrics, and its smoke test calls the model the pipeline serves.
-    ...c.pipelines.flatMap(({ namespace: team, predictor }) => [
+    // The model server posts its request log to the pipeline's logger.
+    ...c.pipelines.flatMap(({ namespace: team, predictor, logger }) => [
       ...(c.pushgateway ? [{ from: namespace(team), to: c.pushgateway }] : []),
       { from: namespace(team), to: predictor },
+      { from: namespace(WORKLOADS.modelServing.namespace), to: logger },
     ]),
     // Online inference looks features up in the feature server (a KServe transformer or the model itself).
     { from: namespace(WORKLOADS.modelServing.namespace), to: c.featureStore.endpoint },

@@ -40,6 +40,7 @@ export function pipelineSettings({ environment, props, placement, namespace }: P
           image: pipeline.image,
           data: `s3a://${props.buckets.datasets}/${pipelineDatasetPrefix(pipeline.team, name)}`,
           promotion: pipeline.promotion,
+          drift: pipeline.drift,
           // The validation step pushes its results here; Prometheus alerts on them.
           pushgateway: Pushgateway.urlIn(namespace('monitoring')),
           model: {
@@ -83,6 +84,8 @@ export function pipelineSettings({ environment, props, placement, namespace }: P
               resources: MODEL_RESOURCES,
               minReplicas: pipeline.serving.minReplicas,
               maxReplicas: pipeline.serving.maxReplicas,
+              // Every request and response, for the drift step.
+              requestLog: { url: predictionLoggerUrl(name, namespace(team.namespace)), mode: 'all' },
             },
             {
               namespace: servingNamespace,
@@ -97,18 +100,37 @@ export function pipelineSettings({ environment, props, placement, namespace }: P
   );
 }
 
-/** Each pipeline's team namespace (plain name) and the predictor Service of its model, which its smoke test calls. */
-export function pipelineEndpoints({ environment, namespace }: PlatformContext): { namespace: string; predictor: Endpoint }[] {
+/**
+ * Each pipeline's team namespace (plain name), the predictor Service of its model, which its smoke test calls,
+ * and its prediction logger, which the model server posts its request log to.
+ */
+export function pipelineEndpoints({
+  environment,
+  namespace,
+}: PlatformContext): { namespace: string; predictor: Endpoint; logger: Endpoint }[] {
   return Object.entries(environment.platform.pipelines).map(([name, { team }]) => ({
     namespace: teamWorkload(team).namespace,
     predictor: predictorEndpoint(name, namespace(WORKLOADS.modelServing.namespace)),
+    logger: predictionLoggerEndpoint(name, namespace(teamWorkload(team).namespace)),
   }));
 }
 
+const LOGGER_PORT = 8080;
+
+function predictionLoggerEndpoint(pipeline: string, namespace: string): Endpoint {
+  return { namespace, service: `${pipeline}-prediction-logger`, port: 80, targetPort: LOGGER_PORT };
+}
+
+function predictionLoggerUrl(pipeline: string, namespace: string): string {
+  const { service } = predictionLoggerEndpoint(pipeline, namespace);
+  return `http://${service}.${namespace}.svc.cluster.local`;
+}
+
 /**
- * What the platform installs for its pipelines beyond Airflow's settings: the Pushgateway their validation
- * results go to, each configured event generator (a Deployment in the team namespace publishing as the team) and
- * the disruption budget of each highly available model. The InferenceServices themselves are the DAGs': the first
+ * What the platform installs for its pipelines beyond Airflow's settings: the Pushgateway their validation and
+ * drift results go to, each configured event generator (a Deployment in the team namespace publishing as the team),
+ * each pipeline's prediction logger (which keeps its model's request log in the team's datasets) and the
+ * disruption budget of each highly available model. The InferenceServices themselves are the DAGs': the first
  * promotion creates them.
  */
 export function addPipelines(
@@ -126,6 +148,7 @@ export function addPipelines(
   });
   const manifests = pipelines.flatMap(([name, pipeline]) => [
     ...(pipeline.generator ? [generator(name, pipeline, namespace(teamWorkload(pipeline.team).namespace), placement.general)] : []),
+    ...predictionLogger(name, pipeline, namespace(teamWorkload(pipeline.team).namespace), placement.general),
     ...(pipeline.serving.minReplicas >= 2
       ? [
           {
@@ -201,4 +224,60 @@ function generator(name: string, pipeline: PipelineConfig, namespace: string, pl
       },
     },
   };
+}
+
+/**
+ * The Deployment and Service that receive a pipeline's request log from KServe's agent and write it to
+ * `<data>/predictions/`, as the team (its IRSA role; EKS's webhook mounts the web identity token itself).
+ */
+function predictionLogger(name: string, pipeline: PipelineConfig, namespace: string, placement: Placement): KubernetesObject[] {
+  const labels = { 'app.kubernetes.io/name': `${name}-prediction-logger`, 'app.kubernetes.io/part-of': 'mlops-platform' };
+  const endpoint = predictionLoggerEndpoint(name, namespace);
+  const probe = (seconds: number) => ({ httpGet: { path: '/healthz', port: LOGGER_PORT }, periodSeconds: seconds });
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: endpoint.service, namespace, labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: teamWorkload(pipeline.team).serviceAccounts[0],
+            automountServiceAccountToken: false,
+            nodeSelector: { ...placement.nodeSelector },
+            tolerations: placement.tolerations.map((t) => ({ ...t })),
+            securityContext: { runAsNonRoot: true, runAsUser: 185, seccompProfile: { type: 'RuntimeDefault' } },
+            // Time to write what it holds when stopped.
+            terminationGracePeriodSeconds: 30,
+            containers: [
+              {
+                name: 'logger',
+                image: pipeline.image,
+                command: ['python3', '-m', 'jobs.prediction_logger'],
+                args: ['--port', String(LOGGER_PORT)],
+                workingDir: PIPELINE_HOME,
+                env: [{ name: 'PLATFORM_CONNECTION_DIR', value: CONNECTION_MOUNT }],
+                ports: [{ name: 'http', containerPort: LOGGER_PORT }],
+                resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+                livenessProbe: { ...probe(30), failureThreshold: 3 },
+                readinessProbe: probe(10),
+                securityContext: readOnlyContainerSecurity(),
+                volumeMounts: [{ name: 'connection', mountPath: CONNECTION_MOUNT, readOnly: true }],
+              },
+            ],
+            volumes: [{ name: 'connection', secret: { secretName: TEAM_CONNECTION_SECRET } }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: endpoint.service, namespace, labels },
+      spec: { selector: labels, ports: [{ name: 'http', port: endpoint.port, targetPort: LOGGER_PORT }] },
+    },
+  ];
 }

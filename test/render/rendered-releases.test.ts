@@ -56,6 +56,7 @@ const PIPELINE_STEPS: Record<string, string[]> = {
   promote: ['train'],
   serve: ['materialize', 'promote'],
   smoke_test: ['serve'],
+  drift: ['serve'],
 };
 
 /** Stacks of environments whose alerts reach someone (`platform.observability.alerting`). */

@@ -158,9 +158,12 @@ export function alertGroups(targets: ScrapeTargets): AlertGroup[] {
   return groups;
 }
 
-/** What pipelines push to the Pushgateway of `namespace` after each validation (job `validation`, one group per suite). */
+/**
+ * What pipelines push to the Pushgateway of `namespace`: each validation (job `validation`, a group per suite) and
+ * each drift comparison (job `drift`, a group per model).
+ */
 function pipelineAlerts(namespace: string): AlertGroup {
-  const pushed = (metric: string) => `${metric}{namespace="${namespace}",job="validation"}`;
+  const pushed = (metric: string, job = 'validation') => `${metric}{namespace="${namespace}",job="${job}"}`;
   return {
     name: 'platform.pipelines',
     rules: [
@@ -185,6 +188,18 @@ function pipelineAlerts(namespace: string): AlertGroup {
           summary: 'Validation of {{ $labels.suite }} quarantined {{ $value | humanizePercentage }} of its rows',
           description:
             "More than 5% of the last run's rows broke a row rule (ranges, allowed values, patterns) and went to quarantine/ instead of training. Check the producers of the topic.",
+        },
+      },
+      {
+        alert: 'ModelFeatureDrift',
+        // Pushed by the drift step: 1 when a feature's PSI exceeded the pipeline's threshold on the last day compared.
+        expr: `max by (model) (${pushed('model_drift_detected', 'drift')}) > 0`,
+        for: '0m',
+        labels: { severity: 'warning' },
+        annotations: {
+          summary: 'Requests to model {{ $labels.model }} no longer look like its training data',
+          description:
+            "A feature of the requests served by {{ $labels.model }} has a Population Stability Index above the pipeline's threshold against the training data of the served version (model_feature_psi by feature). Read the drift report (reports/drift/event_date=…/report.json); retrain or look at the callers.",
         },
       },
     ],

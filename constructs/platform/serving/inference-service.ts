@@ -27,6 +27,11 @@ export interface ModelSpec {
   readonly placement?: Placement;
   /** NVIDIA GPUs per replica, in the model container's limits (`nvidia.com/gpu`). @default none */
   readonly gpus?: number;
+  /**
+   * Where KServe's agent posts each request and response as a CloudEvent (`spec.predictor.logger`), e.g. a
+   * pipeline's prediction logger. @default no request log
+   */
+  readonly requestLog?: { readonly url: string; readonly mode: 'all' | 'request' | 'response' };
 }
 
 /** What every platform model shares: where it runs and as whom. */
@@ -98,6 +103,7 @@ export function inferenceService(name: string, spec: ModelSpec, defaults: ModelD
         // Added to the predictor pods, where the model-server PodMonitor selects them.
         ...(servedByMlserver(spec) ? { labels: { ...MLSERVER_METRICS_LABELS } } : {}),
         serviceAccountName: defaults.serviceAccountName,
+        ...(spec.requestLog ? { logger: { mode: spec.requestLog.mode, url: spec.requestLog.url } } : {}),
         nodeSelector: { ...placement.nodeSelector },
         tolerations: placement.tolerations.map((t) => ({ ...t })),
         ...(spread ? { topologySpreadConstraints: zoneSpread(predictorLabels(name)) } : {}),
@@ -140,6 +146,7 @@ function validate(where: string, name: string, spec: ModelSpec, defaults: ModelD
     fail(`modelFormat '${spec.modelFormat}' must be one of ${MODEL_FORMATS.join(', ')}`);
   }
   check(where, 'storageUri', spec.storageUri, /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+$/, 'must be s3://<bucket>/<key>');
+  if (spec.requestLog) check(where, 'requestLog.url', spec.requestLog.url, /^https?:\/\/\S+$/, 'must be an http:// or https:// URL');
   if (spec.runtime !== undefined) checkLabel(where, 'runtime', spec.runtime);
   if (spec.modelFormat === 'mlflow' && spec.protocolVersion === 'v1') {
     fail(`protocolVersion 'v1' cannot serve mlflow models: MLServer speaks only v2`);

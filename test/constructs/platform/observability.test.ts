@@ -478,6 +478,7 @@ describe('Observability', () => {
       expect(expr.PipelineQuarantineHigh).toBe(
         'max by (suite) (validation_quarantined_rows{namespace="monitoring",job="validation"} / clamp_min(validation_rows{namespace="monitoring",job="validation"}, 1)) > 0.05',
       );
+      expect(expr.ModelFeatureDrift).toBe('max by (model) (model_drift_detected{namespace="monitoring",job="drift"}) > 0');
       expect(expr.PodCrashLooping).toContain('kube_pod_container_status_restarts_total');
       expect(expr.NodeNotReady).toBe('kube_node_status_condition{job="kube-state-metrics",condition="Ready",status="true"} == 0');
     });

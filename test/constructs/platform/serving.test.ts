@@ -262,6 +262,19 @@ describe('KServe', () => {
 });
 
 describe('inferenceService', () => {
+  it('logs every request and response to the given URL only where asked', () => {
+    const logged = inferenceService(
+      'churn',
+      { ...MODEL, requestLog: { url: 'http://logger.team-a.svc.cluster.local', mode: 'all' } },
+      DEFAULTS,
+    );
+    expect(at(logged, 'spec.predictor.logger')).toEqual({ mode: 'all', url: 'http://logger.team-a.svc.cluster.local' });
+    expect(at(inferenceService('churn', MODEL, DEFAULTS), 'spec.predictor.logger')).toBeUndefined();
+    expect(() => inferenceService('churn', { ...MODEL, requestLog: { url: 'logger:8080', mode: 'all' } }, DEFAULTS)).toThrow(
+      /requestLog\.url.*must be an http:\/\/ or https:\/\/ URL/,
+    );
+  });
+
   it('builds a Standard-mode v1beta1 InferenceService on the pool, as the serving account, non-root', () => {
     expect(inferenceService('churn', MODEL, DEFAULTS)).toEqual({
       apiVersion: 'serving.kserve.io/v1beta1',
