@@ -29,6 +29,7 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
   const cluster = new ClusterStack(app, environment, { ...shared, clusterName: network.clusterName });
   const identity = new IdentityStack(app, environment, {
     cluster: cluster.cluster,
+    containerLogGroupArn: cluster.containerLogs.arn,
     buckets: data.buckets,
     database: data.database,
     cache: data.cache,
@@ -36,6 +37,7 @@ export function addEnvironment(app: App, environment: EnvironmentConfig): Enviro
   const platform = new PlatformStack(app, environment, {
     cluster: cluster.cluster,
     volumeKeyArn: cluster.volumeKey.keyArn,
+    containerLogGroup: cluster.containerLogs.name,
     buckets: {
       artifacts: data.buckets.artifacts.bucketName,
       datasets: data.buckets.datasets.bucketName,

@@ -28,6 +28,7 @@ export const WORKLOADS = {
   modelServing: { namespace: 'model-serving', serviceAccounts: ['model-serving'] },
   loadBalancerController: { namespace: 'aws-load-balancer-controller', serviceAccounts: ['aws-load-balancer-controller'] },
   clusterAutoscaler: { namespace: 'cluster-autoscaler', serviceAccounts: ['cluster-autoscaler'] },
+  containerLogs: { namespace: 'logging', serviceAccounts: ['aws-for-fluent-bit'] },
 } as const satisfies Record<string, WorkloadEntry>;
 
 export type WorkloadName = keyof typeof WORKLOADS;
@@ -49,6 +50,8 @@ export const NAMESPACES: Readonly<Record<string, PodSecurityLevel>> = {
   [WORKLOADS.clusterAutoscaler.namespace]: 'restricted',
   // node-exporter reads the host: host network, PID namespace and paths.
   'node-exporter': 'privileged',
+  // Fluent Bit reads every container's log files on its node (hostPath).
+  [WORKLOADS.containerLogs.namespace]: 'privileged',
   [WORKLOADS.sparkJobs.namespace]: 'restricted',
 };
 

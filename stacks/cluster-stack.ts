@@ -1,3 +1,4 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import { EksCluster } from '../constructs/cluster/eks-cluster';
@@ -45,6 +46,8 @@ export class ClusterStack extends BaseStack {
   readonly runner?: VpcRunner;
   /** Where `cluster.pullThroughCache` names upstream registries. */
   readonly pullThroughCache?: PullThroughCache;
+  /** Every container's log, shipped by Fluent Bit: KMS-encrypted, kept `platform.observability.containerLogRetentionDays`. */
+  readonly containerLogs: CloudwatchLogGroup;
   /** `mlops-<env>/pipeline`, where the pipeline image (`pipelines/Dockerfile`) is pushed; only with `platform.pipelines`. */
   readonly pipelineImages?: ImageRepository;
 
@@ -54,7 +57,7 @@ export class ClusterStack extends BaseStack {
 
     const clusterKey = new KmsKey(this, 'ClusterKey', {
       alias: `${this.prefix}-eks`,
-      description: `Encrypts Kubernetes Secrets and control-plane logs of ${props.clusterName}`,
+      description: `Encrypts Kubernetes Secrets, control-plane and container logs of ${props.clusterName}`,
       additionalPolicyStatements: [allowCloudWatchLogs(this)],
     });
     this.volumeKey = new KmsKey(this, 'VolumeKey', {
@@ -105,6 +108,12 @@ export class ClusterStack extends BaseStack {
       }),
       this.cluster.addAddon('kube-proxy', { version: version('kube-proxy') }),
     ];
+
+    this.containerLogs = new CloudwatchLogGroup(this, 'ContainerLogs', {
+      name: `/aws/eks/${props.clusterName}/containers`,
+      retentionInDays: environment.platform.observability.containerLogRetentionDays,
+      kmsKeyId: clusterKey.keyArn,
+    });
 
     const nodeRole = new NodeRole(this, 'NodeRole', { roleName: `${props.clusterName}-node` });
     if (Object.keys(config.pullThroughCache).length > 0) {

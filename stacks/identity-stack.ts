@@ -32,6 +32,8 @@ import {
 /** What the identity stack needs from the stacks below it. */
 export interface IdentityStackProps {
   readonly cluster: IOidcCluster;
+  /** ARN of the log group Fluent Bit ships every container's log to. */
+  readonly containerLogGroupArn: string;
   readonly buckets: PlatformBuckets;
   readonly database: IMetadataDatabase;
   readonly cache: IFeatureCache;
@@ -188,6 +190,13 @@ export class IdentityStack extends BaseStack {
 
     for (const [id, secret] of Object.entries(this.secrets))
       secret.grantRead(externalSecrets, `Read${id.charAt(0).toUpperCase()}${id.slice(1)}`);
+    // Fluent Bit writes streams of the one log group; the group itself, its retention and key are Terraform's.
+    this.identities.containerLogs.addToPolicy('ShipContainerLogs', [
+      {
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        resources: [props.containerLogGroupArn, `${props.containerLogGroupArn}:*`],
+      },
+    ]);
     externalSecrets.addToPolicy('ReadDatabaseMasterSecret', [
       { actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [props.database.masterSecretArn] },
       { actions: ['kms:Decrypt'], resources: [props.database.masterSecretKeyArn] },

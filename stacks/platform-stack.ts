@@ -20,7 +20,8 @@ import type { NvidiaDevicePlugin } from '../constructs/platform/gpu';
 import type { PlatformContext, PoolPlacements } from './platform/context';
 import { addIngress } from './platform/ingress';
 import { addNetworkPolicies } from './platform/network-policies';
-import { addObservability } from './platform/observability';
+import { addContainerLogs, addObservability } from './platform/observability';
+import type { ContainerLogs } from '../constructs/platform/logging';
 import { addPipelines, pipelineEndpoints } from './platform/pipelines';
 import type { PlatformStackProps } from './platform/props';
 import { addSecretsAndDatabases } from './platform/secrets-and-databases';
@@ -66,6 +67,8 @@ export class PlatformStack extends BaseStack {
   readonly networkPolicies: NetworkPolicies;
   /** The teams' service accounts, secret stores, quotas and container defaults, and their MLflow users; absent without teams. */
   readonly teams?: ReturnType<typeof addTeams>;
+  /** Fluent Bit on every node, shipping container logs to CloudWatch. */
+  readonly containerLogs: ContainerLogs;
   /** The pipelines' Pushgateway, event generators and model disruption budgets; absent without pipelines. */
   readonly pipelines?: ReturnType<typeof addPipelines>;
 
@@ -115,6 +118,7 @@ export class PlatformStack extends BaseStack {
       mlflow: this.mlflow,
       sparkOperator: this.spark.operator,
     });
+    this.containerLogs = addContainerLogs(context, this.observability);
     this.pipelines = addPipelines(context, this.observability);
     const serving = addServing(context, this.mlflow);
     ({ certManager: this.certManager, kserve: this.kserve, exampleModel: this.exampleModel, modelServing: this.modelServing } = serving);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { logRetentionDays } from './log-retention';
 import { pipelinesSchema } from './pipeline-schema';
 
 /**
@@ -202,11 +203,13 @@ export const platformSchema = z.strictObject({
         .default({}),
     })
     .default({ publishExampleModel: false, models: {} }),
-  /** Prometheus: how long metrics are kept and the size of its volume. */
+  /** Prometheus: how long metrics are kept and the size of its volume; how long container logs are kept. */
   observability: z
     .strictObject({
       retentionDays: z.int().min(1).max(365).default(15),
       storageGiB: z.int().min(10).max(16384).default(50),
+      /** Days CloudWatch Logs keeps every container's log (Fluent Bit ships them to `/aws/eks/<cluster>/containers`). */
+      containerLogRetentionDays: logRetentionDays.default(30),
       /**
        * Who hears about which alerts. Each receiver's credential is a Secrets Manager secret the operator keeps:
        * property `url` (Slack incoming webhook, any webhook) or `routing_key` (PagerDuty Events API v2).
@@ -243,7 +246,7 @@ export const platformSchema = z.strictObject({
         })
         .optional(),
     })
-    .default({ retentionDays: 15, storageGiB: 50 }),
+    .default({ retentionDays: 15, storageGiB: 50, containerLogRetentionDays: 30 }),
   /** The feature store (Feast): registry in PostgreSQL, online store on the cache, offline store on S3. */
   featureStore: z
     .strictObject({
@@ -306,6 +309,11 @@ export function checkPlatformRules(
     fail(
       ['platform', 'serving', 'publishExampleModel'],
       'production does not publish the example model: its Job signs in as the MLflow admin',
+    );
+  if (platform.observability.containerLogRetentionDays < 365)
+    fail(
+      ['platform', 'observability', 'containerLogRetentionDays'],
+      `production keeps container logs at least 365 days, as every other log group (got ${platform.observability.containerLogRetentionDays})`,
     );
   if (platform.kafka.brokers < 3)
     fail(['platform', 'kafka', 'brokers'], `production runs at least 3 brokers for replication factor 3 (got ${platform.kafka.brokers})`);

@@ -4,6 +4,7 @@ import { MANAGED_ADDONS } from '../../constructs/cluster/managed-addons';
 import { parseCidr } from '../../constructs/network/cidr';
 import type { SchemaVersion } from '../../constructs/platform/kafka/schema-files';
 import { checkAccelerators, checkPullThroughCache, checkSubnetLayout } from './cluster-rules';
+import { logRetentionDays } from './log-retention';
 import { checkPipelines } from './pipeline-schema';
 import { checkPlatformRules, platformSchema } from './platform-schema';
 
@@ -61,7 +62,7 @@ const networkSchema = z.strictObject({
   publicSubnetPrefixLength: z.int().min(16).max(28).default(24),
   /** `perAz` survives the loss of a zone; `single` saves cost outside production. */
   natGateways: z.enum(['perAz', 'single']).default('perAz'),
-  flowLogRetentionDays: z.int().positive().default(365),
+  flowLogRetentionDays: logRetentionDays.default(365),
   /** Interface endpoints that keep AWS API traffic off the NAT gateways. The S3 gateway endpoint is always there. */
   interfaceEndpoints: z
     .array(z.enum(['ecr.api', 'ecr.dkr', 'sts', 'logs', 'secretsmanager', 'ec2', 'elasticloadbalancing']))
@@ -111,7 +112,7 @@ const clusterSchema = z.strictObject({
   publicAccessCidrs: z.array(cidr).default([]),
   /** IAM roles/users granted cluster-admin through EKS access entries. The deploying identity must be one. */
   adminPrincipalArns: z.array(iamPrincipalArn).min(1),
-  logRetentionDays: z.int().positive().default(365),
+  logRetentionDays: logRetentionDays.default(365),
   /** Pin an add-on (`vpc-cni`, `coredns`, ...) to an exact version; @default the version EKS recommends for the cluster version */
   addonVersions: z.record(z.string(), z.string()).default({}),
   nodePools: z

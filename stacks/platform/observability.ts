@@ -1,4 +1,5 @@
 import type { Airflow } from '../../constructs/platform/airflow';
+import { ContainerLogs } from '../../constructs/platform/logging';
 import type { KafkaCluster } from '../../constructs/platform/kafka';
 import type { Mlflow } from '../../constructs/platform/mlflow';
 import { Observability } from '../../constructs/platform/observability';
@@ -56,5 +57,18 @@ export function addObservability(
         : {}),
     },
     dependsOn: [secretStore.ready],
+  });
+}
+
+/** Fluent Bit on every node, shipping every container's log to the environment's CloudWatch log group. */
+export function addContainerLogs({ scope, environment, props, namespace }: PlatformContext, observability: Observability): ContainerLogs {
+  return new ContainerLogs(scope, 'ContainerLogs', {
+    namespace: namespace(WORKLOADS.containerLogs.namespace),
+    values: props.values('aws-for-fluent-bit'),
+    logGroupName: props.containerLogGroup,
+    region: environment.aws.region,
+    roleArn: props.roles.containerLogs,
+    serviceAccountName: WORKLOADS.containerLogs.serviceAccounts[0],
+    dependsOn: [observability.release.release],
   });
 }

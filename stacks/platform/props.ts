@@ -10,6 +10,8 @@ export interface PlatformStackProps {
   readonly cluster: Pick<IEksCluster, 'clusterName' | 'endpoint' | 'certificateAuthorityData' | 'serviceCidr'>;
   /** KMS key of the cluster's EBS volumes (the EBS CSI driver's identity may use it). */
   readonly volumeKeyArn: string;
+  /** The CloudWatch log group of every container's log (the cluster stack's), which Fluent Bit ships to. */
+  readonly containerLogGroup: string;
   readonly buckets: { readonly artifacts: string; readonly datasets: string; readonly logs: string };
   readonly database: { readonly address: string; readonly port: number; readonly masterSecretArn: string };
   /** The online feature cache: endpoint, port and the secret holding its AUTH token (`auth_token`). */

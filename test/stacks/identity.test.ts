@@ -69,6 +69,15 @@ describe.each(['dev', 'prod'])('%s identity stack', (env) => {
     });
   });
 
+  it('lets Fluent Bit write the streams of the container log group and nothing else', () => {
+    const statements = Object.values(grantsOf(stack, 'ContainerLogsIdentity')).flat();
+    expect(statements.flatMap((s) => s.actions).sort()).toEqual(['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents']);
+    expect(statements.flatMap((s) => s.resources)).toEqual([
+      expect.stringMatching(/ContainerLogs\S*arn\}$/),
+      expect.stringMatching(/ContainerLogs\S*arn\}:\*$/),
+    ]);
+  });
+
   it("lets External Secrets read the platform secrets, the alert receivers' and nothing else", () => {
     const grants = grantsOf(stack, 'ExternalSecretsIdentity');
     const readable = Object.values(grants)

@@ -34,6 +34,8 @@ const CHECKS: Record<string, (values: HelmValues) => string[]> = {
   'kserve-runtime-configs': (values) => unknownKeys('kserve-runtime-configs', values),
   'kube-prometheus-stack': (values) => unknownKeys('kube-prometheus-stack', values, KUBE_PROMETHEUS_FREE_FORM),
   // The security contexts default to `{}`; `nfd` is a packaged subchart whose defaults this suite does not unpack.
+  // The security contexts default to `{}` and are passed whole; `serviceMonitor.service` and the outputs are the chart's own keys.
+  'aws-for-fluent-bit': (values) => unknownKeys('aws-for-fluent-bit', values, ['podSecurityContext', 'containerSecurityContext']),
   // The pod's and the container's security contexts are passed whole (`toYaml`); the latter defaults to `{}`.
   'prometheus-pushgateway': (values) => unknownKeys('prometheus-pushgateway', values, ['securityContext', 'containerSecurityContext']),
   'nvidia-device-plugin': (values) => unknownKeys('nvidia-device-plugin', values, ['podSecurityContext', 'securityContext', 'nfd']),

@@ -42,10 +42,12 @@ describe.each(['dev', 'staging', 'prod'])('%s platform stack', (env) => {
     expect(namespaces.length).toBeGreaterThanOrEqual(7);
     for (const ns of namespaces) {
       const { name, labels } = ns.metadata as { name: string; labels: Record<string, string> };
-      // Only node-exporter, which reads the host, and the NVIDIA device plugin, which registers through the
-      // kubelet's socket directory, may run privileged pods.
+      // Only node-exporter, which reads the host, the NVIDIA device plugin, which registers through the kubelet's
+      // socket directory, and Fluent Bit, which reads the nodes' log files, may run privileged pods.
       expect(labels).toMatchObject({
-        'pod-security.kubernetes.io/enforce': ['node-exporter', 'nvidia-device-plugin'].includes(name) ? 'privileged' : 'restricted',
+        'pod-security.kubernetes.io/enforce': ['node-exporter', 'nvidia-device-plugin', 'logging'].includes(name)
+          ? 'privileged'
+          : 'restricted',
         'pod-security.kubernetes.io/warn': 'restricted',
       });
     }

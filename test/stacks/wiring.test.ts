@@ -104,6 +104,18 @@ describe.each(['dev', 'staging', 'prod'])('%s environment', (env) => {
     );
   });
 
+  it("keeps every container's log in a KMS-encrypted group for the configured days, which Fluent Bit writes to", () => {
+    const config = loadEnvironments().find((e) => e.name === env)!;
+    const groups = Object.entries(resources(cluster, 'aws_cloudwatch_log_group')).filter(([, g]) => String(g.name).endsWith('/containers'));
+    expect(groups.map(([, g]) => [g.name, g.retention_in_days])).toEqual([
+      [`/aws/eks/mlops-${env}/containers`, config.platform.observability.containerLogRetentionDays],
+    ]);
+    expect(groups[0][1].kms_key_id).toMatch(/^\$\{aws_kms_key\.ClusterKey/);
+    const platform = synthesizedStack(`mlops-${env}-platform`);
+    const fluentBit = Object.values(resources(platform, 'helm_release')).find((r) => r.name === 'aws-for-fluent-bit')!;
+    expect((fluentBit.values as string[])[0]).toMatch(/logGroupName: \$\{data\.terraform_remote_state\.\S+ContainerLogsname\}/);
+  });
+
   it('names every stack resource after the environment', () => {
     expect(onlyResource(cluster, 'aws_eks_cluster').name).toBe(`mlops-${env}`);
     expect(onlyResource(data, 'aws_db_instance').identifier).toBe(`mlops-${env}-metadata`);
