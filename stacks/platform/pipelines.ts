@@ -1,17 +1,15 @@
 import { ManifestsRelease } from '../../constructs/helm/manifests-release';
-import { readOnlyContainerSecurity, type KubernetesObject, type Placement } from '../../constructs/kubernetes/objects';
 import { FEAST_CONFIG_DIR } from '../../constructs/platform/feast/feature-store';
 import { inferenceService, predictorEndpoint, predictorLabels, predictorUrl } from '../../constructs/platform/serving';
-import { CONNECTION_MOUNT, sparkApplication } from '../../constructs/platform/spark';
+import { sparkApplication } from '../../constructs/platform/spark';
 import type { Endpoint } from '../../constructs/kubernetes/endpoint';
 import { Pushgateway, type Observability } from '../../constructs/platform/observability';
 import type { PipelineConfig } from '../../src/config/pipeline-schema';
 import { pipelineDatasetPrefix, TEAM_CONNECTION_SECRET, teamWorkload, WORKLOADS } from '../catalogue';
 import { BUCKET_PREFIXES } from '../data-stack';
 import type { PlatformContext } from './context';
+import { generator, PIPELINE_HOME, predictionLogger, predictionLoggerEndpoint, predictionLoggerUrl } from './pipeline-workloads';
 
-/** Where the pipeline image keeps the steps (`pipelines/` of this repository). */
-export const PIPELINE_HOME = '/opt/pipeline';
 /** The Airflow Variable holding every pipeline's settings, as JSON: `AIRFLOW_VAR_PIPELINES`. */
 export const PIPELINES_VARIABLE = 'pipelines';
 
@@ -115,17 +113,6 @@ export function pipelineEndpoints({
   }));
 }
 
-const LOGGER_PORT = 8080;
-
-function predictionLoggerEndpoint(pipeline: string, namespace: string): Endpoint {
-  return { namespace, service: `${pipeline}-prediction-logger`, port: 80, targetPort: LOGGER_PORT };
-}
-
-function predictionLoggerUrl(pipeline: string, namespace: string): string {
-  const { service } = predictionLoggerEndpoint(pipeline, namespace);
-  return `http://${service}.${namespace}.svc.cluster.local`;
-}
-
 /**
  * What the platform installs for its pipelines beyond Airflow's settings: the Pushgateway their validation and
  * drift results go to, each configured event generator (a Deployment in the team namespace publishing as the team),
@@ -140,6 +127,12 @@ export function addPipelines(
   const { scope, environment, props, placement, namespace } = context;
   const pipelines = Object.entries(environment.platform.pipelines);
   if (pipelines.length === 0) return undefined;
+  const where = (name: string, pipeline: PipelineConfig) => ({
+    name,
+    pipeline,
+    namespace: namespace(teamWorkload(pipeline.team).namespace),
+    placement: placement.general,
+  });
   const pushgateway = new Pushgateway(scope, 'Pushgateway', {
     namespace: namespace('monitoring'),
     values: props.values('prometheus-pushgateway'),
@@ -147,8 +140,8 @@ export function addPipelines(
     dependsOn: [observability.release.release],
   });
   const manifests = pipelines.flatMap(([name, pipeline]) => [
-    ...(pipeline.generator ? [generator(name, pipeline, namespace(teamWorkload(pipeline.team).namespace), placement.general)] : []),
-    ...predictionLogger(name, pipeline, namespace(teamWorkload(pipeline.team).namespace), placement.general),
+    ...(pipeline.generator ? [generator(where(name, pipeline))] : []),
+    ...predictionLogger(where(name, pipeline)),
     ...(pipeline.serving.minReplicas >= 2
       ? [
           {
@@ -165,119 +158,4 @@ export function addPipelines(
       ? new ManifestsRelease(scope, 'Pipelines', { releaseName: 'pipelines', namespace: namespace('platform-system'), manifests })
       : undefined;
   return { release, pushgateway };
-}
-
-const HEARTBEAT = '/tmp/heartbeat';
-
-/** Succeeds while the heartbeat file is younger than `seconds`. */
-function heartbeatCheck(seconds: number): string[] {
-  return ['python3', '-c', `import os, sys, time; sys.exit(time.time() - os.path.getmtime('${HEARTBEAT}') > ${seconds})`];
-}
-
-/** A Deployment publishing synthetic events to the pipeline's topic with the team's Kafka and schema-registry logins. */
-function generator(name: string, pipeline: PipelineConfig, namespace: string, placement: Placement): KubernetesObject {
-  const labels = { 'app.kubernetes.io/name': `${name}-generator`, 'app.kubernetes.io/part-of': 'mlops-platform' };
-  const { eventsPerSecond } = pipeline.generator!;
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: `${name}-generator`, namespace, labels },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels },
-        spec: {
-          serviceAccountName: teamWorkload(pipeline.team).serviceAccounts[0],
-          // It calls no Kubernetes or AWS API: Kafka and the schema registry only.
-          automountServiceAccountToken: false,
-          nodeSelector: { ...placement.nodeSelector },
-          tolerations: placement.tolerations.map((t) => ({ ...t })),
-          securityContext: { runAsNonRoot: true, runAsUser: 185, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [
-            {
-              name: 'generator',
-              image: pipeline.image,
-              command: ['python3', '-m', 'jobs.produce'],
-              args: [
-                ...['--topic', pipeline.topic, '--events-per-second', String(eventsPerSecond), '--duration-seconds', '0'],
-                ...['--heartbeat-file', HEARTBEAT],
-              ],
-              workingDir: PIPELINE_HOME,
-              env: [{ name: 'PLATFORM_CONNECTION_DIR', value: CONNECTION_MOUNT }],
-              resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-              // Alive and ready while it keeps delivering: the heartbeat is touched after each acknowledged batch.
-              livenessProbe: { exec: { command: heartbeatCheck(120) }, periodSeconds: 30, failureThreshold: 3 },
-              readinessProbe: { exec: { command: heartbeatCheck(30) }, periodSeconds: 10 },
-              securityContext: readOnlyContainerSecurity(),
-              volumeMounts: [
-                { name: 'connection', mountPath: CONNECTION_MOUNT, readOnly: true },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            },
-          ],
-          volumes: [
-            { name: 'connection', secret: { secretName: TEAM_CONNECTION_SECRET } },
-            { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } },
-          ],
-        },
-      },
-    },
-  };
-}
-
-/**
- * The Deployment and Service that receive a pipeline's request log from KServe's agent and write it to
- * `<data>/predictions/`, as the team (its IRSA role; EKS's webhook mounts the web identity token itself).
- */
-function predictionLogger(name: string, pipeline: PipelineConfig, namespace: string, placement: Placement): KubernetesObject[] {
-  const labels = { 'app.kubernetes.io/name': `${name}-prediction-logger`, 'app.kubernetes.io/part-of': 'mlops-platform' };
-  const endpoint = predictionLoggerEndpoint(name, namespace);
-  const probe = (seconds: number) => ({ httpGet: { path: '/healthz', port: LOGGER_PORT }, periodSeconds: seconds });
-  return [
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: endpoint.service, namespace, labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: teamWorkload(pipeline.team).serviceAccounts[0],
-            automountServiceAccountToken: false,
-            nodeSelector: { ...placement.nodeSelector },
-            tolerations: placement.tolerations.map((t) => ({ ...t })),
-            securityContext: { runAsNonRoot: true, runAsUser: 185, seccompProfile: { type: 'RuntimeDefault' } },
-            // Time to write what it holds when stopped.
-            terminationGracePeriodSeconds: 30,
-            containers: [
-              {
-                name: 'logger',
-                image: pipeline.image,
-                command: ['python3', '-m', 'jobs.prediction_logger'],
-                args: ['--port', String(LOGGER_PORT)],
-                workingDir: PIPELINE_HOME,
-                env: [{ name: 'PLATFORM_CONNECTION_DIR', value: CONNECTION_MOUNT }],
-                ports: [{ name: 'http', containerPort: LOGGER_PORT }],
-                resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-                livenessProbe: { ...probe(30), failureThreshold: 3 },
-                readinessProbe: probe(10),
-                securityContext: readOnlyContainerSecurity(),
-                volumeMounts: [{ name: 'connection', mountPath: CONNECTION_MOUNT, readOnly: true }],
-              },
-            ],
-            volumes: [{ name: 'connection', secret: { secretName: TEAM_CONNECTION_SECRET } }],
-          },
-        },
-      },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: endpoint.service, namespace, labels },
-      spec: { selector: labels, ports: [{ name: 'http', port: endpoint.port, targetPort: LOGGER_PORT }] },
-    },
-  ];
 }

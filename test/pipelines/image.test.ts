@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FeatureStore } from '../../constructs/platform/feast';
 import { S3A_JARS_DIR, SPARK_UID } from '../../constructs/platform/spark';
 import { AWS_SDK_BUNDLE_VERSION, HADOOP_VERSION, SPARK_VERSION } from '../../constructs/platform/spark/versions';
-import { PIPELINE_HOME } from '../../stacks/platform/pipelines';
+import { PIPELINE_HOME } from '../../stacks/platform/pipeline-workloads';
 
 // The pipeline image cannot be built here (no container engine): what it must share with the platform is checked
 // instead, so a version bump on one side fails until the other follows. That its Python libraries are those the
