@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import type { Placement, Toleration } from '../kubernetes/objects';
 import type { IKmsKey } from '../security/kms-key';
 import { NVIDIA_AMI_TYPES, NVIDIA_GPU_LABELS, NVIDIA_GPU_TAINT, nvidiaArchitecture } from './accelerators';
+import { instanceArchitecture, STANDARD_AMI_TYPES } from './instance-types';
 import type { IEksCluster } from './eks-cluster';
 import type { INodeRole } from './node-role';
 
@@ -52,7 +53,7 @@ export interface NodePoolProps {
    * and the label `nvidia.com/gpu.present=true` the device plugin selects. @default none
    */
   readonly accelerator?: 'nvidia';
-  /** @default 'AL2023_x86_64_STANDARD', or the NVIDIA AMI of an `nvidia` pool */
+  /** @default the AL2023 AMI of the instances' architecture (`AL2023_x86_64_STANDARD`, `AL2023_ARM_64_STANDARD`), or the NVIDIA AMI of an `nvidia` pool */
   readonly amiType?: string;
   /** Resources the nodes need first, e.g. the VPC CNI add-on without which they never become Ready. @default none */
   readonly dependsOn?: ITerraformDependable[];
@@ -108,6 +109,14 @@ export class NodePool extends Construct {
     this.poolName = props.poolName;
     const taints = poolTaints(props.poolName, props.dedicated ?? false, props.taints, props.accelerator);
     const gpu = props.accelerator === 'nvidia' ? nvidiaArchitecture(props.instanceTypes[0]) : undefined;
+    // One AMI per node group, so one architecture for all its instance types.
+    const architectures = new Set(props.instanceTypes.map(instanceArchitecture));
+    if (architectures.has(undefined) || architectures.size !== 1) {
+      throw new Error(
+        `${this.node.path}: instanceTypes ${props.instanceTypes.join(', ')} must be EC2 instance types of one architecture (x86_64 or arm64)`,
+      );
+    }
+    const architecture = [...architectures][0]!;
     ({ nodeSelector: this.nodeSelector, tolerations: this.tolerations } = poolPlacement(props.poolName, taints));
 
     const tags = { ...props.instanceTags, Name: `${props.cluster.clusterName}-${props.poolName}` };
@@ -147,7 +156,7 @@ export class NodePool extends Construct {
       subnetIds: props.subnetIds,
       instanceTypes: props.instanceTypes,
       capacityType: props.capacityType ?? 'ON_DEMAND',
-      amiType: props.amiType ?? (gpu ? NVIDIA_AMI_TYPES[gpu] : 'AL2023_x86_64_STANDARD'),
+      amiType: props.amiType ?? (gpu ? NVIDIA_AMI_TYPES[gpu] : STANDARD_AMI_TYPES[architecture]),
       scalingConfig: { minSize: props.minSize, desiredSize: props.desiredSize, maxSize: props.maxSize },
       updateConfig: { maxUnavailablePercentage: 33 },
       launchTemplate: { id: template.id, version: template.latestVersion.toString() },

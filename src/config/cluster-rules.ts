@@ -36,10 +36,9 @@ export function checkSubnetLayout(env: Pick<RawEnvironment, 'network'>, fail: Fa
   }
 }
 
-/** A GPU pool runs NVIDIA instances of one architecture; an NVIDIA instance outside such a pool would get no driver. */
+/** A GPU pool runs NVIDIA instances (of one architecture: aws-rules.ts); an NVIDIA instance outside such a pool would get no driver. */
 export function checkAccelerators(env: Pick<RawEnvironment, 'cluster'>, fail: Fail): void {
   for (const [name, pool] of Object.entries(env.cluster.nodePools)) {
-    const architectures = new Set(pool.instanceTypes.map(nvidiaArchitecture));
     pool.instanceTypes.forEach((type, index) => {
       const path = ['cluster', 'nodePools', name, 'instanceTypes', index];
       const architecture = nvidiaArchitecture(type);
@@ -48,8 +47,6 @@ export function checkAccelerators(env: Pick<RawEnvironment, 'cluster'>, fail: Fa
       if (pool.accelerator === undefined && architecture !== undefined)
         fail(path, `'${type}' is a GPU instance: set accelerator: nvidia on the pool, or its nodes get no GPU driver`);
     });
-    if (pool.accelerator === 'nvidia' && architectures.size > 1 && !architectures.has(undefined))
-      fail(['cluster', 'nodePools', name, 'instanceTypes'], 'mixes x86_64 and arm64 GPU instances: one AMI serves one architecture');
     if (pool.accelerator === 'nvidia' && name === 'general')
       fail(['cluster', 'nodePools', name, 'accelerator'], 'the general pool runs the platform, not GPU work: add a pool of its own');
   }

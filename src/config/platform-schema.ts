@@ -332,6 +332,14 @@ const RESERVED_LOGINS = ['admin', 'schema-registry', 'spark', 'airflow'];
 
 function checkTeams(platform: PlatformConfig, fail: (path: (string | number)[], message: string) => void): void {
   const topics = Object.keys(platform.kafka.topics);
+  // Kafka refuses a topic whose name equals another's once '.' and '_' are treated alike (their metric names would).
+  const seen = new Map<string, string>();
+  for (const topic of topics) {
+    const other = seen.get(topic.replaceAll('.', '_'));
+    if (other)
+      fail(['platform', 'kafka', 'topics', topic], `collides with '${other}': Kafka treats '.' and '_' alike and refuses the second`);
+    else seen.set(topic.replaceAll('.', '_'), topic);
+  }
   for (const [name, team] of Object.entries(platform.teams)) {
     const path = ['platform', 'teams', name];
     if (RESERVED_LOGINS.includes(name)) fail(path, `'${name}' is a login of the platform itself; choose another team name`);

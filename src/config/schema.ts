@@ -4,6 +4,7 @@ import { MANAGED_ADDONS } from '../../constructs/cluster/managed-addons';
 import { parseCidr } from '../../constructs/network/cidr';
 import type { SchemaVersion } from '../../constructs/platform/kafka/schema-files';
 import { checkAccelerators, checkPullThroughCache, checkSubnetLayout } from './cluster-rules';
+import { checkAwsFacts } from './aws-rules';
 import { logRetentionDays } from './log-retention';
 import { checkPipelines } from './pipeline-schema';
 import { checkPlatformRules, platformSchema } from './platform-schema';
@@ -76,7 +77,8 @@ const taintSchema = z.strictObject({
 });
 
 const nodePoolSchema = z.strictObject({
-  instanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'must be an EC2 instance type')).min(1),
+  /** One architecture per pool (the node group's AMI follows it): x86_64 types, or Graviton (arm64) ones. */
+  instanceTypes: z.array(z.string().min(1)).min(1),
   capacityType: z.enum(['ON_DEMAND', 'SPOT']).default('ON_DEMAND'),
   minSize: z.int().min(0),
   desiredSize: z.int().min(0),
@@ -266,6 +268,7 @@ function checkCrossFieldRules(env: RawEnvironment, ctx: z.RefinementCtx): void {
   });
 
   checkSubnetLayout(env, fail);
+  checkAwsFacts(env, fail);
 
   checkPullThroughCache(env, fail);
   checkAccelerators(env, fail);

@@ -1,3 +1,4 @@
+import { instanceArchitecture } from '../../constructs/cluster/instance-types';
 import type { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { EksCluster, type EksClusterProps } from '../../constructs/cluster/eks-cluster';
@@ -133,6 +134,15 @@ describe('NodePool', () => {
     expect(template.vpc_security_group_ids).toEqual([expect.stringContaining('cluster_security_group_id')]);
   });
 
+  it("runs the AL2023 AMI of its instances' architecture, and refuses a pool of two", () => {
+    expect(onlyResource(pool({ instanceTypes: ['m7i.large', 'm6i.large'] }), 'aws_eks_node_group').ami_type).toBe('AL2023_x86_64_STANDARD');
+    expect(onlyResource(pool({ instanceTypes: ['m7g.large', 'c7gn.xlarge'] }), 'aws_eks_node_group').ami_type).toBe(
+      'AL2023_ARM_64_STANDARD',
+    );
+    expect(() => pool({ instanceTypes: ['m7g.large', 'm7i.large'] })).toThrow(/must be EC2 instance types of one architecture/);
+    expect(() => pool({ instanceTypes: ['m7i.huge'] })).toThrow(/must be EC2 instance types of one architecture/);
+  });
+
   it('labels the pool, spreads it over all subnets and rolls updates a third at a time', () => {
     const group = onlyResource(pool({ labels: { team: 'ml' } }), 'aws_eks_node_group');
     expect(group).toMatchObject({
@@ -229,5 +239,24 @@ describe('WorkloadIdentity', () => {
         (scope) => void new WorkloadIdentity(scope, 'I', { cluster: cluster(scope), namespace: 'ML_Flow', serviceAccounts: ['x'] }),
       ),
     ).toThrow(/namespace 'ML_Flow' must be a lower-case DNS label/);
+  });
+});
+
+describe('instanceArchitecture', () => {
+  it.each([
+    ['m7i.large', 'x86_64'],
+    ['m7i-flex.2xlarge', 'x86_64'],
+    ['g6.xlarge', 'x86_64'],
+    ['u-6tb1.112xlarge', 'x86_64'],
+    ['m7g.large', 'arm64'],
+    ['c7gn.16xlarge', 'arm64'],
+    ['r8gd.metal-24xl', 'arm64'],
+    ['g5g.xlarge', 'arm64'],
+    ['is4gen.xlarge', 'arm64'],
+    ['a1.large', 'arm64'],
+    ['m7i.huge', undefined],
+    ['db.t4g.medium', undefined],
+  ])('%s is %s', (type, architecture) => {
+    expect(instanceArchitecture(type)).toBe(architecture);
   });
 });
