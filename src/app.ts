@@ -22,7 +22,10 @@ export interface EnvironmentStacks {
 
 /** Adds one environment's stacks to `app`, wiring what crosses between them. */
 export function addEnvironment(app: App, environment: EnvironmentConfig): EnvironmentStacks {
-  const bootstrap = environment.backend.type === 's3' ? new BootstrapStack(app, environment) : undefined;
+  const bootstrap =
+    environment.backend.type === 's3'
+      ? new BootstrapStack(app, environment, { existingOidcProviderArn: environment.delivery.existingOidcProviderArn })
+      : undefined;
   const network = new NetworkStack(app, environment);
   const shared = { network: network.network, workloadSecurityGroupId: network.workloadSecurityGroupId };
   const data = new DataStack(app, environment, shared);

@@ -63,10 +63,43 @@ function checkOwnArns(env: RawEnvironment, fail: Fail): void {
     [['delivery', 'codeConnectionArn'], env.delivery.codeConnectionArn],
     [['platform', 'ingress', 'certificateArn'], env.platform.ingress.certificateArn],
   ];
+  const provider = env.delivery.existingOidcProviderArn;
+  if (provider && provider.split(':')[4] !== env.aws.accountId)
+    fail(['delivery', 'existingOidcProviderArn'], `must be in the environment's account (${env.aws.accountId}): its roles trust it`);
   for (const [path, arn] of own) {
     if (!arn) continue;
     const [, , , region, account] = arn.split(':');
     if (region !== env.aws.region || account !== env.aws.accountId)
       fail(path, `must be in the environment's account and region (${env.aws.accountId}, ${env.aws.region}), not ${account} in ${region}`);
   }
+}
+
+/** Rules between environment files: what two environments in one account would both try to create. */
+export function checkEnvironmentsTogether(
+  environments: readonly Pick<RawEnvironment, 'aws' | 'backend' | 'delivery'>[],
+  names: readonly string[],
+  fail: (index: number, path: (string | number)[], message: string) => void,
+): void {
+  const buckets = new Map<string, string>();
+  const providers = new Map<string, string>();
+  environments.forEach((env, index) => {
+    if (env.backend.type !== 's3') return;
+    const owner = buckets.get(env.backend.bucket);
+    if (owner)
+      fail(
+        index,
+        ['backend', 'bucket'],
+        `'${env.backend.bucket}' is ${owner}'s state bucket too: each environment's bootstrap stack creates its own`,
+      );
+    else buckets.set(env.backend.bucket, names[index]);
+    if (env.delivery.existingOidcProviderArn) return;
+    const creator = providers.get(env.aws.accountId);
+    if (creator)
+      fail(
+        index,
+        ['delivery', 'existingOidcProviderArn'],
+        `${creator} creates the GitHub OIDC provider of account ${env.aws.accountId}, which holds one: name it here (arn:aws:iam::${env.aws.accountId}:oidc-provider/token.actions.githubusercontent.com)`,
+      );
+    else providers.set(env.aws.accountId, names[index]);
+  });
 }

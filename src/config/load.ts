@@ -4,6 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { compatibilityProblems, readSchemaVersions, type SchemaVersion } from '../../constructs/platform/kafka/schema-files';
 import { projectPath } from '../../constructs/project-path';
+import { checkEnvironmentsTogether } from './aws-rules';
 import { ConfigError, type ConfigProblem } from './config-error';
 import { environmentSchema, type EnvironmentConfig } from './schema';
 
@@ -22,7 +23,13 @@ export const SCHEMAS_DIR = projectPath('schemas');
 export function parseEnvironment(file: string, text: string, schemasDir: string = SCHEMAS_DIR): EnvironmentConfig {
   const name = basename(file, extname(file));
   const problems: ConfigProblem[] = [];
-  if (!ENVIRONMENT_NAME.test(name)) {
+  if (name === 'bootstrap') {
+    problems.push({
+      file,
+      path: '',
+      message: `environment name 'bootstrap' (the file name) would collide with the bootstrap stacks (mlops-bootstrap-<env>)`,
+    });
+  } else if (!ENVIRONMENT_NAME.test(name)) {
     problems.push({
       file,
       path: '',
@@ -114,6 +121,10 @@ export function loadEnvironments(dir: string = ENVIRONMENTS_DIR): EnvironmentCon
       problems.push(...error.problems);
     }
   }
+  const names = environments.map((e) => e.name);
+  checkEnvironmentsTogether(environments, names, (index, path, message) =>
+    problems.push({ file: relative(process.cwd(), join(dir, `${names[index]}.yaml`)), path: path.join('.'), message }),
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   return environments;
 }

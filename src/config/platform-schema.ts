@@ -40,7 +40,15 @@ const kafkaSchema = z.strictObject({
   brokers: z.int().min(1).max(30).default(3),
   storageGiB: z.int().min(10).max(16384).default(100),
   /** Ingestion topics, by name. The replication factor follows the broker count (3 with 3 or more). */
-  topics: z.record(z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a valid Kafka topic name'), topicSchema).default({}),
+  topics: z
+    .record(
+      z
+        .string()
+        .regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a valid Kafka topic name')
+        .refine((name) => name !== '.' && name !== '..', "'.' and '..' are not topic names Kafka accepts"),
+      topicSchema,
+    )
+    .default({}),
   /**
    * A listener for clients outside the cluster: an internal Network Load Balancer (TLS, SCRAM-SHA-512) that
    * only `allowedCidrs` reach. @default none: Kafka is reachable from inside the cluster only

@@ -210,6 +210,17 @@ const deliverySchema = z.strictObject({
       'must be a CodeConnections connection ARN',
     )
     .optional(),
+  /**
+   * The account's GitHub OIDC provider, where another environment's bootstrap stack creates it: IAM holds one per
+   * account. @default none: this environment's bootstrap stack creates it
+   */
+  existingOidcProviderArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/,
+      'must be the ARN of the GitHub OIDC provider (…:oidc-provider/token.actions.githubusercontent.com)',
+    )
+    .optional(),
 });
 
 /** The raw schema, before cross-field rules. */

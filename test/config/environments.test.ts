@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -89,6 +89,37 @@ describe('malformed environment files', () => {
         expect.stringMatching(/qa\.yml: environment files end in \.yaml: rename it to qa\.yaml$/),
       ].sort(),
     );
+  });
+
+  it("refuses two environments in one account creating the same state bucket or the account's one OIDC provider", () => {
+    const root = mkdtempSync(join(tmpdir(), 'mlops-envs-'));
+    symlinkSync(join(ENVIRONMENTS_DIR, '..', 'schemas'), join(root, 'schemas'));
+    const dir = join(root, 'environments');
+    mkdirSync(dir);
+    const dev = readFileSync(join(ENVIRONMENTS_DIR, 'dev.yaml'), 'utf8');
+    writeFileSync(join(dir, 'dev.yaml'), dev);
+    // A second environment copied from dev, changing only its network.
+    writeFileSync(join(dir, 'qa.yaml'), dev.replace('vpcCidr: 10.10.0.0/16', 'vpcCidr: 10.20.0.0/16'));
+    const error = captureError(() => loadEnvironments(dir)) as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message.split('\n')).toEqual([
+      expect.stringMatching(
+        /qa\.yaml: backend\.bucket: 'mlops-tfstate-111111111111-eu-west-1' is dev's state bucket too: each environment's bootstrap stack creates its own$/,
+      ),
+      expect.stringMatching(
+        /qa\.yaml: delivery\.existingOidcProviderArn: dev creates the GitHub OIDC provider of account 111111111111, which holds one: name it here/,
+      ),
+    ]);
+    // Its own bucket and dev's provider: accepted.
+    const provider = 'arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com';
+    writeFileSync(
+      join(dir, 'qa.yaml'),
+      dev
+        .replace('vpcCidr: 10.10.0.0/16', 'vpcCidr: 10.20.0.0/16')
+        .replace('bucket: mlops-tfstate-111111111111-eu-west-1', 'bucket: mlops-tfstate-qa-111111111111')
+        .replace('delivery:\n', `delivery:\n  existingOidcProviderArn: ${provider}\n`),
+    );
+    expect(loadEnvironments(dir).map((e) => e.name)).toEqual(['dev', 'qa']);
   });
 
   it('are all reported in one run, not just the first file', () => {
