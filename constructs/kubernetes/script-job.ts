@@ -58,3 +58,23 @@ export function scriptJob(props: ScriptJobProps): KubernetesObject {
     },
   };
 }
+
+/**
+ * The same program on a schedule (cron, UTC): a CronJob whose runs never overlap, keeping the last success and
+ * the last three failures to read.
+ */
+export function scriptCronJob(props: ScriptJobProps & { readonly schedule: string }): KubernetesObject {
+  const job = scriptJob(props);
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: job.metadata,
+    spec: {
+      schedule: props.schedule,
+      concurrencyPolicy: 'Forbid',
+      successfulJobsHistoryLimit: 1,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: { spec: { ...(job.spec as Record<string, unknown>), backoffLimit: 2 } },
+    },
+  };
+}

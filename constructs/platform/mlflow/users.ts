@@ -2,7 +2,7 @@ import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
 import { contentDigest, type KubernetesObject, type Placement } from '../../kubernetes/objects';
-import { scriptJob } from '../../kubernetes/script-job';
+import { scriptCronJob, scriptJob } from '../../kubernetes/script-job';
 import { externalSecret, type SecretSource } from '../external-secrets';
 import type { Mlflow } from './mlflow';
 
@@ -17,6 +17,11 @@ export interface MlflowUsersProps {
   readonly placement: Placement;
   /** @default 'python:3.13-alpine' (the standard library's HTTP client is all it needs) */
   readonly image?: string;
+  /**
+   * When the passwords are set again (cron, UTC), so a password rotated in Secrets Manager reaches MLflow once
+   * External Secrets has refreshed its copy (hourly). @default '17 * * * *'
+   */
+  readonly syncSchedule?: string;
   /** The secret store must be ready. @default none */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -48,7 +53,8 @@ for username in sorted(os.listdir("/etc/users")):
  * MLflow logins of the platform's users (its teams), created through MLflow's auth API by a Job signed in as
  * the admin. A user owns the experiments and registered models it creates (MANAGE); what others may do with
  * them is the server's default permission (none in production). The passwords come from Secrets Manager
- * through External Secrets; the Job is named after the user list, so adding a user runs it again.
+ * through External Secrets; the Job is named after the user list, so adding a user runs it again, and a
+ * CronJob sets them again every hour, so a rotated password reaches MLflow without an apply.
  */
 export class MlflowUsers extends Construct {
   readonly release: ManifestsRelease;
@@ -63,21 +69,26 @@ export class MlflowUsers extends Construct {
     const namespace = tracking.namespace;
     const secretName = 'mlflow-user-passwords';
     const admin = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: tracking.adminSecretName, key } } });
+    const run = {
+      namespace,
+      placement: props.placement,
+      script: CREATE_USERS,
+      image: props.image,
+      env: [
+        { name: 'MLFLOW_TRACKING_URI', value: tracking.trackingUri },
+        admin('ADMIN_USERNAME', 'admin_username'),
+        admin('ADMIN_PASSWORD', 'admin_password'),
+      ],
+      mounts: [{ path: '/etc/users', volume: { secret: { secretName, defaultMode: 0o440 } } }],
+    };
+    const schedule = props.syncSchedule ?? '17 * * * *';
+    if (!/^(\S+\s+){4}\S+$/.test(schedule))
+      throw new Error(`${this.node.path}: syncSchedule '${schedule}' must be a five-field cron schedule`);
     const manifests: KubernetesObject[] = [
       externalSecret({ name: secretName, namespace, storeName: props.storeName, data: { ...props.users } }),
-      scriptJob({
-        name: `mlflow-users-${contentDigest(names).slice(0, 12)}`,
-        namespace,
-        placement: props.placement,
-        script: CREATE_USERS,
-        image: props.image,
-        env: [
-          { name: 'MLFLOW_TRACKING_URI', value: tracking.trackingUri },
-          admin('ADMIN_USERNAME', 'admin_username'),
-          admin('ADMIN_PASSWORD', 'admin_password'),
-        ],
-        mounts: [{ path: '/etc/users', volume: { secret: { secretName, defaultMode: 0o440 } } }],
-      }),
+      // Now, for a new user; then on the schedule, for rotated passwords.
+      scriptJob({ name: `mlflow-users-${contentDigest(names).slice(0, 12)}`, ...run }),
+      scriptCronJob({ name: 'mlflow-users-sync', schedule, ...run }),
     ];
     this.release = new ManifestsRelease(this, 'Release', {
       releaseName: 'mlflow-users',

@@ -36,6 +36,16 @@ describe('MlflowUsers', () => {
     });
   });
 
+  it('sets the passwords again every hour, so a rotated one reaches MLflow without an apply', () => {
+    const [, job, sync] = build({ fraud: { key: 'mlops-dev/teams/fraud', property: 'mlflow_password' } });
+    expect(sync).toMatchObject({ kind: 'CronJob', metadata: { name: 'mlflow-users-sync' } });
+    const spec = sync.spec as { schedule: string; concurrencyPolicy: string; jobTemplate: { spec: { template: unknown } } };
+    expect([spec.schedule, spec.concurrencyPolicy]).toEqual(['17 * * * *', 'Forbid']);
+    // The same program, with the same logins, as the Job that creates the users.
+    const container = (template: unknown) => (template as { spec: { containers: unknown[] } }).spec.containers[0];
+    expect(container(spec.jobTemplate.spec.template)).toEqual(container((job.spec as { template: unknown }).template));
+  });
+
   it('refuses no users and names that cannot be logins', () => {
     expect(() => build({})).toThrow(/users is empty/);
     expect(() => build({ Fraud_Team: { key: 'x' } })).toThrow(/user 'Fraud_Team' is not a lower-case DNS label/);
