@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         spark.readStream.format('kafka')
         .options(**connection.kafka_options())
         .option('subscribe', args.topic)
+        # Spark's own prefix (spark-kafka-source-…) is no group the team's ACLs admit.
+        .option('groupIdPrefix', connection.consumer_group_prefix('land'))
         .option('startingOffsets', 'earliest')
         .load()
     )

@@ -79,6 +79,10 @@ class Connection:
             'kafka.ssl.truststore.location': self.ca_location,
         }
 
+    def consumer_group_prefix(self, purpose: str) -> str:
+        """A consumer group prefix the team's Kafka ACLs admit: they allow groups named after the team's login."""
+        return f'{self.username}-{purpose}'
+
     def producer_config(self) -> dict[str, str]:
         """librdkafka settings for confluent-kafka's Producer."""
         return {

@@ -89,3 +89,8 @@ def test_is_frozen(secret_dir):
     connection = Connection.load(secret_dir)
     with pytest.raises(AttributeError):
         connection.username = 'other'
+
+
+def test_consumer_groups_are_named_after_the_teams_login(secret_dir):
+    # The team's Kafka ACLs admit groups prefixed with its login (constructs/platform/kafka/kafka-users.ts).
+    assert Connection.load(secret_dir).consumer_group_prefix('land') == 'fraud-land'
