@@ -114,6 +114,7 @@ export class PlatformStack extends BaseStack {
     this.spark = addSpark(context);
     this.observability = addObservability(context, this.storageClass.name, {
       kafka: this.kafka,
+      schemaRegistry: this.schemaRegistry,
       airflow: this.airflow,
       mlflow: this.mlflow,
       sparkOperator: this.spark.operator,

@@ -1,6 +1,6 @@
 import type { Airflow } from '../../constructs/platform/airflow';
 import { ContainerLogs } from '../../constructs/platform/logging';
-import type { KafkaCluster } from '../../constructs/platform/kafka';
+import type { KafkaCluster, SchemaRegistry } from '../../constructs/platform/kafka';
 import type { Mlflow } from '../../constructs/platform/mlflow';
 import { Observability } from '../../constructs/platform/observability';
 import { MLSERVER_METRICS_LABELS, MLSERVER_METRICS_PORT, servedByMlserver } from '../../constructs/platform/serving/inference-service';
@@ -11,6 +11,7 @@ import type { PlatformContext } from './context';
 /** What Prometheus scrapes, besides the cluster itself. */
 export interface ScrapedComponents {
   readonly kafka: KafkaCluster;
+  readonly schemaRegistry: SchemaRegistry;
   readonly airflow: Airflow;
   readonly mlflow: Mlflow;
   readonly sparkOperator: SparkOperator;
@@ -20,7 +21,7 @@ export interface ScrapedComponents {
 export function addObservability(
   { scope, environment, props, placement, namespace, secretStore }: PlatformContext,
   storageClass: string,
-  { kafka, airflow, mlflow, sparkOperator }: ScrapedComponents,
+  { kafka, schemaRegistry, airflow, mlflow, sparkOperator }: ScrapedComponents,
 ): Observability {
   // Scraped only where MLServer serves a model (a configured one, or a pipeline's): its metrics port is MLServer's own.
   const mlserverModels =
@@ -40,6 +41,7 @@ export function addObservability(
     alerting: environment.platform.observability.alerting,
     scrapeTargets: {
       kafka: { namespace: kafka.namespace, clusterName: kafka.clusterName, kafkaExporter: true },
+      schemaRegistry: { namespace: schemaRegistry.namespace, podLabels: schemaRegistry.podLabels, port: 'metrics' },
       airflow: { namespace: airflow.namespace, releaseName: airflow.releaseName },
       sparkOperator: { namespace: namespace('spark-operator'), releaseName: sparkOperator.release.releaseName },
       sparkJobs: { namespaces: sparkOperator.jobNamespaces, podLabels: SPARK_METRICS_LABELS, paths: Object.values(SPARK_METRICS_PATHS) },

@@ -57,6 +57,21 @@ const REALM = 'SchemaRegistry';
  */
 const PROBE_PATH = '/v1/metadata/id';
 
+/** Where the Prometheus JMX exporter (a Java agent) serves the registry's metrics: Jetty, Jersey, JVM. */
+export const SCHEMA_REGISTRY_METRICS_PORT = 9404;
+const JMX_EXPORTER_DIR = '/etc/jmx-exporter';
+/**
+ * Confluent's base images ship the Prometheus JMX exporter beside their jars (`cp-base-new`, now a link to
+ * `cp-base-java`), its version in the file name: the start finds it, adds it to the JVM's options and runs the
+ * image's own entrypoint. Without it the registry starts the same, with no metrics, and says so.
+ */
+const START_WITH_METRICS = [
+  'agent=$(ls /usr/share/java/cp-base-new/jmx_prometheus_javaagent-*.jar /usr/share/java/cp-base-java/jmx_prometheus_javaagent-*.jar 2>/dev/null | head -n 1)',
+  `if [ -n "$agent" ]; then export SCHEMA_REGISTRY_OPTS="$SCHEMA_REGISTRY_OPTS -javaagent:$agent=${SCHEMA_REGISTRY_METRICS_PORT}:${JMX_EXPORTER_DIR}/config.yaml"`,
+  'else echo "no Prometheus JMX exporter in the image: the registry serves no metrics" >&2; fi',
+  'exec /etc/confluent/docker/run',
+].join('\n');
+
 /**
  * Confluent Schema Registry as a Deployment, a ClusterIP Service and (with 2 or more replicas) a
  * PodDisruptionBudget, installed through the project's manifests chart. It stores schemas in the
@@ -75,6 +90,8 @@ export class SchemaRegistry extends Construct {
   readonly serviceName: string;
   /** The registry's Service. */
   readonly endpoint: Endpoint;
+  /** Labels of the registry's pods, which a PodMonitor selects (metrics on port `metrics`). */
+  readonly podLabels: Readonly<Record<string, string>>;
   readonly replicas: number;
   readonly release: ManifestsRelease;
 
@@ -97,11 +114,19 @@ export class SchemaRegistry extends Construct {
 
     const labels = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/instance': NAME, 'app.kubernetes.io/part-of': 'mlops-platform' };
     const selector = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/instance': NAME };
+    this.podLabels = selector;
     const highlyAvailable = replicas >= 2;
     const metadata = { name: NAME, namespace: this.namespace, labels };
 
     const manifests: KubernetesObject[] = [
       ...this.loginSecrets(props.logins),
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `${NAME}-jmx-exporter`, namespace: this.namespace, labels },
+        // Every MBean under its default name, lower-cased: the registry's own (kafka.schema.registry) and the JVM's.
+        data: { 'config.yaml': 'lowercaseOutputName: true\nlowercaseOutputLabelNames: true\n' },
+      },
       {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
@@ -228,7 +253,11 @@ export class SchemaRegistry extends Construct {
         {
           name: NAME,
           image: SCHEMA_REGISTRY_IMAGE,
-          ports: [{ name: 'http', containerPort: SCHEMA_REGISTRY_PORT, protocol: 'TCP' }],
+          command: ['/bin/sh', '-c', START_WITH_METRICS],
+          ports: [
+            { name: 'http', containerPort: SCHEMA_REGISTRY_PORT, protocol: 'TCP' },
+            { name: 'metrics', containerPort: SCHEMA_REGISTRY_METRICS_PORT, protocol: 'TCP' },
+          ],
           // The image turns every SCHEMA_REGISTRY_<KEY> into the property <key> ('_' → '.').
           env: [
             // Followers forward writes to the leader at this address.
@@ -273,6 +302,7 @@ export class SchemaRegistry extends Construct {
             { name: 'tmp', mountPath: '/tmp' },
             { name: 'cluster-ca', mountPath: CA_DIR, readOnly: true },
             { name: 'auth', mountPath: AUTH_DIR, readOnly: true },
+            { name: 'jmx-exporter', mountPath: JMX_EXPORTER_DIR, readOnly: true },
           ],
         },
       ],
@@ -284,6 +314,7 @@ export class SchemaRegistry extends Construct {
           secret: { secretName: kafka.clusterCaSecretName, items: [{ key: 'ca.p12', path: 'ca.p12' }], defaultMode: 0o440 },
         },
         { name: 'auth', secret: { secretName: `${NAME}-auth`, defaultMode: 0o440 } },
+        { name: 'jmx-exporter', configMap: { name: `${NAME}-jmx-exporter` } },
       ],
     };
   }

@@ -19,6 +19,8 @@ export interface ScrapeTargets {
     /** Messages a consumer group may lag behind on a topic for 15 minutes before it alerts. @default 10000 */
     readonly consumerLagThreshold?: number;
   };
+  /** The schema registry's pods, whose JMX exporter serves metrics on the named `port`. */
+  readonly schemaRegistry?: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>>; readonly port: string };
   /** The Airflow chart's statsd exporter (Service `<release>-statsd`, port `statsd-scrape`). */
   readonly airflow?: { readonly namespace: string; readonly releaseName: string };
   /** The Kubeflow Spark operator's controller (`prometheus.metrics.enable`, port `metrics`). */
@@ -102,7 +104,14 @@ const podLabelAs = (podLabel: string, targetLabel: string) => ({
 /** ServiceMonitors and PodMonitors for the targets given, each in its target's namespace. */
 export function scrapeMonitors(targets: ScrapeTargets): KubernetesObject[] {
   const monitors: KubernetesObject[] = [];
-  const { kafka, airflow, sparkOperator, sparkJobs, kserve, mlflow, modelServers } = targets;
+  const { kafka, airflow, sparkOperator, sparkJobs, kserve, mlflow, modelServers, schemaRegistry } = targets;
+  if (schemaRegistry) {
+    monitors.push(
+      monitor('PodMonitor', 'schema-registry', schemaRegistry.namespace, schemaRegistry.podLabels, [
+        { port: schemaRegistry.port, path: '/metrics', interval: '30s' },
+      ]),
+    );
+  }
   if (kafka) {
     // Every pod Strimzi runs for the cluster (nodes of all pools, and the Kafka Exporter when enabled);
     // the entity operator has no metrics port, so it yields no target.

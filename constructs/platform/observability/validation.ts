@@ -56,7 +56,7 @@ export function validate(where: string, props: ObservabilityProps, p: Resolved):
   if (props.grafanaAdminSecretName.trim() === '') fail('grafanaAdminSecretName must name a Secrets Manager secret');
   if (p.storeName.trim() === '') fail('storeName must name a ClusterSecretStore');
 
-  const { kafka, airflow, sparkOperator, sparkJobs, kserve, mlflow, modelServers } = p.scrapeTargets;
+  const { kafka, airflow, sparkOperator, sparkJobs, kserve, mlflow, modelServers, schemaRegistry } = p.scrapeTargets;
   for (const [prop, value] of [
     ['scrapeTargets.kafka.namespace', kafka?.namespace],
     ['scrapeTargets.kafka.clusterName', kafka?.clusterName],
@@ -68,6 +68,7 @@ export function validate(where: string, props: ObservabilityProps, p: Resolved):
     ['scrapeTargets.kserve.namespace', kserve?.namespace],
     ['scrapeTargets.mlflow.namespace', mlflow?.namespace],
     ['scrapeTargets.modelServers.namespace', modelServers?.namespace],
+    ['scrapeTargets.schemaRegistry.namespace', schemaRegistry?.namespace],
   ] as const) {
     if (value !== undefined) label(prop, value);
   }

@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { poolPlacement, poolTaints } from '../../../constructs/cluster/node-pool';
 import type { KubernetesObject } from '../../../constructs/kubernetes/objects';
 import { KAFKA_VERSION, KafkaCluster, type KafkaClusterProps } from '../../../constructs/platform/kafka/kafka-cluster';
-import { SCHEMA_REGISTRY_IMAGE, SchemaRegistry, type SchemaRegistryProps } from '../../../constructs/platform/kafka/schema-registry';
+import {
+  SCHEMA_REGISTRY_IMAGE,
+  SCHEMA_REGISTRY_METRICS_PORT,
+  SchemaRegistry,
+  type SchemaRegistryProps,
+} from '../../../constructs/platform/kafka/schema-registry';
 import { STRIMZI_CHART, StrimziOperator, type StrimziOperatorProps } from '../../../constructs/platform/kafka/strimzi-operator';
 import { loadValuesFiles } from '../../../constructs/helm/values-files';
 import { chartDefaults, crdSchema, customResourceViolations, unknownKeys } from '../../support/chart-values';
@@ -558,7 +563,8 @@ describe('SchemaRegistry', () => {
   it('runs the pinned Confluent image with a ClusterIP Service on 8081', () => {
     const { all, container } = objects();
     expect(SCHEMA_REGISTRY_IMAGE).toMatch(/^confluentinc\/cp-schema-registry:8\.\d+\.\d+$/);
-    expect(container).toMatchObject({ image: SCHEMA_REGISTRY_IMAGE, ports: [{ name: 'http', containerPort: 8081, protocol: 'TCP' }] });
+    expect(container).toMatchObject({ image: SCHEMA_REGISTRY_IMAGE });
+    expect(container.ports).toContainEqual({ name: 'http', containerPort: 8081, protocol: 'TCP' });
     expect(manifest(all, 'Service', 'schema-registry').spec).toEqual({
       type: 'ClusterIP',
       selector: { 'app.kubernetes.io/name': 'schema-registry', 'app.kubernetes.io/instance': 'schema-registry' },
@@ -650,6 +656,24 @@ describe('SchemaRegistry', () => {
         'schema.registry.group.id',
       ].sort(),
     );
+  });
+
+  it("serves metrics through the image's JMX exporter, found at start, before running the image's own entrypoint", () => {
+    const { all, container, pod, registry, deployment } = objects();
+    // What the scrape selects is what the Deployment runs.
+    expect(registry.podLabels).toEqual(dig(deployment, 'spec', 'selector', 'matchLabels'));
+    const [, , script] = container.command as string[];
+    expect((container.command as string[]).slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(script).toContain('/usr/share/java/cp-base-new/jmx_prometheus_javaagent-*.jar');
+    expect(script).toContain(`-javaagent:$agent=${SCHEMA_REGISTRY_METRICS_PORT}:/etc/jmx-exporter/config.yaml`);
+    // The JAAS login stays: the agent is added to the options, not put in their place.
+    expect(script).toContain('SCHEMA_REGISTRY_OPTS="$SCHEMA_REGISTRY_OPTS -javaagent');
+    expect(script.trim().split('\n').pop()).toBe('exec /etc/confluent/docker/run');
+    // No Terraform interpolation in what reaches the release.
+    expect(script).not.toContain('${');
+    expect(container.ports).toContainEqual({ name: 'metrics', containerPort: SCHEMA_REGISTRY_METRICS_PORT, protocol: 'TCP' });
+    expect(manifest(all, 'ConfigMap', 'schema-registry-jmx-exporter')).toBeDefined();
+    expect(pod.volumes).toContainEqual({ name: 'jmx-exporter', configMap: { name: 'schema-registry-jmx-exporter' } });
   });
 
   it('in production runs several replicas spread over zones and nodes, with a PodDisruptionBudget', () => {

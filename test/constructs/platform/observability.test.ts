@@ -35,6 +35,7 @@ const ALL_TARGETS: ScrapeTargets = {
     paths: ['/metrics/prometheus', '/metrics/executors/prometheus'],
   },
   kserve: { namespace: 'kserve' },
+  schemaRegistry: { namespace: 'kafka', podLabels: { 'app.kubernetes.io/name': 'schema-registry' }, port: 'metrics' },
   pipelineResults: { namespace: 'monitoring' },
   mlflow: {
     namespace: 'mlflow',
@@ -310,6 +311,11 @@ describe('Observability', () => {
         ['spark-ui', '/metrics/executors/prometheus'],
       ]);
     }
+
+    const registry = find(manifests, 'PodMonitor', 'schema-registry');
+    expect(registry.metadata.namespace).toBe('kafka');
+    expect(registry.spec.selector).toEqual({ matchLabels: ALL_TARGETS.schemaRegistry!.podLabels });
+    expect(at(registry.spec, 'podMetricsEndpoints.0')).toMatchObject({ port: 'metrics', path: '/metrics' });
 
     const kserve = find(manifests, 'ServiceMonitor', 'kserve-controller-manager');
     expect(kserve.metadata.namespace).toBe('kserve');
