@@ -18,7 +18,7 @@ const MODEL_RESOURCES = { requests: { cpu: '250m', memory: '1Gi' }, limits: { me
 
 /**
  * What a pipeline's DAG (`dags/reference_pipeline.py`) reads at parse time: its schedule, team namespace,
- * data location, promotion rule and model, and two ready-made objects, a SparkApplication with the platform's
+ * data location, promotion and drift rules and model, and two ready-made objects, a SparkApplication with the platform's
  * defaults for the team (placement, security, identity, S3A, event log, metrics, the team's connection Secret
  * mounted) and the InferenceService that serves `champion`, whose `storageUri` the DAG sets at promotion.
  */
@@ -39,7 +39,7 @@ export function pipelineSettings({ environment, props, placement, namespace }: P
           data: `s3a://${props.buckets.datasets}/${pipelineDatasetPrefix(pipeline.team, name)}`,
           promotion: pipeline.promotion,
           drift: pipeline.drift,
-          // The validation step pushes its results here; Prometheus alerts on them.
+          // The validation and drift steps push their results here; Prometheus alerts on them.
           pushgateway: Pushgateway.urlIn(namespace('monitoring')),
           model: {
             name,
