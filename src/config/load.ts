@@ -13,6 +13,9 @@ export const ENVIRONMENTS_DIR = process.env.MLOPS_ENVIRONMENTS_DIR ?? projectPat
 
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{0,11}$/;
 
+/** The largest environment file read (characters). */
+export const MAX_FILE_CHARACTERS = 262_144;
+
 /** Where topics' schemas live: `schemas/` beside the environments folder. */
 export const SCHEMAS_DIR = projectPath('schemas');
 
@@ -22,6 +25,11 @@ export const SCHEMAS_DIR = projectPath('schemas');
  */
 export function parseEnvironment(file: string, text: string, schemasDir: string = SCHEMAS_DIR): EnvironmentConfig {
   const name = basename(file, extname(file));
+  // Bounded before parsing: the biggest shipped file is a few KiB, and the parser holds the whole document.
+  if (text.length > MAX_FILE_CHARACTERS)
+    throw new ConfigError([
+      { file, path: '', message: `is ${text.length} characters; an environment file holds at most ${MAX_FILE_CHARACTERS}` },
+    ]);
   const problems: ConfigProblem[] = [];
   if (name === 'bootstrap') {
     problems.push({

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error';
-import { ENVIRONMENTS_DIR, loadEnvironmentFile, loadEnvironments } from '../../src/config/load';
+import { ENVIRONMENTS_DIR, loadEnvironmentFile, loadEnvironments, MAX_FILE_CHARACTERS, parseEnvironment } from '../../src/config/load';
 import { compiledScript } from '../support/compiled';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'invalid');
@@ -120,6 +120,15 @@ describe('malformed environment files', () => {
         .replace('delivery:\n', `delivery:\n  existingOidcProviderArn: ${provider}\n`),
     );
     expect(loadEnvironments(dir).map((e) => e.name)).toEqual(['dev', 'qa']);
+  });
+
+  it('refuses a file too big to be an environment before parsing it', () => {
+    const text = `${readFileSync(join(ENVIRONMENTS_DIR, 'dev.yaml'), 'utf8')}\n# ${'x'.repeat(MAX_FILE_CHARACTERS)}\n`;
+    const error = captureError(() => parseEnvironment('environments/dev.yaml', text)) as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(
+      new RegExp(`^environments/dev\\.yaml: is ${text.length} characters; an environment file holds at most ${MAX_FILE_CHARACTERS}$`),
+    );
   });
 
   it('are all reported in one run, not just the first file', () => {
