@@ -213,15 +213,33 @@ describe('pipeline image', () => {
 describe('deployment', () => {
   const deploy = workflow('deploy.yml');
 
-  it('deploys every shipped environment, dev then staging then prod, each after the one before', () => {
-    expect(Object.keys(deploy.jobs)).toEqual(['dev', 'staging', 'prod']);
-    expect([...environmentNames].sort()).toEqual(Object.keys(deploy.jobs).sort());
-    expect(deploy.jobs.dev.needs).toBeUndefined();
-    expect(deploy.jobs.staging.needs).toBe('dev');
-    expect(deploy.jobs.prod.needs).toBe('staging');
+  it('deploys every environment file in one chain, each after the one before, production last', () => {
+    const ids = Object.keys(deploy.jobs);
+    expect([...ids].sort()).toEqual([...environmentNames].sort());
+    // One chain: a first job needing none, then each job needed by exactly one other.
+    const chain = ids.filter((id) => deploy.jobs[id].needs === undefined);
+    expect(chain).toHaveLength(1);
+    for (;;) {
+      const next = ids.filter((id) => deploy.jobs[id].needs === chain[chain.length - 1]);
+      expect(next.length, `jobs after ${chain[chain.length - 1]}: ${next.join(', ')}`).toBeLessThanOrEqual(1);
+      if (next.length === 0) break;
+      chain.push(next[0]);
+    }
+    expect(chain).toHaveLength(ids.length);
+    const production = new Set(
+      loadEnvironments()
+        .filter((e) => e.production)
+        .map((e) => e.name),
+    );
+    const firstProduction = chain.findIndex((id) => production.has(id));
+    if (firstProduction >= 0)
+      expect(
+        chain.slice(firstProduction).every((id) => production.has(id)),
+        chain.join(' → '),
+      ).toBe(true);
   });
 
-  it.for(['dev', 'staging', 'prod'])('%s runs from main only, queued in its own concurrency group, in its GitHub environment', (id) => {
+  it.for(environmentNames)('%s runs from main only, queued in its own concurrency group, in its GitHub environment', (id) => {
     const job = deploy.jobs[id];
     expect(job.if).toBe("github.ref == 'refs/heads/main'");
     expect(job.concurrency).toEqual({ group: `deploy-${id}`, 'cancel-in-progress': false });

@@ -27,7 +27,7 @@ function grantsOf(stack: StackJson, prefix: string): Record<string, Statement[]>
   );
 }
 
-describe.each(['dev', 'prod'])('%s identity stack', (env) => {
+describe.each(loadEnvironments().map((e) => e.name))('%s identity stack', (env) => {
   const stack = synthesizedStack(`mlops-${env}-identity`);
   const environment = loadEnvironments().find((e) => e.name === env)!;
 

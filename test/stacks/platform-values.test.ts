@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { loadEnvironments } from '../../src/config/load';
 import type { HelmValues } from '../../constructs/helm/values';
 import type { KubernetesObject } from '../../constructs/kubernetes/objects';
 import {
@@ -51,7 +52,7 @@ const manifestsSchema = new Ajv({ strict: false, allErrors: true }).compile(
   JSON.parse(readFileSync(join(__dirname, '..', '..', 'charts', 'manifests', 'values.schema.json'), 'utf8')) as object,
 );
 
-describe.each(['dev', 'staging', 'prod'])('%s platform releases', (env) => {
+describe.each(loadEnvironments().map((e) => e.name))('%s platform releases', (env) => {
   // An upstream chart installs from its vendored archive (`assets/VendoredChart-…/<chart>-<version>.tgz`).
   const releases = Object.entries(resources(synthesizedStack(`mlops-${env}-platform`), 'helm_release')).map(([id, release]) => ({
     id,

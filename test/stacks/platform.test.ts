@@ -5,7 +5,7 @@ import { loadEnvironments } from '../../src/config/load';
 import { resources } from '../support/synth';
 import { synthesizedStack } from '../support/synthesized';
 
-describe.each(['dev', 'staging', 'prod'])('%s platform stack', (env) => {
+describe.each(loadEnvironments().map((e) => e.name))('%s platform stack', (env) => {
   const stack = synthesizedStack(`mlops-${env}-platform`);
   const releases = resources(stack, 'helm_release');
 

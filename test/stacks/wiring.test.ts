@@ -4,7 +4,7 @@ import { resources, onlyResource } from '../support/synth';
 import { loadEnvironments } from '../../src/config/load';
 import { synthesizedStack, synthesizedStackNames } from '../support/synthesized';
 
-describe.each(['dev', 'staging', 'prod'])('%s environment', (env) => {
+describe.each(loadEnvironments().map((e) => e.name))('%s environment', (env) => {
   const network = synthesizedStack(`mlops-${env}-network`);
   const data = synthesizedStack(`mlops-${env}-data`);
   const cluster = synthesizedStack(`mlops-${env}-cluster`);
