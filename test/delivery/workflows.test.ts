@@ -38,7 +38,7 @@ interface Job {
   readonly permissions?: Record<string, string>;
   readonly concurrency?: { readonly group: string; readonly 'cancel-in-progress': boolean };
   readonly environment?: unknown;
-  readonly strategy?: { readonly matrix?: { readonly include?: Record<string, string>[] } };
+  readonly strategy?: { readonly matrix?: string | { readonly include?: Record<string, string>[] } };
   readonly env?: Record<string, unknown>;
   readonly steps?: Step[];
 }
@@ -165,12 +165,14 @@ describe('AWS credentials', () => {
     const plan = workflow('pull-request.yml').jobs.plan;
     const credentials = plan.steps!.find((s) => s.uses?.startsWith(CREDENTIALS_ACTION))!;
     expect(credentials.with!['role-to-assume']).toBe("${{ vars[format('MLOPS_{0}_PLAN_ROLE_ARN', matrix.variables)] }}");
-    const matrix = [...plan.strategy!.matrix!.include!].sort((a, b) => a.environment.localeCompare(b.environment));
-    // Pull requests plan the environments that are not production; production only after merge.
-    const planned = loadEnvironments()
-      .filter((e) => !e.production)
-      .map((e) => e.name);
-    expect(matrix).toEqual(planned.map((environment) => ({ environment, variables: environment.toUpperCase() })));
+    // Pull requests plan the environments that are not production (production only after merge), listed by the
+    // environments job from the files, as its script prints them here.
+    expect(plan.strategy!.matrix).toBe('${{ fromJSON(needs.environments.outputs.plan) }}');
+    expect(runMatrixStep(workflow('pull-request.yml').jobs.environments, 'plan')).toEqual({
+      include: loadEnvironments()
+        .filter((e) => !e.production)
+        .map(({ name: environment }) => ({ environment, variables: environment.toUpperCase() })),
+    });
     for (const environment of environmentNames) {
       expect(workflow('deploy.yml').jobs[environment].with).toMatchObject({
         'role-to-assume': `\${{ vars.MLOPS_${environment.toUpperCase()}_APPLY_ROLE_ARN }}`,
@@ -184,19 +186,38 @@ describe('AWS credentials', () => {
   });
 });
 
+/**
+ * Runs the `matrix` step of an environments job as GitHub would (its `npx tsx` through the compiled script) and
+ * returns the JSON it writes to the output `name`.
+ */
+function runMatrixStep(job: Job, name: string): unknown {
+  const step = job.steps!.find((s) => s.id === 'matrix')!;
+  const command = new RegExp(`^echo "${name}=\\$\\(npx tsx scripts/environment-matrix\\.ts ([\\w-]+)\\)" >> "\\$GITHUB_OUTPUT"$`).exec(
+    step.run!.trim(),
+  );
+  expect(command, step.run).not.toBeNull();
+  const run = spawnSync(process.execPath, [compiledScript(join(ROOT, 'scripts', 'environment-matrix.ts')), command![1]], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  expect(run.status, run.stderr).toBe(0);
+  return JSON.parse(run.stdout);
+}
+
 describe('pipeline image', () => {
   const images = workflow('pipeline-image.yml');
 
   it('is pushed for every environment with pipelines, with its apply role, in its GitHub environment', () => {
     const job = images.jobs.push;
-    const withPipelines = loadEnvironments()
-      .filter((e) => Object.keys(e.platform.pipelines).length > 0)
-      .map((e) => e.name);
-    expect(job.strategy!.matrix!.include).toEqual(
-      withPipelines.map((environment) => ({ environment, variables: environment.toUpperCase() })),
-    );
+    expect(job.strategy!.matrix).toBe('${{ fromJSON(needs.environments.outputs.matrix) }}');
+    expect(runMatrixStep(images.jobs.environments, 'matrix')).toEqual({
+      include: loadEnvironments()
+        .filter((e) => Object.keys(e.platform.pipelines).length > 0)
+        .map(({ name: environment }) => ({ environment, variables: environment.toUpperCase() })),
+    });
     expect(job.environment).toBe('${{ matrix.environment }}');
-    expect(job.if).toBe("github.ref == 'refs/heads/main'");
+    // From main only, and not at all where no environment has pipelines (an empty matrix is an error).
+    expect(job.if).toBe("github.ref == 'refs/heads/main' && fromJSON(needs.environments.outputs.matrix).include[0] != null");
     const credentials = job.steps!.find((s) => s.uses?.startsWith(CREDENTIALS_ACTION))!;
     expect(credentials.with!['role-to-assume']).toBe("${{ vars[format('MLOPS_{0}_APPLY_ROLE_ARN', matrix.variables)] }}");
   });
