@@ -22,7 +22,8 @@ from reference import datasets
 from reference.connection import Connection
 from reference.pushgateway import push
 from reference.storage import read_json, write_json
-from reference.validation import FAILED_RULES, build_stats, evaluate, load_suite, metrics, tag_rows
+from reference.suite import load_suite
+from reference.validation import FAILED_RULES, build_stats, evaluate, metrics, tag_rows
 
 DEFAULT_SUITE = Path(__file__).resolve().parents[1] / 'suites' / 'card_transactions.v1.yaml'
 # Spark's type names in the suite's vocabulary.

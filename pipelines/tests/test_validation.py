@@ -5,9 +5,8 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from reference.validation import (
-    BLOCKING, FAILED_RULES, WARNING, Volume, build_stats, dataset_stats, evaluate, load_suite, metrics, split_rows,
-)
+from reference.suite import BLOCKING, WARNING, Volume, load_suite
+from reference.validation import FAILED_RULES, build_stats, dataset_stats, evaluate, metrics, split_rows
 
 SUITE_FILE = 'suites/card_transactions.v1.yaml'
 
