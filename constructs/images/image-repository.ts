@@ -1,6 +1,7 @@
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
 import { Construct } from 'constructs';
+import { expireUntagged, keepNewestTagged } from './lifecycle-rules';
 
 /** Props of {@link ImageRepository}. */
 export interface ImageRepositoryProps {
@@ -53,22 +54,7 @@ export class ImageRepository extends Construct {
     });
     new EcrLifecyclePolicy(this, 'Lifecycle', {
       repository: this.repository.name,
-      policy: JSON.stringify({
-        rules: [
-          {
-            rulePriority: 1,
-            description: `Expire untagged images after ${days} days`,
-            selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: days },
-            action: { type: 'expire' },
-          },
-          {
-            rulePriority: 2,
-            description: `Keep the newest ${keep} tagged images`,
-            selection: { tagStatus: 'tagged', tagPatternList: ['*'], countType: 'imageCountMoreThan', countNumber: keep },
-            action: { type: 'expire' },
-          },
-        ],
-      }),
+      policy: JSON.stringify({ rules: [expireUntagged(1, days), keepNewestTagged(2, keep)] }),
     });
     this.repositoryUrl = this.repository.repositoryUrl;
     this.repositoryArn = this.repository.arn;

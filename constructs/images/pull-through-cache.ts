@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { awsContext } from '../aws-context';
 import type { IGrantable } from '../iam/grantable';
 import { CACHEABLE_REGISTRIES, cacheRepositoryPrefix, type CacheableRegistry } from './cacheable-registries';
+import { expireUntagged } from './lifecycle-rules';
 
 /** One upstream registry to mirror. */
 export interface CachedRegistry {
@@ -73,16 +74,7 @@ export class PullThroughCache extends Construct {
       // Mutable: the cache moves a tag when upstream does; what runs is pinned by the charts' tags.
       imageTagMutability: 'MUTABLE',
       encryptionConfiguration: [{ encryptionType: 'AES256' }],
-      lifecyclePolicy: JSON.stringify({
-        rules: [
-          {
-            rulePriority: 1,
-            description: `Expire untagged images after ${days} days`,
-            selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: days },
-            action: { type: 'expire' },
-          },
-        ],
-      }),
+      lifecyclePolicy: JSON.stringify({ rules: [expireUntagged(1, days)] }),
     });
 
     const { accountId, partition, region } = awsContext(this);
