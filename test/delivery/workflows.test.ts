@@ -8,6 +8,7 @@ import { stackOrder, type StackManifest } from '../../scripts/deployment-order';
 import { loadEnvironments } from '../../src/config/load';
 import { pipelineImageRepository } from '../../stacks/cluster-stack';
 import { compiledScript } from '../support/compiled';
+import { environmentMatrix } from '../../scripts/environment-matrix';
 import { PYTHON_TEST_PATHS } from '../support/python';
 
 // The delivery workflows: schema-valid (action-validator, offline), and the rules that keep them safe,
@@ -187,8 +188,8 @@ describe('AWS credentials', () => {
 });
 
 /**
- * Runs the `matrix` step of an environments job as GitHub would (its `npx tsx` through the compiled script) and
- * returns the JSON it writes to the output `name`.
+ * The matrix the `matrix` step of an environments job writes to its output `name`: the step must run
+ * `scripts/environment-matrix.ts` (whose command line is checked once, below) with a matrix name.
  */
 function runMatrixStep(job: Job, name: string): unknown {
   const step = job.steps!.find((s) => s.id === 'matrix')!;
@@ -196,13 +197,18 @@ function runMatrixStep(job: Job, name: string): unknown {
     step.run!.trim(),
   );
   expect(command, step.run).not.toBeNull();
-  const run = spawnSync(process.execPath, [compiledScript(join(ROOT, 'scripts', 'environment-matrix.ts')), command![1]], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  expect(run.status, run.stderr).toBe(0);
-  return JSON.parse(run.stdout);
+  return environmentMatrix(command![1], loadEnvironments());
 }
+
+describe('environment-matrix.ts', () => {
+  it('prints the matrix as one line of JSON, and refuses an unknown one', () => {
+    const script = compiledScript(join(ROOT, 'scripts', 'environment-matrix.ts'));
+    const run = spawnSync(process.execPath, [script, 'plan'], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(environmentMatrix('plan', loadEnvironments()));
+    expect(() => environmentMatrix('deploy', [])).toThrow(/unknown matrix 'deploy' \(plan, pipeline-image\)/);
+  });
+});
 
 describe('pipeline image', () => {
   const images = workflow('pipeline-image.yml');
