@@ -43,9 +43,10 @@ export interface SparkOperatorProps extends ChartComponentProps, Pick<Availabili
 
 /**
  * The Kubeflow Spark operator (chart `spark-operator` 2.5.2): its controller submits SparkApplications in
- * {@link jobNamespace}, its webhook gives Spark pods what spark-submit cannot (init containers, volumes,
- * security contexts, tolerations). Controller and webhook run on the general pool; the chart also creates
- * the drivers' and executors' service account, annotated with the job IRSA role.
+ * {@link jobNamespace} and in the teams' namespaces, its webhook gives Spark pods what spark-submit cannot (init
+ * containers, volumes, security contexts, tolerations). Controller and webhook run on the general pool. Beside
+ * the chart, the construct creates the job namespace's service account (the job IRSA role) and, in every job
+ * namespace, the Role that lets drivers run their executors, bound to that namespace's own account.
  */
 export class SparkOperator extends Construct implements ISparkOperator {
   static readonly CHART = { repository: 'https://kubeflow.github.io/spark-operator', chart: 'spark-operator', version: '2.5.2' };
@@ -80,7 +81,6 @@ export class SparkOperator extends Construct implements ISparkOperator {
       );
     }
 
-    // Two controllers (one leader) and two webhooks where highly available.
     const teams = Object.entries(props.teamNamespaces ?? {});
     for (const [namespace, account] of teams) {
       checkLabel(where, `teamNamespaces key`, namespace);
@@ -90,6 +90,7 @@ export class SparkOperator extends Construct implements ISparkOperator {
     }
     this.jobNamespaces = [this.jobNamespace, ...teams.map(([namespace]) => namespace)];
 
+    // Two controllers (one leader) and two webhooks where highly available.
     const highlyAvailable = props.highlyAvailable ?? false;
     const component: HelmValues = {
       replicas: highlyAvailable ? 2 : 1,
