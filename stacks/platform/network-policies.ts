@@ -71,8 +71,8 @@ function platformConnections(c: ConnectedComponents, namespace: (name: string) =
         to,
       })),
     ),
-    // A pipeline's steps push their metrics, and its smoke test calls the model the pipeline serves.
-    // The model server posts its request log to the pipeline's logger.
+    // A pipeline's steps push their metrics and its smoke test calls its model; the model posts its request log
+    // to the pipeline's prediction logger.
     ...c.pipelines.flatMap(({ namespace: team, predictor, logger }) => [
       ...(c.pushgateway ? [{ from: namespace(team), to: c.pushgateway }] : []),
       { from: namespace(team), to: predictor },
