@@ -164,3 +164,37 @@ export function modelsDashboard(name: string, namespace: string, modelServers: {
     panels,
   });
 }
+
+/**
+ * Pipelines (what their steps push to the Pushgateway of `namespace`): each suite's validated and quarantined rows
+ * and failed rules by severity, and each model's feature drift (PSI by feature) and requests compared.
+ */
+export function pipelinesDashboard(name: string, namespace: string, results: { readonly namespace: string }): KubernetesObject {
+  const pushed = (metric: string, job: string) => `${metric}{namespace="${results.namespace}",job="${job}"}`;
+  const panels: PanelQuery[] = [
+    { title: 'Rows validated (last run)', expr: `max by (suite) (${pushed('validation_rows', 'validation')})`, legend: '{{suite}}' },
+    {
+      title: 'Quarantined (share of rows, last run)',
+      expr: `max by (suite) (${pushed('validation_quarantined_rows', 'validation')} / clamp_min(${pushed('validation_rows', 'validation')}, 1))`,
+      legend: '{{suite}}',
+      unit: 'percentunit',
+    },
+    {
+      title: 'Failed rules by severity (last run)',
+      expr: `max by (suite, severity) (${pushed('validation_rule_failures', 'validation')})`,
+      legend: '{{suite}} {{severity}}',
+    },
+    {
+      title: 'Feature drift (PSI, last day compared)',
+      expr: `max by (model, feature) (${pushed('model_feature_psi', 'drift')})`,
+      legend: '{{model}} {{feature}}',
+    },
+    { title: 'Requests compared for drift', expr: `max by (model) (${pushed('model_drift_requests', 'drift')})`, legend: '{{model}}' },
+  ];
+  return dashboardConfigMap(name, namespace, {
+    uid: 'platform-pipelines',
+    title: 'Platform / Pipelines',
+    tags: ['pipelines', 'platform'],
+    panels,
+  });
+}

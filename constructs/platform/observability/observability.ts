@@ -9,7 +9,7 @@ import type { KubernetesObject } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
 import { alertmanagerValues, checkAlerting, receiverSecret } from './alerting';
 import { platformRules, REPLACED_DEFAULT_ALERTS } from './alert-rules';
-import { kafkaDashboard, modelsDashboard, workflowDashboard } from './dashboards';
+import { kafkaDashboard, modelsDashboard, pipelinesDashboard, workflowDashboard } from './dashboards';
 import { scrapeMonitors } from './scrape-targets';
 import { portAt, type Endpoint } from '../../kubernetes/endpoint';
 import { DEFAULT_SECRET_STORE } from '../component';
@@ -230,6 +230,8 @@ export class Observability extends Construct {
     if (workflows) manifests.push(workflows);
     if (scrapeTargets.modelServers)
       manifests.push(modelsDashboard(`${releaseName}-dashboard-models`, namespace, scrapeTargets.modelServers));
+    if (scrapeTargets.pipelineResults)
+      manifests.push(pipelinesDashboard(`${releaseName}-dashboard-pipelines`, namespace, scrapeTargets.pipelineResults));
     this.monitoring = new ManifestsRelease(this, 'Monitoring', {
       releaseName: `${releaseName}-platform`,
       namespace,

@@ -403,6 +403,22 @@ describe('Observability', () => {
       expect(exprs.every((e) => e.includes('namespace="model-serving"'))).toBe(true);
     });
 
+    it("show each pipeline's validation results and each model's drift, from what the steps push", () => {
+      const pipelines = dashboard(build().observability.monitoring.manifests, 'monitoring-dashboard-pipelines', 'platform-pipelines.json');
+      const exprs = Object.fromEntries(pipelines.panels.map((p) => [p.title, p.targets[0].expr]));
+      expect(exprs['Rows validated (last run)']).toBe('max by (suite) (validation_rows{namespace="monitoring",job="validation"})');
+      // The same series the alerts read (alert-rules.ts), as the validate and drift jobs push them.
+      const rules = Object.fromEntries(alertGroups(ALL_TARGETS).flatMap((g) => g.rules.map((r) => [r.alert, r.expr])));
+      expect(rules.PipelineQuarantineHigh).toContain(
+        exprs['Quarantined (share of rows, last run)'].replace(/^max by \(suite\) \(/, '').replace(/\)$/, ''),
+      );
+      expect(exprs['Feature drift (PSI, last day compared)']).toBe(
+        'max by (model, feature) (model_feature_psi{namespace="monitoring",job="drift"})',
+      );
+      const without = build({ scrapeTargets: { ...ALL_TARGETS, pipelineResults: undefined } }).observability.monitoring.manifests;
+      expect(without.some((m) => m.metadata.name === 'monitoring-dashboard-pipelines')).toBe(false);
+    });
+
     it('leave out panels, and whole dashboards, for components not scraped', () => {
       const mlflowOnly = build({ scrapeTargets: { mlflow: ALL_TARGETS.mlflow } }).observability.monitoring.manifests;
       const workflows = dashboard(mlflowOnly, 'monitoring-dashboard-workflows', 'platform-workflows.json');
