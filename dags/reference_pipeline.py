@@ -17,13 +17,12 @@ from datetime import datetime, timedelta
 from airflow.providers.cncf.kubernetes.operators.spark_kubernetes import SparkKubernetesOperator
 from airflow.sdk import DAG, task
 
-from pipeline_support.manifests import PIPELINE_HOME, inference_service, job_from_cronjob, spark_step, storage_uri
+from pipeline_support.manifests import inference_service, job_from_cronjob, spark_step, storage_uri
 from pipeline_support.settings import load_settings
 
 # The day of the run's data interval: the partition of events each step works on. Every run of the day refreshes
 # it, and the midnight run (interval 23:00-00:00) finishes the day before rather than validating an empty one.
 RUN_DATE = "{{ data_interval_start | ds }}"
-SUITE = f"{PIPELINE_HOME}/suites/card_transactions.v1.yaml"
 
 DEFAULT_ARGS = {
     "owner": "ml-platform",
@@ -56,6 +55,8 @@ def _wait(read, ready, timeout_seconds, what):
 def build_dag(name, settings):
     team, namespace, data = settings["team"], settings["namespace"], settings["data"]
     model = settings["model"]
+    # Where the pipeline image keeps this repository's `pipelines/`: the platform says (stacks/platform/pipeline-workloads.ts).
+    home = settings["home"]
 
     def spark(step, *arguments, timeout=timedelta(minutes=30)):
         application = spark_step(settings["sparkApplication"], name, step, arguments)
@@ -81,7 +82,11 @@ def build_dag(name, settings):
         tags=["reference-pipeline", f"team:{team}"],
     ) as dag:
         land = spark("land", "--topic", settings["topic"], "--data", data)
-        validate = spark("validate", "--data", data, "--date", RUN_DATE, "--suite", SUITE, "--pushgateway", settings["pushgateway"])
+        validate = spark(
+            "validate",
+            *("--data", data, "--date", RUN_DATE, "--suite", f"{home}/suites/card_transactions.v1.yaml"),
+            *("--pushgateway", settings["pushgateway"]),
+        )
         features = spark("features", "--data", data, "--date", RUN_DATE)
         train = spark("train", "--data", data, "--date", RUN_DATE, "--model", model["name"], timeout=timedelta(hours=1))
         promote = spark(
@@ -120,7 +125,7 @@ def build_dag(name, settings):
                 "apply",
                 {
                     "image": settings["image"],
-                    "command": ["feast", "--chdir", f"{PIPELINE_HOME}/feature_repo", "--feature-store-yaml", store["config"], "apply"],
+                    "command": ["feast", "--chdir", f"{home}/feature_repo", "--feature-store-yaml", store["config"], "apply"],
                 },
                 {"PIPELINE_FEATURES_PATH": data.replace("s3a://", "s3://", 1) + "/features"},
             )

@@ -2,9 +2,6 @@
 
 import copy
 
-# Where the pipeline image keeps `pipelines/` of this repository (PIPELINE_HOME in stacks/platform/pipelines.ts).
-PIPELINE_HOME = "/opt/pipeline"
-
 # Steps that read or write much data get executors; the others run on the driver alone (one idle executor,
 # since the operator requires one).
 STEP_RESOURCES = {
@@ -19,7 +16,8 @@ STEP_RESOURCES = {
 
 
 def spark_step(template, pipeline, step, arguments):
-    """The template SparkApplication running `jobs/<step>.py` of the pipeline image with `arguments`."""
+    """The template SparkApplication running `jobs/<step>.py` of the pipeline image (beside the template's own
+    placeholder job, so the image's layout is the platform's to say) with `arguments`."""
     if step not in STEP_RESOURCES:
         raise ValueError(f"unknown step {step!r}: one of {', '.join(sorted(STEP_RESOURCES))}")
     application = copy.deepcopy(template)
@@ -27,7 +25,7 @@ def spark_step(template, pipeline, step, arguments):
     application["metadata"]["name"] = f"{pipeline}-{step.replace('_', '-')}"
     application["metadata"].setdefault("labels", {})["mlops-platform/pipeline"] = pipeline
     spec = application["spec"]
-    spec["mainApplicationFile"] = f"local://{PIPELINE_HOME}/jobs/{step}.py"
+    spec["mainApplicationFile"] = f"{spec['mainApplicationFile'].rsplit('/', 1)[0]}/{step}.py"
     spec["arguments"] = [str(a) for a in arguments]
     spec["driver"]["memory"] = resources["driver_memory"]
     spec["executor"]["instances"] = resources["executors"]

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from pipeline_support.manifests import PIPELINE_HOME, STEP_RESOURCES, inference_service, job_from_cronjob, spark_step, storage_uri
+from pipeline_support.manifests import STEP_RESOURCES, inference_service, job_from_cronjob, spark_step, storage_uri
 from pipeline_support.settings import load_settings
 
 TEMPLATE = {
@@ -19,7 +19,7 @@ def test_a_spark_step_runs_its_job_with_its_arguments_and_leaves_the_template_al
     assert application["metadata"]["name"] == "card-fraud-smoke-test"
     assert application["metadata"]["namespace"] == "team-a"
     assert application["metadata"]["labels"]["mlops-platform/pipeline"] == "card-fraud"
-    assert application["spec"]["mainApplicationFile"] == f"local://{PIPELINE_HOME}/jobs/smoke_test.py"
+    assert application["spec"]["mainApplicationFile"] == "local:///opt/pipeline/jobs/smoke_test.py"
     assert application["spec"]["arguments"] == ["--url", "http://x", "--retries", "3"]
     assert application["spec"]["driver"]["memory"] == STEP_RESOURCES["smoke_test"]["driver_memory"]
     assert TEMPLATE["spec"]["arguments"] == [] and "labels" not in TEMPLATE["metadata"]

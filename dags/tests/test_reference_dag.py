@@ -18,6 +18,7 @@ SETTINGS = {
     "schedule": "30 2 * * *",
     "topic": "events.raw",
     "image": "registry/pipeline:1",
+    "home": "/opt/pipeline",
     "data": "s3a://datasets/teams/a/pipelines/p",
     "promotion": {"metric": "roc_auc", "margin": 0.01},
     "pushgateway": "http://prometheus-pushgateway.monitoring.svc:9091",
@@ -61,6 +62,7 @@ def test_the_settings_reach_the_steps():
     assert dag["schedule"] == "30 2 * * *"
     assert argument("land", "--topic") == "events.raw"
     assert argument("validate", "--pushgateway") == SETTINGS["pushgateway"]
+    assert argument("validate", "--suite") == "/opt/pipeline/suites/card_transactions.v1.yaml"
     assert (argument("promote", "--metric"), argument("promote", "--margin")) == ("roc_auc", "0.01")
     assert argument("smoke_test", "--url") == SETTINGS["model"]["url"]
     assert argument("train", "--date") == "{{ data_interval_start | ds }}"

@@ -36,6 +36,8 @@ export function pipelineSettings({ environment, props, placement, namespace }: P
           schedule: pipeline.schedule,
           topic: pipeline.topic,
           image: pipeline.image,
+          // Where the image keeps `pipelines/`: the DAG's suite and feature repository paths.
+          home: PIPELINE_HOME,
           data: `s3a://${props.buckets.datasets}/${pipelineDatasetPrefix(pipeline.team, name)}`,
           promotion: pipeline.promotion,
           drift: pipeline.drift,
