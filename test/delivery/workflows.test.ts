@@ -11,6 +11,9 @@ import { compiledScript } from '../support/compiled';
 import { environmentMatrix } from '../../scripts/environment-matrix';
 import { PYTHON_TEST_PATHS } from '../support/python';
 
+/** The environment files, read once for the whole file. */
+const environments = loadEnvironments();
+
 // The delivery workflows: schema-valid (action-validator, offline), and the rules that keep them safe,
 // checked on the parsed YAML. The two shell steps that plan and apply run here against a fake terraform.
 
@@ -56,7 +59,7 @@ const workflows = new Map(files.map((file) => [file, parse(texts.get(file)!) as 
 const workflow = (file: string): Workflow => workflows.get(file) ?? expect.fail(`.github/workflows/${file} is missing`);
 const allJobs = [...workflows].flatMap(([file, wf]) => Object.entries(wf.jobs).map(([id, job]) => ({ file, id, job })));
 const allSteps = allJobs.flatMap(({ file, id, job }) => (job.steps ?? []).map((step) => ({ file, job: id, step })));
-const environmentNames = loadEnvironments().map((e) => e.name);
+const environmentNames = environments.map((e) => e.name);
 
 const CREDENTIALS_ACTION = 'aws-actions/configure-aws-credentials@';
 const TERRAFORM_COMMAND = /\bterraform\b[^\n]*\s(init|plan|apply)\b/;
@@ -170,7 +173,7 @@ describe('AWS credentials', () => {
     // environments job from the files, as its script prints them here.
     expect(plan.strategy!.matrix).toBe('${{ fromJSON(needs.environments.outputs.plan) }}');
     expect(runMatrixStep(workflow('pull-request.yml').jobs.environments, 'plan')).toEqual({
-      include: loadEnvironments()
+      include: environments
         .filter((e) => !e.production)
         .map(({ name: environment }) => ({ environment, variables: environment.toUpperCase() })),
     });
@@ -197,7 +200,7 @@ function runMatrixStep(job: Job, name: string): unknown {
     step.run!.trim(),
   );
   expect(command, step.run).not.toBeNull();
-  return environmentMatrix(command![1], loadEnvironments());
+  return environmentMatrix(command![1], environments);
 }
 
 describe('environment-matrix.ts', () => {
@@ -205,7 +208,7 @@ describe('environment-matrix.ts', () => {
     const script = compiledScript(join(ROOT, 'scripts', 'environment-matrix.ts'));
     const run = spawnSync(process.execPath, [script, 'plan'], { cwd: ROOT, encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual(environmentMatrix('plan', loadEnvironments()));
+    expect(JSON.parse(run.stdout)).toEqual(environmentMatrix('plan', environments));
     expect(() => environmentMatrix('deploy', [])).toThrow(/unknown matrix 'deploy' \(plan, pipeline-image\)/);
   });
 });
@@ -217,7 +220,7 @@ describe('pipeline image', () => {
     const job = images.jobs.push;
     expect(job.strategy!.matrix).toBe('${{ fromJSON(needs.environments.outputs.matrix) }}');
     expect(runMatrixStep(images.jobs.environments, 'matrix')).toEqual({
-      include: loadEnvironments()
+      include: environments
         .filter((e) => Object.keys(e.platform.pipelines).length > 0)
         .map(({ name: environment }) => ({ environment, variables: environment.toUpperCase() })),
     });
@@ -253,11 +256,7 @@ describe('deployment', () => {
       chain.push(next[0]);
     }
     expect(chain).toHaveLength(ids.length);
-    const production = new Set(
-      loadEnvironments()
-        .filter((e) => e.production)
-        .map((e) => e.name),
-    );
+    const production = new Set(environments.filter((e) => e.production).map((e) => e.name));
     const firstProduction = chain.findIndex((id) => production.has(id));
     if (firstProduction >= 0)
       expect(
@@ -272,7 +271,7 @@ describe('deployment', () => {
     expect(job.concurrency).toEqual({ group: `deploy-${id}`, 'cancel-in-progress': false });
     expect(job.uses).toBe('./.github/workflows/apply-environment.yml');
     expect(job.with!.environment).toBe(id);
-    const config = loadEnvironments().find((e) => e.name === id)!;
+    const config = environments.find((e) => e.name === id)!;
     expect(config.delivery.githubEnvironment ?? config.name, 'the apply role trusts delivery.githubEnvironment').toBe(id);
   });
 

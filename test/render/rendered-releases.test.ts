@@ -31,6 +31,9 @@ import { synthesizedOutdir, synthesizedStack } from '../support/synthesized';
 import { describeReferenceDags, pipelineSettingsOf } from './pipeline-dags';
 import { teamWorkload, TEAM_CONNECTION_SECRET } from '../../stacks/catalogue';
 
+/** The environment files, read once for the whole file. */
+const ENVIRONMENTS = loadEnvironments();
+
 // Render tier: every helm_release of every stack, through its real chart, as Helm will install it; then
 // the objects are validated against their schemas, against each other and against the workload policy.
 // Skips with the reason where there is no Helm binary; MLOPS_REQUIRE_HELM=1 (CI) makes that a failure.
@@ -140,7 +143,7 @@ function environmentOf(stack: string): { name: string; production: boolean } {
 
 /** The environment file of a stack, as loaded. */
 function configOf(stack: string): EnvironmentConfig {
-  return loadEnvironments().find((e) => e.name === environmentOf(stack).name)!;
+  return ENVIRONMENTS.find((e) => e.name === environmentOf(stack).name)!;
 }
 
 /** The Pod Security level each namespace of the stack enforces. */

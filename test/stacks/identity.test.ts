@@ -5,6 +5,9 @@ import { pipelineDatasetPrefix, WORKLOADS } from '../../stacks/catalogue';
 import { loadEnvironments } from '../../src/config/load';
 import { receiverSecretNames } from '../../constructs/platform/observability/alerting';
 
+/** The environment files, read once for the whole file. */
+const environments = loadEnvironments();
+
 /** A prefix as the bucket names its grant: `teams/a-b` → `TeamsAB`. */
 const pascal = (prefix: string) =>
   prefix
@@ -27,9 +30,9 @@ function grantsOf(stack: StackJson, prefix: string): Record<string, Statement[]>
   );
 }
 
-describe.each(loadEnvironments().map((e) => e.name))('%s identity stack', (env) => {
+describe.each(environments.map((e) => e.name))('%s identity stack', (env) => {
   const stack = synthesizedStack(`mlops-${env}-identity`);
-  const environment = loadEnvironments().find((e) => e.name === env)!;
+  const environment = environments.find((e) => e.name === env)!;
 
   it.each(Object.entries(WORKLOADS))('%s can be assumed only by its own service accounts', (_, workload) => {
     const trust = Object.entries(dataSources(stack, 'aws_iam_policy_document')).filter(([id]) => id.includes('Trust'));

@@ -29,9 +29,13 @@ const cases = environments.flatMap((env) => Object.entries(env.platform.pipeline
 describe.for(cases.map((c) => [`${c.env.name}/${c.name}`, c] as const))('pipeline %s', ([, { env, name, config }]) => {
   const platform = synthesizedStack(`mlops-${env.name}-platform`);
   const team = teamWorkload(config.team);
+  // Airflow's values are large: parsed once, on first use.
+  let parsed: Record<string, Record<string, unknown>> | undefined;
   const settings = () => {
+    if (parsed) return parsed;
     const values = parse((release(platform, 'airflow')!.values as string[])[0]) as { env: { name: string; value: string }[] };
-    return JSON.parse(values.env.find((e) => e.name === 'AIRFLOW_VAR_PIPELINES')!.value) as Record<string, Record<string, unknown>>;
+    parsed = JSON.parse(values.env.find((e) => e.name === 'AIRFLOW_VAR_PIPELINES')!.value) as Record<string, Record<string, unknown>>;
+    return parsed;
   };
 
   it("reaches Airflow's DAG as settings: its schedule, image, team namespace, promotion and drift rules", () => {

@@ -17,6 +17,9 @@ import {
 import { resources } from '../support/synth';
 import { synthesizedStack } from '../support/synthesized';
 
+/** The environment files, read once for the whole file. */
+const environments = loadEnvironments();
+
 // The "done" check of the in-cluster layer, on the synthesized stacks themselves (environment overlays
 // included): every release's values are ones its pinned chart knows and accepts.
 
@@ -52,7 +55,7 @@ const manifestsSchema = new Ajv({ strict: false, allErrors: true }).compile(
   JSON.parse(readFileSync(join(__dirname, '..', '..', 'charts', 'manifests', 'values.schema.json'), 'utf8')) as object,
 );
 
-describe.each(loadEnvironments().map((e) => e.name))('%s platform releases', (env) => {
+describe.each(environments.map((e) => e.name))('%s platform releases', (env) => {
   // An upstream chart installs from its vendored archive (`assets/VendoredChart-…/<chart>-<version>.tgz`).
   const releases = Object.entries(resources(synthesizedStack(`mlops-${env}-platform`), 'helm_release')).map(([id, release]) => ({
     id,

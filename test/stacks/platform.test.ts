@@ -5,7 +5,10 @@ import { loadEnvironments } from '../../src/config/load';
 import { resources } from '../support/synth';
 import { synthesizedStack } from '../support/synthesized';
 
-describe.each(loadEnvironments().map((e) => e.name))('%s platform stack', (env) => {
+/** The environment files, read once for the whole file. */
+const environments = loadEnvironments();
+
+describe.each(environments.map((e) => e.name))('%s platform stack', (env) => {
   const stack = synthesizedStack(`mlops-${env}-platform`);
   const releases = resources(stack, 'helm_release');
 
@@ -30,7 +33,7 @@ describe.each(loadEnvironments().map((e) => e.name))('%s platform stack', (env) 
   });
 
   it("syncs the DAGs from this project's repository unless the environment file names another", () => {
-    const config = loadEnvironments().find((e) => e.name === env)!;
+    const config = environments.find((e) => e.name === env)!;
     const airflow = Object.values(releases).find((r) => r.name === 'airflow')!;
     const gitSync = (parse((airflow.values as string[])[0]) as { dags: { gitSync: { repo: string; subPath: string } } }).dags.gitSync;
     expect(gitSync.repo).toBe(config.platform.airflow.dags.repository ?? `https://github.com/${config.delivery.githubRepository}.git`);
@@ -102,7 +105,7 @@ describe.each(loadEnvironments().map((e) => e.name))('%s platform stack', (env) 
     const controlPlaneCidrs = subnets
       .filter((s) => String((s.tags as Record<string, string>).Name).includes('-control-plane-'))
       .map((s) => s.cidr_block);
-    const vpcCidr = loadEnvironments().find((e) => e.name === env)!.network.vpcCidr;
+    const vpcCidr = environments.find((e) => e.name === env)!.network.vpcCidr;
     const rules = objects.flatMap((o) => o.spec.ingress ?? []).filter((r) => r.from.some((p) => p.ipBlock));
     for (const rule of rules) expect([[vpcCidr], publicCidrs, controlPlaneCidrs]).toContainEqual(rule.from.map((p) => p.ipBlock!.cidr));
     // The whole VPC, pods included, only for the Spark History Server's UI, which people reach over the VPC.
@@ -123,7 +126,7 @@ describe.each(loadEnvironments().map((e) => e.name))('%s platform stack', (env) 
         fromVpc[name] = [...(fromVpc[name] ?? []), ...rule.ports!.map((p) => p.port)];
       }
     }
-    const servesModels = Object.keys(loadEnvironments().find((e) => e.name === env)!.platform.serving.models).length > 0;
+    const servesModels = Object.keys(environments.find((e) => e.name === env)!.platform.serving.models).length > 0;
     expect(fromVpc).toEqual({
       // Load balancer targets: Airflow's API server, MLflow, Grafana (3000) and the model servers, where there are any.
       airflow: [8080],
@@ -139,7 +142,7 @@ describe.each(loadEnvironments().map((e) => e.name))('%s platform stack', (env) 
       // The Spark History Server UI.
       'spark-jobs': [18080],
       // The brokers behind the external listener's load balancers, where there is one.
-      ...(loadEnvironments().find((e) => e.name === env)!.platform.kafka.external ? { kafka: [9094] } : {}),
+      ...(environments.find((e) => e.name === env)!.platform.kafka.external ? { kafka: [9094] } : {}),
     });
   });
 
@@ -162,7 +165,7 @@ describe.each(loadEnvironments().map((e) => e.name))('%s platform stack', (env) 
         'alb.ingress.kubernetes.io/group.name': 'mlops-platform',
       });
     // HTTPS wherever a certificate is configured (always in production), HTTP only redirecting to it.
-    const environment = loadEnvironments().find((e) => e.name === env)!;
+    const environment = environments.find((e) => e.name === env)!;
     const config = environment.platform.ingress;
     for (const i of ingresses) {
       const annotations = i.metadata.annotations!;

@@ -4,7 +4,10 @@ import { resources, onlyResource } from '../support/synth';
 import { loadEnvironments } from '../../src/config/load';
 import { synthesizedStack, synthesizedStackNames } from '../support/synthesized';
 
-describe.each(loadEnvironments().map((e) => e.name))('%s environment', (env) => {
+/** The environment files, read once for the whole file. */
+const environments = loadEnvironments();
+
+describe.each(environments.map((e) => e.name))('%s environment', (env) => {
   const network = synthesizedStack(`mlops-${env}-network`);
   const data = synthesizedStack(`mlops-${env}-data`);
   const cluster = synthesizedStack(`mlops-${env}-cluster`);
@@ -48,7 +51,7 @@ describe.each(loadEnvironments().map((e) => e.name))('%s environment', (env) => 
   });
 
   it("has the environment's node pools, each dedicated one tainted, GPU pools on the NVIDIA AMI with the GPU taint", () => {
-    const pools = loadEnvironments().find((e) => e.name === env)!.cluster.nodePools;
+    const pools = environments.find((e) => e.name === env)!.cluster.nodePools;
     const groups = Object.values(resources(cluster, 'aws_eks_node_group'));
     const byPool = Object.fromEntries(groups.map((g) => [(g.labels as Record<string, string>)[NODE_POOL_LABEL], g]));
     expect(Object.keys(byPool).sort()).toEqual(Object.keys(pools).sort());
@@ -85,7 +88,7 @@ describe.each(loadEnvironments().map((e) => e.name))('%s environment', (env) => 
   });
 
   it('backs up the database and the artifact and dataset buckets where the environment asks (production by default)', () => {
-    const environment = loadEnvironments().find((e) => e.name === env)!;
+    const environment = environments.find((e) => e.name === env)!;
     const selections = Object.values(resources(data, 'aws_backup_selection'));
     if (!(environment.backup.enabled ?? environment.production)) {
       expect(selections).toEqual([]);
@@ -105,7 +108,7 @@ describe.each(loadEnvironments().map((e) => e.name))('%s environment', (env) => 
   });
 
   it("keeps every container's log in a KMS-encrypted group for the configured days, which Fluent Bit writes to", () => {
-    const config = loadEnvironments().find((e) => e.name === env)!;
+    const config = environments.find((e) => e.name === env)!;
     const groups = Object.entries(resources(cluster, 'aws_cloudwatch_log_group')).filter(([, g]) => String(g.name).endsWith('/containers'));
     expect(groups.map(([, g]) => [g.name, g.retention_in_days])).toEqual([
       [`/aws/eks/mlops-${env}/containers`, config.platform.observability.containerLogRetentionDays],
@@ -165,7 +168,7 @@ describe('permissions boundaries', () => {
     '%s: every IAM role carries the environment boundary',
     (stack) => {
       const env = /^mlops-([a-z0-9-]+)-[a-z]+$/.exec(stack)![1];
-      const environment = loadEnvironments().find((e) => e.name === env)!;
+      const environment = environments.find((e) => e.name === env)!;
       for (const [id, role] of Object.entries(resources(synthesizedStack(stack), 'aws_iam_role'))) {
         expect(role.permissions_boundary, `${stack} ${id}`).toMatch(
           new RegExp(
