@@ -88,3 +88,24 @@ export function readOnlyContainerSecurity(): Record<string, unknown> {
 export function contentDigest(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex');
 }
+
+/**
+ * A Role with `rules` and the RoleBinding that grants it to one service account (of any namespace), both named
+ * and labelled by `metadata`.
+ */
+export function roleFor(
+  metadata: { readonly name: string; readonly namespace: string; readonly labels?: Record<string, string> },
+  rules: readonly Record<string, unknown>[],
+  account: { readonly name: string; readonly namespace: string },
+): KubernetesObject[] {
+  return [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata, rules: rules.map((r) => ({ ...r })) },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: metadata.name },
+      subjects: [{ kind: 'ServiceAccount', name: account.name, namespace: account.namespace }],
+    },
+  ];
+}

@@ -1,4 +1,4 @@
-import type { KubernetesObject } from '../../kubernetes/objects';
+import { roleFor, type KubernetesObject } from '../../kubernetes/objects';
 
 /** Who gets access to which namespace. */
 export interface SparkAccessSpec {
@@ -21,21 +21,7 @@ export function sparkAccess(spec: SparkAccessSpec): KubernetesObject[] {
     namespace: spec.sparkNamespace,
     labels: { 'app.kubernetes.io/part-of': 'airflow', 'app.kubernetes.io/component': 'spark-access' },
   };
-  return [
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata,
-      rules: TASK_ACCESS.spark.map((r) => ({ ...r })),
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata,
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: spec.name },
-      subjects: [{ kind: 'ServiceAccount', name: spec.serviceAccount.name, namespace: spec.serviceAccount.namespace }],
-    },
-  ];
+  return roleFor(metadata, TASK_ACCESS.spark, spec.serviceAccount);
 }
 
 /** Rules of a Role Airflow's tasks get in a namespace, by what they do there. */
@@ -72,14 +58,5 @@ export function taskAccess(
     namespace: spec.namespace,
     labels: { 'app.kubernetes.io/part-of': 'airflow', 'app.kubernetes.io/component': 'task-access' },
   };
-  return [
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata, rules: rules.map((r) => ({ ...r })) },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata,
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: spec.name },
-      subjects: [{ kind: 'ServiceAccount', name: spec.serviceAccount.name, namespace: spec.serviceAccount.namespace }],
-    },
-  ];
+  return roleFor(metadata, rules, spec.serviceAccount);
 }

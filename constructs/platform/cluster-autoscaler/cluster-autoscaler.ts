@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import { irsaServiceAccount, readOnlyContainerSecurity, zoneSpread, type KubernetesObject } from '../../kubernetes/objects';
+import { irsaServiceAccount, readOnlyContainerSecurity, roleFor, zoneSpread, type KubernetesObject } from '../../kubernetes/objects';
 import type { AvailabilityProps, AwsWorkloadProps, ComponentProps } from '../component';
 
 /** The autoscaler's health endpoint (`--address`, default `:8085`): `/health-check` fails when its loop stalls. */
@@ -76,22 +76,14 @@ export class ClusterAutoscaler extends Construct {
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
         subjects: [{ kind: 'ServiceAccount', name: serviceAccountName, namespace }],
       },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'Role',
-        metadata: { name, namespace },
-        rules: [
+      ...roleFor(
+        { name, namespace },
+        [
           rule([''], ['configmaps'], ['create', 'list', 'watch']),
           rule([''], ['configmaps'], ['get', 'update', 'delete'], ['cluster-autoscaler-status']),
         ],
-      },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata: { name, namespace },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-        subjects: [{ kind: 'ServiceAccount', name: serviceAccountName, namespace }],
-      },
+        { name: serviceAccountName, namespace },
+      ),
       {
         apiVersion: 'apps/v1',
         kind: 'Deployment',

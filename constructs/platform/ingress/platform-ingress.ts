@@ -1,7 +1,7 @@
 import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import type { KubernetesObject } from '../../kubernetes/objects';
+import { roleFor, type KubernetesObject } from '../../kubernetes/objects';
 import { externalSecret } from '../external-secrets';
 import type { ILoadBalancerController } from './load-balancer-controller';
 import { DEFAULT_SECRET_STORE, type SecretStoreProps } from '../component';
@@ -161,19 +161,11 @@ export class PlatformIngress extends Construct {
               clientSecret: { key: props.oidc.clientSecretName, property: 'client_secret' },
             },
           }),
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'Role',
-            metadata: { name: `${oidcSecretName}-reader`, namespace },
-            rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [oidcSecretName], verbs: ['get', 'list', 'watch'] }],
-          },
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'RoleBinding',
-            metadata: { name: `${oidcSecretName}-reader`, namespace },
-            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${oidcSecretName}-reader` },
-            subjects: [{ kind: 'ServiceAccount', name: props.controller.serviceAccountName, namespace: props.controller.namespace }],
-          },
+          ...roleFor(
+            { name: `${oidcSecretName}-reader`, namespace },
+            [{ apiGroups: [''], resources: ['secrets'], resourceNames: [oidcSecretName], verbs: ['get', 'list', 'watch'] }],
+            { name: props.controller.serviceAccountName, namespace: props.controller.namespace },
+          ),
         );
       }
     }

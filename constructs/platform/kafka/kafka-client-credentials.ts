@@ -1,7 +1,7 @@
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../../helm/manifests-release';
-import type { KubernetesObject } from '../../kubernetes/objects';
+import { roleFor, type KubernetesObject } from '../../kubernetes/objects';
 import { externalSecret, type SecretSource } from '../external-secrets';
 import type { KafkaCluster } from './kafka-cluster';
 import type { SchemaRegistry } from './schema-registry';
@@ -61,11 +61,9 @@ export class KafkaClientCredentials extends Construct {
 
     const reader: KubernetesObject[] = [
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: READER, namespace: kafka.namespace } },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'Role',
-        metadata: { name: READER, namespace: kafka.namespace },
-        rules: [
+      ...roleFor(
+        { name: READER, namespace: kafka.namespace },
+        [
           {
             apiGroups: [''],
             resources: ['secrets'],
@@ -73,14 +71,8 @@ export class KafkaClientCredentials extends Construct {
             verbs: ['get'],
           },
         ],
-      },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata: { name: READER, namespace: kafka.namespace },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: READER },
-        subjects: [{ kind: 'ServiceAccount', name: READER, namespace: kafka.namespace }],
-      },
+        { name: READER, namespace: kafka.namespace },
+      ),
       {
         apiVersion: 'external-secrets.io/v1',
         kind: 'ClusterSecretStore',

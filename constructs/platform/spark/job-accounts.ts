@@ -1,4 +1,4 @@
-import { irsaServiceAccount, type KubernetesObject } from '../../kubernetes/objects';
+import { irsaServiceAccount, roleFor, type KubernetesObject } from '../../kubernetes/objects';
 
 /** What a Spark driver does in its namespace: run its executors and their Services, ConfigMaps and volumes (the chart's rules). */
 const DRIVER_RULES = [
@@ -27,14 +27,7 @@ export function jobAccounts(namespaces: readonly JobNamespace[]): KubernetesObje
     const metadata = { name: 'spark-driver', namespace, labels: { 'app.kubernetes.io/part-of': 'spark-operator' } };
     return [
       ...(roleArn ? [irsaServiceAccount(serviceAccountName, namespace, roleArn, { kubernetesApi: true })] : []),
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata, rules: DRIVER_RULES.map((r) => ({ ...r })) },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata,
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'spark-driver' },
-        subjects: [{ kind: 'ServiceAccount', name: serviceAccountName, namespace }],
-      },
+      ...roleFor(metadata, DRIVER_RULES, { name: serviceAccountName, namespace }),
     ];
   });
 }
