@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '../../kubernetes/objects';
-import { modelInferenceRate, type ScrapeTargets } from './scrape-targets';
+import { modelInferenceRate, pushedSeries, type ScrapeTargets } from './scrape-targets';
 
 /** One Prometheus alerting rule, as a PrometheusRule spells it. */
 export interface AlertRule {
@@ -163,7 +163,7 @@ export function alertGroups(targets: ScrapeTargets): AlertGroup[] {
  * each drift comparison (job `drift`, a group per model).
  */
 function pipelineAlerts(namespace: string): AlertGroup {
-  const pushed = (metric: string, job = 'validation') => `${metric}{namespace="${namespace}",job="${job}"}`;
+  const pushed = (metric: string, job: 'validation' | 'drift' = 'validation') => pushedSeries(namespace, metric, job);
   return {
     name: 'platform.pipelines',
     rules: [

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '../../kubernetes/objects';
-import { MODEL_INFERENCE_PATH, modelInferenceRate, type ScrapeTargets } from './scrape-targets';
+import { MODEL_INFERENCE_PATH, modelInferenceRate, pushedSeries, type ScrapeTargets } from './scrape-targets';
 
 /** Label Grafana's dashboard sidecar watches for (in every namespace). */
 export const DASHBOARD_LABEL = { grafana_dashboard: '1' } as const;
@@ -170,7 +170,7 @@ export function modelsDashboard(name: string, namespace: string, modelServers: {
  * and failed rules by severity, and each model's feature drift (PSI by feature) and requests compared.
  */
 export function pipelinesDashboard(name: string, namespace: string, results: { readonly namespace: string }): KubernetesObject {
-  const pushed = (metric: string, job: string) => `${metric}{namespace="${results.namespace}",job="${job}"}`;
+  const pushed = (metric: string, job: 'validation' | 'drift') => pushedSeries(results.namespace, metric, job);
   const panels: PanelQuery[] = [
     { title: 'Rows validated (last run)', expr: `max by (suite) (${pushed('validation_rows', 'validation')})`, legend: '{{suite}}' },
     {

@@ -63,6 +63,14 @@ export function modelInferenceRate(namespace: string, by: string, status?: strin
   const selector = [`namespace="${namespace}"`, MODEL_INFERENCE_PATH, ...(status ? [status] : [])].join(',');
   return `sum by (${by}) (rate(rest_server_requests_total{${selector}}[5m]))`;
 }
+/**
+ * A series a pipeline step pushed to the Pushgateway of `namespace`, under its `job` (`validation`, `drift`); the
+ * dashboard and the alerts read the same series through it.
+ */
+export function pushedSeries(namespace: string, metric: string, job: 'validation' | 'drift'): string {
+  return `${metric}{namespace="${namespace}",job="${job}"}`;
+}
+
 /** MLServer's v2 inference endpoint, raw or grouped by starlette-exporter. */
 export const MODEL_INFERENCE_PATH = 'path=~"/v2/models/.+/infer"';
 
